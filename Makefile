@@ -1,0 +1,54 @@
+# Stancemark: `make run` to try it, `make test` to check it. See README.md.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run serve test bench lint setup install install-test clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+# Stamp files: re-install only when pyproject.toml changes, so a second `make run` starts fast.
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PIP) install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(PIP) install --quiet -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+## Migrate, import seeds/, load the starter actors, create an admin if there is no user (idempotent).
+setup: install
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py bootstrap seeds/
+
+run: setup
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+## Production-like: gunicorn, DEBUG off, static files via WhiteNoise (plain HTTP on localhost).
+serve: setup
+	@mkdir -p var
+	@test -s var/secret_key || $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret_key
+	DJANGO_DEBUG=0 DJANGO_SECRET_KEY="$$(cat var/secret_key)" $(PY) manage.py collectstatic --no-input -v 0
+	DJANGO_DEBUG=0 DJANGO_SECRET_KEY="$$(cat var/secret_key)" DJANGO_SECURE_SSL_REDIRECT=0 \
+		DJANGO_SECURE_COOKIES=0 DJANGO_HSTS_SECONDS=0 \
+		$(VENV)/bin/gunicorn project.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile -
+
+test: install-test
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install-test
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+bench: install-test
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) staticfiles var .pytest_cache

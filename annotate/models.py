@@ -1,0 +1,456 @@
+"""Stancemark's domain: articles, actors, relations, claims, annotations and reviewer progress.
+
+Every invariant the database can hold is a constraint here as well as a service check, so a bug or a
+hand-written SQL update cannot store a span that does not point into its article.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Count, F, Q
+from django.db.models.functions import Lower
+
+
+class ActorKind(models.TextChoices):
+    STATE = "state", "State"
+    ORGANIZATION = "organization", "Organization"
+    ARMED_GROUP = "armed_group", "Armed group"
+    PERSON = "person", "Person"
+    MEDIA = "media", "Media"
+    OTHER = "other", "Other"
+
+
+class SourceKind(models.TextChoices):
+    NAMED = "named", "Named"
+    UNNAMED = "unnamed", "Unnamed"
+    AUTHOR = "author", "Author of the article"
+
+
+class Stance(models.TextChoices):
+    """The source's stance toward the claim; the mapping to other label sets is in docs/export.md."""
+
+    ASSERTS = "asserts", "Asserts"
+    DENIES = "denies", "Denies"
+    REPORTS = "reports", "Reports"
+    QUESTIONS = "questions", "Questions"
+
+
+class Certainty(models.TextChoices):
+    """How sure the source sounds. Ordered from most to least certain; 'unspecified' is last."""
+
+    CERTAIN = "certain", "Certain"
+    PROBABLE = "probable", "Probable"
+    POSSIBLE = "possible", "Possible"
+    UNSPECIFIED = "unspecified", "Unspecified"
+
+    @property
+    def is_hedged(self) -> bool:
+        return self in (Certainty.PROBABLE, Certainty.POSSIBLE)
+
+
+class Status(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+
+
+class ProgressStatus(models.TextChoices):
+    STARTED = "started", "In progress"
+    DONE = "done", "Done"
+
+
+CONFIDENCE_MIN = 1
+CONFIDENCE_MAX = 5
+CURATORS_GROUP = "Curators"
+
+
+def _in_choices(field: str, choices: type[models.TextChoices]) -> Q:
+    return Q(**{f"{field}__in": choices.values})
+
+
+def _optional_span_ok(prefix: str) -> Q:
+    """Both ends null, or both set with 0 <= start < end and a quote."""
+    return Q(**{f"{prefix}_start__isnull": True, f"{prefix}_end__isnull": True}) | Q(
+        **{
+            f"{prefix}_start__isnull": False,
+            f"{prefix}_end__isnull": False,
+            f"{prefix}_start__gte": 0,
+            f"{prefix}_start__lt": F(f"{prefix}_end"),
+        }
+    )
+
+
+class ArticleQuerySet(models.QuerySet["Article"]):
+    def with_annotation_counts(self, user) -> ArticleQuerySet:
+        """Annotate `my_count`, `all_count` and `my_progress` in one query (no per-row lookups)."""
+        live = Q(annotations__deleted_at__isnull=True)
+        progress = Progress.objects.filter(article=models.OuterRef("pk"), reviewer=user)
+        return self.annotate(
+            all_count=Count("annotations", filter=live, distinct=True),
+            my_count=Count(
+                "annotations", filter=live & Q(annotations__reviewer=user), distinct=True
+            ),
+            my_progress=models.Subquery(progress.values("status")[:1]),
+        )
+
+    def search(self, query: str) -> ArticleQuerySet:
+        query = query.strip()
+        if not query:
+            return self
+        return self.filter(Q(title__icontains=query) | Q(text__icontains=query))
+
+
+class Article(models.Model):
+    title = models.CharField(max_length=500, help_text="Headline, as imported.")
+    outlet = models.CharField(max_length=200, blank=True, help_text="Publication, if known.")
+    url = models.URLField(max_length=1000, blank=True, help_text="Where the article was published.")
+    published_on = models.DateField(null=True, blank=True, help_text="Publication date, if known.")
+    language = models.CharField(max_length=16, default="en", help_text="BCP 47 language tag.")
+    text = models.TextField(
+        help_text="Normalised body (LF line ends, NFC). Frozen once any annotation exists: "
+        "every offset points into it."
+    )
+    text_sha256 = models.CharField(
+        max_length=64,
+        unique=True,
+        editable=False,
+        help_text="SHA-256 of the normalised text; the same text is never imported twice.",
+    )
+    source_name = models.CharField(
+        max_length=500, blank=True, help_text="File the article was imported from."
+    )
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title", "id"]
+        indexes = [models.Index(fields=["title"], name="article_title_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        """Refuse a text change once annotations point into the text (the frozen-text rule)."""
+        if self.pk is None:
+            return
+        stored = Article.objects.filter(pk=self.pk).values_list("text", flat=True).first()
+        if stored is not None and stored != self.text and self.annotations.exists():
+            count = self.annotations.count()
+            raise ValidationError(
+                {
+                    "text": f"The text is frozen: {count} annotation(s) point into it by offset. "
+                    "Delete or move those annotations first, or import the new text as a new article."
+                }
+            )
+
+
+class Actor(models.Model):
+    name = models.CharField(max_length=200, help_text="Canonical name, unique ignoring case.")
+    kind = models.CharField(
+        max_length=20, choices=ActorKind.choices, default=ActorKind.OTHER, help_text="What it is."
+    )
+    affiliation = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+        help_text="A person's country or body, e.g. Zamir Kabulov → Russia.",
+    )
+    description = models.CharField(max_length=500, blank=True, help_text="Optional note.")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="actor_name_ci_unique"),
+            models.CheckConstraint(condition=_in_choices("kind", ActorKind), name="actor_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ActorAlias(models.Model):
+    """Another name for an actor ("Moscow", "the Kremlin" → Russia); unique ignoring case."""
+
+    actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "actor aliases"
+        constraints = [models.UniqueConstraint(Lower("name"), name="alias_name_ci_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Relation(models.Model):
+    slug = models.SlugField(max_length=50, unique=True, help_text="Stable id used in exports.")
+    label = models.CharField(max_length=100, help_text="Verb as shown, e.g. 'arms'.")
+    description = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["label"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class ClaimQuerySet(models.QuerySet["Claim"]):
+    def involving(self, actor: Actor, role: str = "either") -> ClaimQuerySet:
+        if role == "subject":
+            return self.filter(subject=actor)
+        if role == "object":
+            return self.filter(object=actor)
+        return self.filter(Q(subject=actor) | Q(object=actor))
+
+
+class Claim(models.Model):
+    subject = models.ForeignKey(
+        Actor, on_delete=models.PROTECT, related_name="claims_as_subject", help_text="Who acts."
+    )
+    relation = models.ForeignKey(
+        Relation, on_delete=models.PROTECT, related_name="claims", help_text="The verb."
+    )
+    object = models.ForeignKey(
+        Actor, on_delete=models.PROTECT, related_name="claims_as_object", help_text="Acted upon."
+    )
+    qualifier = models.CharField(
+        max_length=300, blank=True, default="", help_text="e.g. 'with anti-aircraft rockets'."
+    )
+    text = models.CharField(
+        max_length=500, help_text="Readable form, generated from the parts unless typed."
+    )
+
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["text"]
+        constraints = [
+            models.UniqueConstraint(
+                "subject", "relation", "object", Lower("qualifier"), name="claim_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @staticmethod
+    def generated_text(subject: Actor, relation: Relation, obj: Actor, qualifier: str = "") -> str:
+        parts = [subject.name, relation.label, obj.name, qualifier.strip()]
+        return " ".join(p for p in parts if p)
+
+
+class AnnotationQuerySet(models.QuerySet["Annotation"]):
+    def live(self) -> AnnotationQuerySet:
+        """Not soft-deleted: what every screen and the export show."""
+        return self.filter(deleted_at__isnull=True)
+
+    def deleted(self) -> AnnotationQuerySet:
+        return self.filter(deleted_at__isnull=False)
+
+    def for_reviewer(self, user) -> AnnotationQuerySet:
+        return self.filter(reviewer=user)
+
+    def with_related(self) -> AnnotationQuerySet:
+        return self.select_related(
+            "claim__subject",
+            "claim__relation",
+            "claim__object",
+            "source_actor",
+            "reviewer",
+            "curator",
+        )
+
+    def in_text_order(self) -> AnnotationQuerySet:
+        return self.order_by("start", "-end", "id")
+
+
+class Annotation(models.Model):
+    """One attribution of a claim, in one article, by one reviewer."""
+
+    article = models.ForeignKey(
+        Article, on_delete=models.PROTECT, related_name="annotations", help_text="Annotated text."
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="annotations",
+        help_text="Who made this annotation; only they may change it.",
+    )
+    claim = models.ForeignKey(
+        Claim, on_delete=models.PROTECT, related_name="annotations", help_text="What is claimed."
+    )
+    start = models.PositiveIntegerField(help_text="Content span start (code points, inclusive).")
+    end = models.PositiveIntegerField(help_text="Content span end (code points, exclusive).")
+    quote = models.TextField(help_text="text[start:end], checked on every write.")
+
+    source_kind = models.CharField(
+        max_length=10, choices=SourceKind.choices, help_text="Who makes the claim."
+    )
+    source_actor = models.ForeignKey(
+        Actor,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="attributed_annotations",
+        help_text="Required when the source is named.",
+    )
+    source_description = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="e.g. 'an official with the National Directorate of Security'.",
+    )
+    source_start = models.PositiveIntegerField(null=True, blank=True, help_text="Source span start.")
+    source_end = models.PositiveIntegerField(null=True, blank=True, help_text="Source span end.")
+    source_quote = models.TextField(blank=True, default="", help_text="Source span text.")
+    cue_start = models.PositiveIntegerField(null=True, blank=True, help_text="Cue span start.")
+    cue_end = models.PositiveIntegerField(null=True, blank=True, help_text="Cue span end.")
+    cue_quote = models.TextField(blank=True, default="", help_text="Cue ('said', 'denied') text.")
+
+    stance = models.CharField(
+        max_length=10, choices=Stance.choices, help_text="The source's stance toward the claim."
+    )
+    certainty = models.CharField(
+        max_length=12,
+        choices=Certainty.choices,
+        default=Certainty.UNSPECIFIED,
+        help_text="How sure the source sounds; hedging is probable or possible.",
+    )
+    confidence = models.PositiveSmallIntegerField(
+        help_text="The reviewer's own confidence in this annotation, 1 (low) to 5 (high)."
+    )
+    note = models.TextField(blank=True, help_text="Free note by the reviewer.")
+
+    status = models.CharField(
+        max_length=10,
+        choices=Status.choices,
+        default=Status.PENDING,
+        help_text="Set by curators.",
+    )
+    curator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="curated_annotations",
+        help_text="Who accepted or rejected it.",
+    )
+    curator_comment = models.TextField(blank=True, help_text="Why it was accepted or rejected.")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    version = models.PositiveIntegerField(
+        default=1, help_text="Incremented on every change; a stale edit is refused."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(
+        null=True, blank=True, help_text="Soft-deleted (recoverable) when set."
+    )
+
+    objects = AnnotationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["article", "start", "-end", "id"]
+        indexes = [
+            models.Index(fields=["article", "reviewer", "start"], name="ann_article_reviewer_idx"),
+            models.Index(fields=["article", "start"], name="ann_article_start_idx"),
+            models.Index(fields=["claim"], name="ann_claim_idx"),
+            models.Index(fields=["status"], name="ann_status_idx"),
+            models.Index(fields=["reviewer", "deleted_at"], name="ann_reviewer_deleted_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="ann_span_nonempty"),
+            models.CheckConstraint(
+                condition=_optional_span_ok("source"), name="ann_source_span_valid"
+            ),
+            models.CheckConstraint(condition=_optional_span_ok("cue"), name="ann_cue_span_valid"),
+            models.CheckConstraint(
+                condition=Q(confidence__gte=CONFIDENCE_MIN, confidence__lte=CONFIDENCE_MAX),
+                name="ann_confidence_range",
+            ),
+            models.CheckConstraint(condition=_in_choices("stance", Stance), name="ann_stance"),
+            models.CheckConstraint(
+                condition=_in_choices("certainty", Certainty), name="ann_certainty"
+            ),
+            models.CheckConstraint(condition=_in_choices("status", Status), name="ann_status"),
+            models.CheckConstraint(
+                condition=_in_choices("source_kind", SourceKind), name="ann_source_kind"
+            ),
+            models.CheckConstraint(
+                condition=~Q(source_kind=SourceKind.NAMED) | Q(source_actor__isnull=False),
+                name="ann_named_source_has_actor",
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="ann_version_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim} ({self.stance}) @{self.start}–{self.end}"
+
+    @property
+    def is_hedged(self) -> bool:
+        return Certainty(self.certainty).is_hedged
+
+    @property
+    def source_label(self) -> str:
+        """Human-readable source: actor name, description, or 'the author'."""
+        if self.source_kind == SourceKind.AUTHOR:
+            return "Author of the article"
+        if self.source_actor_id:
+            return self.source_actor.name
+        return self.source_description or "Unnamed source"
+
+
+class Progress(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="progress")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="progress"
+    )
+    status = models.CharField(
+        max_length=10, choices=ProgressStatus.choices, default=ProgressStatus.STARTED
+    )
+    started_at = models.DateTimeField(auto_now_add=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "progress"
+        constraints = [
+            models.UniqueConstraint(fields=["article", "reviewer"], name="progress_unique"),
+            models.CheckConstraint(
+                condition=_in_choices("status", ProgressStatus), name="progress_status"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} · {self.article} · {self.get_status_display()}"
+
+
+class SiteSettings(models.Model):
+    """Site-wide switches, edited in the admin. A single row (pk=1); use SiteSettings.load()."""
+
+    reviewers_see_others = models.BooleanField(
+        default=False,
+        help_text="Let reviewers (not only curators and staff) show other reviewers' annotations.",
+    )
+    blind_annotation = models.BooleanField(
+        default=False,
+        help_text="Hide other reviewers' annotations and the claims page from a reviewer until they "
+        "mark the article done, so agreement figures are honest.",
+    )
+
+    class Meta:
+        verbose_name = "site settings"
+        verbose_name_plural = "site settings"
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="site_settings_singleton")]
+
+    def __str__(self) -> str:
+        return "Site settings"
+
+    @classmethod
+    def load(cls) -> SiteSettings:
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj

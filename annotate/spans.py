@@ -1,0 +1,145 @@
+"""Pure offset maths. No Django here: these are the rules every write, render and export relies on.
+
+Offsets are Unicode code points (Python ``str`` indices) into the article text, start inclusive,
+end exclusive. Browsers measure UTF-16 code units, so conversions live here too.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+CONTEXT_WIDTH = 32
+
+
+class SpanError(ValueError):
+    """A span that does not point into the text, or whose quote does not match."""
+
+
+def validate_span(text: str, start: int, end: int, quote: str | None = None) -> None:
+    """Raise SpanError with a message naming the problem unless text[start:end] is a valid span."""
+    if isinstance(start, bool) or isinstance(end, bool):
+        raise SpanError("Span offsets must be integers.")
+    if not isinstance(start, int) or not isinstance(end, int):
+        raise SpanError("Span offsets must be integers.")
+    if start < 0:
+        raise SpanError(f"Span {start}–{end} starts before the text: start must be 0 or more.")
+    if end <= start:
+        raise SpanError(f"Span {start}–{end} is empty: end must be after start.")
+    if end > len(text):
+        raise SpanError(
+            f"Span {start}–{end} runs past the end of the text ({len(text)} characters)."
+        )
+    if quote is not None and text[start:end] != quote:
+        found = text[start:end]
+        raise SpanError(
+            f"Quote does not match the text at {start}–{end}: expected {found!r}, got {quote!r}. "
+            "Reload the article and select the words again."
+        )
+
+
+def quote_of(text: str, start: int, end: int) -> str:
+    """The words a valid span covers."""
+    validate_span(text, start, end)
+    return text[start:end]
+
+
+def context(text: str, start: int, end: int, width: int = CONTEXT_WIDTH) -> tuple[str, str]:
+    """Up to `width` code points before and after the span, so a consumer can re-anchor it."""
+    return text[max(0, start - width) : start], text[end : end + width]
+
+
+def utf16_length(s: str) -> int:
+    """Length of `s` in UTF-16 code units (what JavaScript's String.length reports)."""
+    return len(s) + sum(1 for ch in s if ord(ch) > 0xFFFF)
+
+
+def utf16_to_codepoint(text: str, offset16: int) -> int:
+    """Convert a UTF-16 offset into a code-point offset; refuse one that splits a surrogate pair."""
+    if offset16 < 0:
+        raise SpanError(f"Offset {offset16} is negative.")
+    units = 0
+    for index, ch in enumerate(text):
+        if units == offset16:
+            return index
+        units += 2 if ord(ch) > 0xFFFF else 1
+        if units > offset16:
+            raise SpanError(f"UTF-16 offset {offset16} falls inside a character.")
+    if units == offset16:
+        return len(text)
+    raise SpanError(f"UTF-16 offset {offset16} is past the end of the text ({units} units).")
+
+
+def codepoint_to_utf16(text: str, offset: int) -> int:
+    """Convert a code-point offset into a UTF-16 offset."""
+    if not 0 <= offset <= len(text):
+        raise SpanError(f"Offset {offset} is outside the text (0–{len(text)}).")
+    return utf16_length(text[:offset])
+
+
+def overlap(a_start: int, a_end: int, b_start: int, b_end: int) -> int:
+    """Number of code points two spans share (0 if disjoint)."""
+    return max(0, min(a_end, b_end) - max(a_start, b_start))
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A run of text covered by exactly the same set of spans (`keys`, in span order)."""
+
+    start: int
+    end: int
+    text: str
+    keys: tuple
+
+
+def segments(text: str, spans: Iterable[tuple[object, int, int]]) -> list[Segment]:
+    """Split `text` into maximal runs covered by the same spans, for rendering nested highlights.
+
+    `spans` are (key, start, end); invalid spans raise SpanError. Runs with no span have empty keys.
+    Concatenating every segment's text gives back `text`. O((n + k) log k) for k spans.
+    """
+    items: list[tuple[object, int, int]] = []
+    for key, start, end in spans:
+        validate_span(text, start, end)
+        items.append((key, start, end))
+    boundaries = sorted({0, len(text), *(s for _, s, _ in items), *(e for _, _, e in items)})
+    if not text:
+        return []
+    # Order spans by start so each segment lists its keys outermost-first.
+    items.sort(key=lambda it: (it[1], -it[2]))
+    result: list[Segment] = []
+    active: list[tuple[object, int, int]] = []
+    next_item = 0
+    for left, right in zip(boundaries, boundaries[1:], strict=False):
+        while next_item < len(items) and items[next_item][1] <= left:
+            active.append(items[next_item])
+            next_item += 1
+        active = [it for it in active if it[2] > left]
+        keys = tuple(it[0] for it in active)
+        if result and result[-1].keys == keys and result[-1].end == left:
+            prev = result[-1]
+            result[-1] = Segment(prev.start, right, prev.text + text[left:right], keys)
+        else:
+            result.append(Segment(left, right, text[left:right], keys))
+    return result
+
+
+def line_starts(text: str) -> Sequence[int]:
+    """Offsets where each line begins (for context snippets)."""
+    starts = [0]
+    starts.extend(i + 1 for i, ch in enumerate(text) if ch == "\n")
+    return starts
+
+
+def snippet(text: str, start: int, end: int, width: int = 80) -> tuple[str, str, str]:
+    """(before, quote, after) trimmed to about `width` characters on each side, within its line."""
+    starts = line_starts(text)
+    line_index = bisect_right(starts, start) - 1
+    line_start = starts[line_index]
+    line_end = text.find("\n", end)
+    if line_end == -1:
+        line_end = len(text)
+    before = text[max(line_start, start - width) : start]
+    after = text[end : min(line_end, end + width)]
+    return before, text[start:end], after

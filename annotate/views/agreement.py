@@ -1,0 +1,3 @@
+"""Placeholder until the agreement screens land (same session)."""
+
+urlpatterns: list = []

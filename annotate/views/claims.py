@@ -1,0 +1,3 @@
+"""Placeholder until the claims screens land (same session)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Placeholder until the export screens land (same session)."""
+
+urlpatterns: list = []

@@ -1,0 +1,10 @@
+"""Root URLs: the app, auth and the admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("annotate.urls")),
+]

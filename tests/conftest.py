@@ -1,0 +1,36 @@
+"""Cheap shared fixtures. Browser fixtures live in tests/e2e/conftest.py."""
+
+import pytest
+
+from tests import factories
+
+
+@pytest.fixture
+def reviewer(db):
+    return factories.make_user("reviewer")
+
+
+@pytest.fixture
+def other_reviewer(db):
+    return factories.make_user("other")
+
+
+@pytest.fixture
+def curator(db):
+    return factories.make_user("curator", curator=True)
+
+
+@pytest.fixture
+def superuser(db):
+    return factories.make_superuser()
+
+
+@pytest.fixture
+def article(db):
+    return factories.make_article(title="Votel testimony")
+
+
+@pytest.fixture
+def reviewer_client(client, reviewer):
+    client.force_login(reviewer)
+    return client

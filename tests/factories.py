@@ -1,0 +1,109 @@
+"""Small factories for tests: plain functions with sensible defaults, no fixture files."""
+
+from __future__ import annotations
+
+import itertools
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from annotate import services
+from annotate.importing import normalise_text, text_hash
+from annotate.models import (
+    CURATORS_GROUP,
+    Actor,
+    ActorKind,
+    Annotation,
+    Article,
+    Claim,
+    Relation,
+    SourceKind,
+    Stance,
+)
+
+_counter = itertools.count(1)
+
+SAMPLE_TEXT = (
+    "Gen. Joseph Votel told Congress that it was fair to assume Russia was supporting the Taliban.\n"
+    "Russia denies supplying the Taliban with weapons.\n"
+    "Taliban spokesman Zabiullah Mujahid also denied that the group received money from Russia."
+)
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+def make_user(username: str | None = None, *, staff: bool = False, curator: bool = False, **extra):
+    username = username or f"user{next(_counter)}"
+    user = get_user_model().objects.create_user(
+        username=username, password=PASSWORD, is_staff=staff, **extra
+    )
+    if curator:
+        user.groups.add(Group.objects.get_or_create(name=CURATORS_GROUP)[0])
+    return user
+
+
+def make_superuser(username: str = "admin"):
+    return get_user_model().objects.create_superuser(username, f"{username}@example.org", PASSWORD)
+
+
+def make_article(text: str = SAMPLE_TEXT, *, title: str | None = None, **extra) -> Article:
+    text = normalise_text(text)
+    n = next(_counter)
+    if Article.objects.filter(text_sha256=text_hash(text)).exists():
+        text = f"{text}\n[{n}]"
+    return Article.objects.create(
+        title=title or f"Article {n}", text=text, text_sha256=text_hash(text), **extra
+    )
+
+
+def make_actor(name: str | None = None, kind: str = ActorKind.STATE, aliases=()) -> Actor:
+    actor, _ = services.actor_get_or_create(
+        name=name or f"Actor {next(_counter)}", kind=kind, aliases=list(aliases)
+    )
+    return actor
+
+
+def make_claim(
+    subject: str = "Russia", relation: str = "supports", obj: str = "Taliban", qualifier: str = ""
+) -> Claim:
+    claim, _ = services.claim_get_or_create(
+        subject=make_actor(subject),
+        relation=Relation.objects.get(slug=relation),
+        object=make_actor(obj, kind=ActorKind.ARMED_GROUP),
+        qualifier=qualifier,
+    )
+    return claim
+
+
+def make_annotation(
+    *,
+    article: Article | None = None,
+    reviewer=None,
+    claim: Claim | None = None,
+    phrase: str | None = None,
+    start: int | None = None,
+    end: int | None = None,
+    stance: str = Stance.ASSERTS,
+    confidence: int = 4,
+    **extra,
+) -> Annotation:
+    """An annotation on `phrase` (first occurrence) or on [start, end)."""
+    article = article or make_article()
+    reviewer = reviewer or make_user()
+    if phrase is not None:
+        start = article.text.index(phrase)
+        end = start + len(phrase)
+    if start is None:
+        start, end = 0, min(10, len(article.text))
+    extra.setdefault("source_kind", SourceKind.AUTHOR)
+    return services.annotation_create(
+        article=article,
+        reviewer=reviewer,
+        claim=claim or make_claim(),
+        start=start,
+        end=end,
+        quote=article.text[start:end],
+        stance=stance,
+        confidence=confidence,
+        **extra,
+    )
