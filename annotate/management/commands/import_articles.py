@@ -10,9 +10,10 @@ from annotate.cli import ProgressBar
 
 class Command(BaseCommand):
     help = (
-        "Import articles from .txt files (first non-empty line = title, rest = text) and .json/.jsonl "
-        "files (objects with title, text and optional outlet, url, published_on, language). Folders "
-        "are searched recursively. Duplicate texts are skipped; bad files are reported by name."
+        "Import articles from .txt files (first non-empty line = title, rest = text) and "
+        ".json/.jsonl files (objects with title, text and optional outlet, url, published_on, "
+        "language). Folders are searched recursively. Duplicate texts are skipped; bad files are "
+        "reported by name."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
