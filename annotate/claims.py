@@ -1,0 +1,296 @@
+"""Reads behind the claims, claim and actor pages: who may see which attributions, and claim groups.
+
+Kept out of the views so the grouping (one aggregate query) and the visibility rule are testable on
+their own. Every function here runs a fixed number of queries, whatever the number of claims.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Concat, Lower
+
+from annotate import agreement
+from annotate.models import (
+    Actor,
+    ActorAlias,
+    Annotation,
+    Article,
+    Claim,
+    Progress,
+    ProgressStatus,
+    SiteSettings,
+    SourceKind,
+    Stance,
+)
+from annotate.permissions import is_curator
+
+ROLES = ("either", "subject", "object")
+SORTS = ("attributions", "disagreement")
+
+
+# ---------------------------------------------------------------- visibility
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """Which attributions a user sees on the claims pages, and the rule in words for the page."""
+
+    scope: str  # "all", "own", "own+done"
+    rule: str
+
+
+def visibility_for(user, site: SiteSettings | None = None) -> Visibility:
+    """Curators and staff see all; reviewers see others' work only if the site allows it.
+
+    In blind mode a reviewer sees others' attributions only on articles they have marked done, so
+    what they read here cannot steer their own annotations.
+    """
+    if is_curator(user):
+        return Visibility("all", "You see every reviewer's attributions (curator).")
+    site = site or SiteSettings.load()
+    if not site.reviewers_see_others:
+        return Visibility("own", "You see only your own attributions: this site keeps reviewers' "
+                          "work separate.")  # fmt: skip
+    if site.blind_annotation:
+        return Visibility(
+            "own+done",
+            "Blind annotation is on: you see your own attributions, plus other reviewers' on "
+            "articles you have marked done.",
+        )
+    return Visibility("all", "You see every reviewer's attributions.")
+
+
+def visible_annotations(user, visibility: Visibility) -> QuerySet[Annotation]:
+    """Live annotations `user` may see on the claims pages (a lazy queryset: no query yet)."""
+    live = Annotation.objects.live()
+    if visibility.scope == "all":
+        return live
+    if visibility.scope == "own":
+        return live.filter(reviewer=user)
+    done = Progress.objects.filter(reviewer=user, status=ProgressStatus.DONE).values("article")
+    return live.filter(Q(reviewer=user) | Q(article__in=done))
+
+
+# ---------------------------------------------------------------- filters
+
+
+@dataclass
+class ClaimFilters:
+    """Parsed filter form. `actor` is resolved from `actor_name` (name or alias) by the view."""
+
+    actor_name: str = ""
+    actor: Actor | None = None
+    role: str = "either"
+    relation: str = ""
+    stance: str = ""
+    certainty: str = ""
+    status: str = ""
+    reviewer: str = ""
+    sort: str = "attributions"
+
+    @property
+    def actor_not_found(self) -> bool:
+        return bool(self.actor_name.strip()) and self.actor is None
+
+    def apply(self, annotations: QuerySet[Annotation]) -> QuerySet[Annotation]:
+        """Keep the attributions matching every filter that is set."""
+        qs = annotations
+        if self.actor_not_found:
+            return qs.none()
+        if self.actor is not None:
+            by_subject, by_object = Q(claim__subject=self.actor), Q(claim__object=self.actor)
+            qs = qs.filter(
+                by_subject if self.role == "subject" else by_object
+                if self.role == "object" else by_subject | by_object
+            )  # fmt: skip
+        if self.relation:
+            qs = qs.filter(claim__relation__slug=self.relation)
+        if self.stance:
+            qs = qs.filter(stance=self.stance)
+        if self.certainty:
+            qs = qs.filter(certainty=self.certainty)
+        if self.status:
+            qs = qs.filter(status=self.status)
+        if self.reviewer:
+            qs = qs.filter(reviewer__username=self.reviewer)
+        return qs
+
+
+# ---------------------------------------------------------------- claim groups
+
+
+def source_key():
+    """One value per distinct source: a named actor, an unnamed description, an article's author."""
+    return Case(
+        When(
+            source_kind=SourceKind.NAMED,
+            then=Concat(Value("actor:"), Cast("source_actor_id", CharField())),
+        ),
+        When(
+            source_kind=SourceKind.AUTHOR,
+            then=Concat(Value("author:"), Cast("article_id", CharField())),
+        ),
+        default=Concat(Value("unnamed:"), Lower("source_description")),
+        output_field=CharField(),
+    )
+
+
+def claim_groups(annotations: QuerySet[Annotation], sort: str = "attributions") -> QuerySet:
+    """One row per claim with per-stance counts, distinct sources and articles (one query).
+
+    Rows are dicts: claim_id, total, asserts, denies, reports, questions, sources, articles,
+    disputed (1 when both asserted and denied). `sort` is "attributions" or "disagreement".
+    """
+    stance_counts = {stance.value: Count("id", filter=Q(stance=stance.value)) for stance in Stance}
+    rows = (
+        annotations.order_by()
+        .values("claim_id")
+        .annotate(
+            total=Count("id"),
+            **stance_counts,
+            sources=Count(source_key(), distinct=True),
+            articles=Count("article_id", distinct=True),
+        )
+        .annotate(
+            disputed=Case(
+                When(Q(asserts__gt=0) & Q(denies__gt=0), then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        )
+    )
+    if sort == "disagreement":
+        return rows.order_by("-disputed", "-denies", "-total", "claim_id")
+    return rows.order_by("-total", "claim_id")
+
+
+@dataclass
+class ClaimRow:
+    """A claim group ready to render: counts from claim_groups plus the claim and its sources."""
+
+    claim: Claim
+    total: int
+    asserts: int
+    denies: int
+    reports: int
+    questions: int
+    sources: int
+    articles: int
+    disputed: bool
+    source_names: list[str]
+
+    @property
+    def stance_counts(self) -> list[tuple[str, int]]:
+        return [(s.value, getattr(self, s.value)) for s in Stance]
+
+
+def source_names_by_claim(
+    annotations: QuerySet[Annotation], claim_ids: Iterable[int]
+) -> dict[int, list[str]]:
+    """Readable source names per claim, most frequent first (one query for a page of claims)."""
+    rows = (
+        annotations.filter(claim_id__in=list(claim_ids))
+        .order_by()
+        .values("claim_id", "source_kind", "source_actor__name", "source_description")
+        .annotate(n=Count("id"))
+    )
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        if row["source_kind"] == SourceKind.AUTHOR:
+            label = "Author of the article"
+        elif row["source_kind"] == SourceKind.NAMED and row["source_actor__name"]:
+            label = row["source_actor__name"]
+        else:
+            label = row["source_description"] or "Unnamed source"
+        counts[row["claim_id"]][label] += row["n"]
+    return {
+        claim_id: [name for name, _ in sorted(names.items(), key=lambda kv: (-kv[1], kv[0]))]
+        for claim_id, names in counts.items()
+    }
+
+
+def claim_rows(annotations: QuerySet[Annotation], groups: Iterable[dict]) -> list[ClaimRow]:
+    """Attach claims (one query) and source names (one query) to a page of claim_groups rows."""
+    groups = list(groups)
+    ids = [g["claim_id"] for g in groups]
+    claims = Claim.objects.select_related("subject", "relation", "object").in_bulk(ids)
+    names = source_names_by_claim(annotations, ids)
+    return [
+        ClaimRow(
+            claim=claims[g["claim_id"]],
+            total=g["total"],
+            asserts=g["asserts"],
+            denies=g["denies"],
+            reports=g["reports"],
+            questions=g["questions"],
+            sources=g["sources"],
+            articles=g["articles"],
+            disputed=bool(g["disputed"]),
+            source_names=names.get(g["claim_id"], []),
+        )
+        for g in groups
+        if g["claim_id"] in claims
+    ]
+
+
+def reviewers_in(annotations: QuerySet[Annotation]) -> QuerySet:
+    """Users with at least one of `annotations`, for the reviewer filter (one query)."""
+    return (
+        get_user_model()
+        .objects.filter(pk__in=annotations.order_by().values("reviewer_id"))
+        .order_by("username")
+        .values_list("username", flat=True)
+    )
+
+
+def actor_names() -> list[str]:
+    """Actor names and aliases for the actor field's suggestions (one query)."""
+    names = Actor.objects.order_by().values_list("name", flat=True)
+    aliases = ActorAlias.objects.order_by().values_list("name", flat=True)
+    return sorted(set(names.union(aliases)), key=str.lower)
+
+
+# ---------------------------------------------------------------- agreement input
+
+
+def agreement_report(article_id: int | None = None) -> agreement.Report:
+    """Read every live annotation (two queries) and build the agreement report from it.
+
+    Shared by /agreement/ and `manage.py agreement_report`. All statuses count: agreement measures
+    what reviewers did independently, before curators adjudicated.
+    """
+    annotations = Annotation.objects.live().order_by("article_id", "start", "id")
+    if article_id is not None:
+        annotations = annotations.filter(article_id=article_id)
+    items = [
+        agreement.Item(*row)
+        for row in annotations.values_list(
+            "id",
+            "reviewer__username",
+            "article_id",
+            "claim_id",
+            "start",
+            "end",
+            "stance",
+            "certainty",
+            "confidence",
+        )
+    ]
+    titles = dict(
+        Article.objects.filter(pk__in={it.article for it in items}).values_list("pk", "title")
+    )
+    return agreement.build_report(items, titles)

@@ -1,0 +1,166 @@
+"""Claim grouping, filters and the visibility rule behind the claims pages."""
+
+import pytest
+
+from annotate import claims, services
+from annotate.models import Annotation, SiteSettings, SourceKind, Stance, Status
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def _site(*, see_others: bool, blind: bool) -> SiteSettings:
+    site = SiteSettings.load()
+    site.reviewers_see_others = see_others
+    site.blind_annotation = blind
+    site.save()
+    return site
+
+
+@pytest.fixture
+def two_reviewers(reviewer, other_reviewer, article):
+    claim = factories.make_claim("Russia", "supports", "Taliban")
+    mine = factories.make_annotation(
+        article=article, reviewer=reviewer, claim=claim, phrase="Russia was supporting"
+    )
+    theirs = factories.make_annotation(
+        article=article, reviewer=other_reviewer, claim=claim, phrase="Russia denies",
+        stance=Stance.DENIES,
+    )  # fmt: skip
+    return mine, theirs
+
+
+def _visible_ids(user):
+    return set(
+        claims.visible_annotations(user, claims.visibility_for(user)).values_list("id", flat=True)
+    )
+
+
+def test_curator_sees_all(curator, two_reviewers):
+    _site(see_others=False, blind=True)
+    assert _visible_ids(curator) == {a.id for a in two_reviewers}
+    assert claims.visibility_for(curator).scope == "all"
+
+
+def test_reviewer_sees_only_own_unless_site_allows(reviewer, two_reviewers):
+    mine, theirs = two_reviewers
+    _site(see_others=False, blind=False)
+    assert _visible_ids(reviewer) == {mine.id}
+    _site(see_others=True, blind=False)
+    assert _visible_ids(reviewer) == {mine.id, theirs.id}
+
+
+def test_blind_mode_shows_others_only_on_articles_marked_done(reviewer, article, two_reviewers):
+    mine, theirs = two_reviewers
+    _site(see_others=True, blind=True)
+    assert _visible_ids(reviewer) == {mine.id}
+    assert "marked done" in claims.visibility_for(reviewer).rule
+    services.progress_set(article=article, reviewer=reviewer, done=True)
+    assert _visible_ids(reviewer) == {mine.id, theirs.id}
+    services.progress_set(article=article, reviewer=reviewer, done=False)
+    assert _visible_ids(reviewer) == {mine.id}
+
+
+def test_deleted_annotations_never_count(reviewer, two_reviewers):
+    mine, _ = two_reviewers
+    services.annotation_delete(annotation=mine, user=reviewer)
+    assert mine.id not in _visible_ids(reviewer)
+
+
+def test_claim_groups_counts_stances_sources_articles(reviewer, other_reviewer):
+    russia = factories.make_actor("Russia")
+    claim = factories.make_claim("Russia", "supports", "Taliban")
+    first = factories.make_article(title="First")
+    second = factories.make_article(title="Second")
+    votel = factories.make_actor("Joseph Votel", kind="person")
+    named, unnamed = SourceKind.NAMED, SourceKind.UNNAMED
+    by_votel = dict(source_kind=named, source_actor=votel)
+    cases = [
+        (first, reviewer, "Russia was", Stance.ASSERTS, by_votel),
+        (second, reviewer, "Russia was", Stance.ASSERTS, by_votel),
+        (first, other_reviewer, "Russia denies", Stance.DENIES,
+         dict(source_kind=named, source_actor=russia)),
+        (first, other_reviewer, "Zabiullah", Stance.REPORTS,
+         dict(source_kind=unnamed, source_description="An official")),
+        (second, other_reviewer, "Taliban spokesman", Stance.QUESTIONS,
+         dict(source_kind=unnamed, source_description="an OFFICIAL")),
+        (second, other_reviewer, "Gen.", Stance.ASSERTS, dict(source_kind=SourceKind.AUTHOR)),
+    ]  # fmt: skip
+    for art, user, phrase, stance, source in cases:
+        factories.make_annotation(
+            article=art, reviewer=user, claim=claim, phrase=phrase, stance=stance, **source
+        )
+    [row] = claims.claim_groups(Annotation.objects.live())
+    assert row["claim_id"] == claim.id
+    assert (row["total"], row["asserts"], row["denies"], row["reports"], row["questions"]) == (
+        6, 3, 1, 1, 1,
+    )  # fmt: skip
+    # Votel, Russia, "an official" (case-insensitive), the author of the second article.
+    assert row["sources"] == 4
+    assert row["articles"] == 2
+    assert row["disputed"] == 1
+    [claim_row] = claims.claim_rows(Annotation.objects.live(), [row])
+    assert claim_row.source_names[0] == "Joseph Votel"
+    assert set(claim_row.source_names) == {
+        "Joseph Votel", "Russia", "An official", "an OFFICIAL", "Author of the article",
+    }  # fmt: skip
+
+
+def test_sort_by_disagreement_puts_asserted_and_denied_first(reviewer, article):
+    popular = factories.make_claim("Iran", "arms", "Taliban")
+    disputed = factories.make_claim("Russia", "arms", "Taliban")
+    for _ in range(3):
+        factories.make_annotation(article=article, reviewer=reviewer, claim=popular)
+    factories.make_annotation(article=article, reviewer=reviewer, claim=disputed)
+    factories.make_annotation(
+        article=article, reviewer=reviewer, claim=disputed, stance=Stance.DENIES
+    )
+    live = Annotation.objects.live()
+    by_count = [r["claim_id"] for r in claims.claim_groups(live)]
+    by_dispute = [r["claim_id"] for r in claims.claim_groups(live, sort="disagreement")]
+    assert by_count == [popular.id, disputed.id]
+    assert by_dispute == [disputed.id, popular.id]
+
+
+def test_filters_by_actor_role_relation_stance_status_reviewer(
+    reviewer, other_reviewer, curator, article
+):
+    supports = factories.make_claim("Russia", "supports", "Taliban")
+    opposes = factories.make_claim("Taliban", "opposes", "United States")
+    a = factories.make_annotation(article=article, reviewer=reviewer, claim=supports)
+    b = factories.make_annotation(
+        article=article, reviewer=other_reviewer, claim=opposes, stance=Stance.DENIES,
+        certainty="possible",
+    )  # fmt: skip
+    services.annotation_review(annotation=b, curator=curator, status=Status.ACCEPTED)
+    taliban = services.actor_lookup("Taliban")
+    live = Annotation.objects.live()
+
+    def ids(**kw):
+        return set(claims.ClaimFilters(**kw).apply(live).values_list("id", flat=True))
+
+    assert ids(actor=taliban) == {a.id, b.id}
+    assert ids(actor=taliban, role="object") == {a.id}
+    assert ids(actor=taliban, role="subject") == {b.id}
+    assert ids(relation="opposes") == {b.id}
+    assert ids(stance="denies") == {b.id}
+    assert ids(certainty="possible") == {b.id}
+    assert ids(status="accepted") == {b.id}
+    assert ids(reviewer="reviewer") == {a.id}
+    assert ids(actor_name="Nobody at all") == set()
+
+
+def test_agreement_report_reads_live_annotations(reviewer, other_reviewer, article):
+    claim = factories.make_claim()
+    factories.make_annotation(article=article, reviewer=reviewer, claim=claim, phrase="Russia was")
+    factories.make_annotation(
+        article=article, reviewer=other_reviewer, claim=claim, phrase="Russia was"
+    )
+    gone = factories.make_annotation(article=article, reviewer=other_reviewer, claim=claim)
+    services.annotation_delete(annotation=gone, user=other_reviewer)
+    report = claims.agreement_report()
+    pair = report.overall.pairs[0]
+    assert pair.reviewers == ["other", "reviewer"]
+    assert pair.annotations == 2
+    assert pair.detection_exact.value == 1.0
+    assert report.articles[0].label == "Votel testimony"

@@ -1,0 +1,326 @@
+"""/claims/, /claims/<id>/ and /actors/<id>/: permissions, filters, sorting, constant queries."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from annotate import services
+from annotate.models import Annotation, SiteSettings, SourceKind, Stance
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+CLAIMS = reverse("annotate:claim-list")
+
+
+def _site(*, see_others: bool, blind: bool) -> None:
+    site = SiteSettings.load()
+    site.reviewers_see_others = see_others
+    site.blind_annotation = blind
+    site.save()
+
+
+@pytest.fixture
+def taliban_claims(reviewer, other_reviewer, article):
+    """Votel says Russia supports the Taliban; Russia denies it; Iran arms the Taliban."""
+    votel = factories.make_actor("Joseph Votel", kind="person")
+    russia = factories.make_actor("Russia", aliases=["Moscow", "the Kremlin"])
+    supports = factories.make_claim("Russia", "supports", "Taliban")
+    iran_arms = factories.make_claim("Iran", "arms", "Taliban")
+    us_opposes = factories.make_claim("United States", "opposes", "Taliban")
+    asserted = factories.make_annotation(
+        article=article, reviewer=reviewer, claim=supports, phrase="Russia was supporting",
+        source_kind=SourceKind.NAMED, source_actor=votel, certainty="probable",
+    )  # fmt: skip
+    denied = factories.make_annotation(
+        article=article, reviewer=other_reviewer, claim=supports, phrase="Russia denies",
+        stance=Stance.DENIES, source_kind=SourceKind.NAMED, source_actor=russia,
+    )  # fmt: skip
+    arms = factories.make_annotation(
+        article=article, reviewer=other_reviewer, claim=iran_arms, phrase="supplying"
+    )
+    opposes = factories.make_annotation(
+        article=article, reviewer=reviewer, claim=us_opposes, phrase="Taliban spokesman"
+    )
+    return {
+        "supports": supports,
+        "iran_arms": iran_arms,
+        "us_opposes": us_opposes,
+        "asserted": asserted,
+        "denied": denied,
+        "arms": arms,
+        "opposes": opposes,
+    }
+
+
+def _claim_ids(response):
+    return [row.claim.id for row in response.context["rows"]]
+
+
+def test_login_required(client, taliban_claims):
+    for url in (
+        CLAIMS,
+        reverse("annotate:claim-detail", args=[taliban_claims["supports"].pk]),
+        reverse("annotate:actor-detail", args=[taliban_claims["supports"].subject_id]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 302 and "/login" in response["Location"]
+
+
+def test_post_not_allowed(reviewer_client):
+    assert reviewer_client.post(CLAIMS).status_code == 405
+
+
+def test_who_supports_the_taliban_according_to_whom(client, curator, taliban_claims):
+    client.force_login(curator)
+    response = client.get(CLAIMS, {"actor": "taliban", "role": "object", "relation": "supports"})
+    assert _claim_ids(response) == [taliban_claims["supports"].id]
+    [row] = response.context["rows"]
+    assert (row.asserts, row.denies, row.sources, row.articles) == (1, 1, 2, 1)
+    html = response.content.decode()
+    assert "Joseph Votel" in html and "Russia" in html
+    assert 'role="img"' in html and 'aria-label="1 asserts, 1 denies"' in html
+    assert "<title>1 asserts, 1 denies</title>" in html
+
+
+def test_actor_filter_is_alias_aware_and_role_specific(client, curator, taliban_claims):
+    client.force_login(curator)
+    by_alias = client.get(CLAIMS, {"actor": "  the KREMLIN ", "role": "either"})
+    assert _claim_ids(by_alias) == [taliban_claims["supports"].id]
+    assert _claim_ids(client.get(CLAIMS, {"actor": "Moscow", "role": "object"})) == []
+    as_object = client.get(CLAIMS, {"actor": "Taliban", "role": "object"})
+    assert len(_claim_ids(as_object)) == 3
+
+
+def test_unknown_actor_says_so(client, curator, taliban_claims):
+    client.force_login(curator)
+    response = client.get(CLAIMS, {"actor": "Atlantis"})
+    assert response.context["rows"] == []
+    assert "No actor is called “Atlantis”" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"relation": "arms"}, ["iran_arms"]),
+        ({"stance": "denies"}, ["supports"]),
+        ({"certainty": "probable"}, ["supports"]),
+        ({"reviewer": "other"}, ["supports", "iran_arms"]),
+    ],
+)
+def test_filters(client, curator, taliban_claims, params, expected):
+    client.force_login(curator)
+    ids = _claim_ids(client.get(CLAIMS, params))
+    assert sorted(ids) == sorted(taliban_claims[name].id for name in expected)
+
+
+def test_status_filter(client, curator, taliban_claims):
+    services.annotation_review(
+        annotation=taliban_claims["arms"], curator=curator, status="accepted"
+    )
+    client.force_login(curator)
+    assert _claim_ids(client.get(CLAIMS, {"status": "accepted"})) == [
+        taliban_claims["iran_arms"].id
+    ]
+    assert taliban_claims["iran_arms"].id not in _claim_ids(
+        client.get(CLAIMS, {"status": "pending"})
+    )
+
+
+def test_invalid_filter_value_is_reported_and_ignored(client, curator, taliban_claims):
+    client.force_login(curator)
+    response = client.get(CLAIMS, {"stance": "maybe"})
+    assert response.status_code == 200
+    assert "Stance: Select a valid choice" in response.content.decode()
+    assert len(_claim_ids(response)) == 3
+
+
+def test_sort_by_disagreement(client, curator, taliban_claims, article, reviewer):
+    for phrase in ("Gen.", "Joseph", "Votel"):
+        factories.make_annotation(
+            article=article, reviewer=reviewer, claim=taliban_claims["iran_arms"], phrase=phrase
+        )
+    client.force_login(curator)
+    assert _claim_ids(client.get(CLAIMS))[0] == taliban_claims["iran_arms"].id
+    by_dispute = _claim_ids(client.get(CLAIMS, {"sort": "disagreement"}))
+    assert by_dispute[0] == taliban_claims["supports"].id
+    assert "disputed" in client.get(CLAIMS, {"sort": "disagreement"}).content.decode()
+
+
+def test_reviewer_sees_only_own_work_when_site_keeps_it_separate(reviewer_client, taliban_claims):
+    _site(see_others=False, blind=False)
+    response = reviewer_client.get(CLAIMS)
+    assert sorted(_claim_ids(response)) == sorted(
+        [taliban_claims["supports"].id, taliban_claims["us_opposes"].id]
+    )
+    [supports] = [r for r in response.context["rows"] if r.claim == taliban_claims["supports"]]
+    assert (supports.asserts, supports.denies) == (1, 0)
+    assert (
+        "Russia denies"
+        not in reviewer_client.get(
+            reverse("annotate:claim-detail", args=[taliban_claims["supports"].pk])
+        ).content.decode()
+    )
+    assert "only your own" in response.content.decode()
+
+
+def test_blind_mode_hides_others_until_reviewer_marks_article_done(
+    reviewer_client, reviewer, article, taliban_claims
+):
+    _site(see_others=True, blind=True)
+    detail = reverse("annotate:claim-detail", args=[taliban_claims["supports"].pk])
+    response = reviewer_client.get(CLAIMS)
+    assert taliban_claims["iran_arms"].id not in _claim_ids(response)
+    assert "Blind annotation is on" in response.content.decode()
+    assert "Russia denies" not in reviewer_client.get(detail).content.decode()
+    services.progress_set(article=article, reviewer=reviewer, done=True)
+    assert taliban_claims["iran_arms"].id in _claim_ids(reviewer_client.get(CLAIMS))
+    assert "Russia denies" in reviewer_client.get(detail).content.decode()
+
+
+def test_reviewer_sees_others_when_allowed_and_not_blind(reviewer_client, taliban_claims):
+    _site(see_others=True, blind=False)
+    assert len(_claim_ids(reviewer_client.get(CLAIMS))) == 3
+
+
+def test_empty_state_has_guidance(reviewer_client):
+    html = reviewer_client.get(CLAIMS).content.decode()
+    assert "No claims to show yet" in html and "select the words" in html
+
+
+def test_claim_detail_lists_every_attribution_with_link_into_article(
+    client, curator, taliban_claims, article
+):
+    client.force_login(curator)
+    claim = taliban_claims["supports"]
+    response = client.get(reverse("annotate:claim-detail", args=[claim.pk]))
+    html = response.content.decode()
+    for ann in (taliban_claims["asserted"], taliban_claims["denied"]):
+        assert f"/articles/{article.pk}/?annotation={ann.pk}" in html
+        assert f'<mark class="quote stance-{ann.stance}">{ann.quote}</mark>' in html
+    assert "Joseph Votel" in html and "Probable" in html and "other" in html
+    assert "Votel testimony" in html and "Pending" in html
+    assert client.get(reverse("annotate:claim-detail", args=[999999])).status_code == 404
+
+
+def test_actor_page_shows_what_it_does_what_is_said_and_what_it_says(
+    client, curator, taliban_claims
+):
+    client.force_login(curator)
+    russia = services.actor_lookup("Russia")
+    html = client.get(reverse("annotate:actor-detail", args=[russia.pk])).content.decode()
+    assert "Moscow" in html and "the Kremlin" in html
+    assert "What Russia is said to do" in html and "Russia supports Taliban" in html
+    assert "What Russia says" in html and "Russia denies" in html
+    taliban = services.actor_lookup("Taliban")
+    response = client.get(reverse("annotate:actor-detail", args=[taliban.pk]))
+    assert len(response.context["as_object"]) == 3
+    assert response.context["as_subject"] == []
+
+
+def test_user_text_is_escaped(client, curator, article, reviewer):
+    evil = factories.make_actor("<script>alert(1)</script>")
+    claim = factories.make_claim("Russia", "supports", "Taliban")
+    factories.make_annotation(
+        article=article, reviewer=reviewer, claim=claim, source_kind=SourceKind.NAMED,
+        source_actor=evil,
+    )  # fmt: skip
+    client.force_login(curator)
+    for url in (
+        CLAIMS,
+        reverse("annotate:claim-detail", args=[claim.pk]),
+        reverse("annotate:actor-detail", args=[evil.pk]),
+    ):
+        html = client.get(url).content.decode()
+        assert "<script>alert(1)</script>" not in html
+        assert "&lt;script&gt;" in html
+
+
+# ---------------------------------------------------------------- constant queries
+
+
+def _bulk_attributions(count: int, reviewers) -> None:
+    """`count` attributions over many claims, articles, sources and reviewers (fast bulk insert)."""
+    articles = [factories.make_article(title=f"Bulk {i}") for i in range(5)]
+    subjects = [factories.make_actor(f"State {i}") for i in range(8)]
+    taliban = factories.make_actor("Taliban", kind="armed_group")
+    relations = ["supports", "arms", "funds", "opposes"]
+    claim_list = [
+        factories.make_claim(s.name, r, taliban.name) for s in subjects for r in relations
+    ]
+    stances = list(Stance.values)
+    rows = []
+    for i in range(count):
+        article = articles[i % len(articles)]
+        start = (i * 7) % 200
+        rows.append(
+            Annotation(
+                article=article,
+                reviewer=reviewers[i % len(reviewers)],
+                claim=claim_list[i % len(claim_list)],
+                start=start,
+                end=start + 5,
+                quote=article.text[start : start + 5],
+                source_kind=SourceKind.NAMED,
+                source_actor=subjects[i % len(subjects)],
+                stance=stances[i % len(stances)],
+                confidence=1 + i % 5,
+            )
+        )
+    Annotation.objects.bulk_create(rows)
+
+
+def _queries(client, url, params=None) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url, params or {}).status_code == 200
+    return len(ctx)
+
+
+@pytest.mark.parametrize("count", [10, 1000])
+def test_claims_pages_run_constant_queries(
+    client, curator, reviewer, other_reviewer, count, django_assert_max_num_queries
+):
+    _bulk_attributions(count, [reviewer, other_reviewer])
+    claim = Annotation.objects.first().claim
+    taliban = services.actor_lookup("Taliban")
+    client.force_login(curator)
+    pages = [
+        (CLAIMS, {}),
+        (CLAIMS, {"actor": "Taliban", "role": "object", "sort": "disagreement"}),
+        (reverse("annotate:claim-detail", args=[claim.pk]), {}),
+        (reverse("annotate:actor-detail", args=[taliban.pk]), {}),
+        (reverse("annotate:actor-detail", args=[claim.subject_id]), {}),
+    ]
+    for url, params in pages:
+        with django_assert_max_num_queries(16):
+            client.get(url, params)
+    assert Annotation.objects.count() == count
+
+
+def test_query_count_is_the_same_at_10_and_1000(client, curator, reviewer, other_reviewer):
+    client.force_login(curator)
+    _bulk_attributions(10, [reviewer, other_reviewer])
+    claim_id = Annotation.objects.first().claim_id
+    taliban = services.actor_lookup("Taliban")
+    urls = [
+        CLAIMS,
+        reverse("annotate:claim-detail", args=[claim_id]),
+        reverse("annotate:actor-detail", args=[taliban.pk]),
+    ]
+    client.get(CLAIMS)  # warm up: SiteSettings row creation, session
+    small = [_queries(client, url) for url in urls]
+    Annotation.objects.all().delete()
+    _bulk_attributions(1000, [reviewer, other_reviewer])
+    big = [_queries(client, url) for url in urls]
+    assert small == big
+
+
+def test_reviewer_query_count_is_constant_in_blind_mode(client, reviewer, other_reviewer):
+    _site(see_others=True, blind=True)
+    client.force_login(reviewer)
+    _bulk_attributions(10, [reviewer, other_reviewer])
+    client.get(CLAIMS)
+    small = _queries(client, CLAIMS)
+    _bulk_attributions(1000, [reviewer, other_reviewer])
+    assert _queries(client, CLAIMS) == small
