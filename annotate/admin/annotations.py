@@ -1,0 +1,234 @@
+"""Annotations in the admin: span checks shared with the services, review and export actions."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from annotate import services
+from annotate.admin import common
+from annotate.models import Annotation, Status
+
+# services._validate names span problems after the span; these are the form fields that hold them.
+_SPAN_ERROR_FIELDS = {"quote": "start", "source_span": "source_start", "cue_span": "cue_start"}
+
+
+class DeletedFilter(admin.SimpleListFilter):
+    """Soft-deleted annotations stay in the table (recoverable) until someone purges them."""
+
+    title = "deleted"
+    parameter_name = "deleted"
+
+    def lookups(self, request, model_admin):
+        return (("no", "Live"), ("yes", "Deleted"))
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.filter(deleted_at__isnull=True)
+        if self.value() == "yes":
+            return queryset.filter(deleted_at__isnull=False)
+        return queryset
+
+
+class AnnotationAdminForm(forms.ModelForm):
+    """Checks every span against the article text with the same rules and wording as the services.
+
+    Quotes are read-only here: they are taken from the article at the offsets. `expected_quote`
+    lets whoever types offsets by hand confirm they point at the intended words.
+    """
+
+    expected_quote = forms.CharField(
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
+        help_text="Optional: the words you expect at start–end. If given, they must match the "
+        "article text exactly, so a miscounted offset is refused instead of saved.",
+    )
+
+    class Meta:
+        model = Annotation
+        fields = (
+            "article",
+            *services.ANNOTATION_FIELDS,
+            "reviewer",
+            "status",
+            "curator_comment",
+            "deleted_at",
+        )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if set(self.errors) & {"article", *services.ANNOTATION_FIELDS}:
+            return cleaned  # a field is already wrong on its own; its message says so
+        article = cleaned.get("article") or (
+            self.instance.article if self.instance.article_id else None
+        )
+        if article is None:
+            return cleaned
+        values = {
+            field: cleaned[field] if field in cleaned else getattr(self.instance, field)
+            for field in services.ANNOTATION_FIELDS
+        }
+        # Quotes are recomputed from the offsets; only an expected quote is checked against them.
+        values.update(quote=cleaned.get("expected_quote") or None, source_quote="", cue_quote="")
+        try:
+            services._validate(article, values)
+        except ValidationError as exc:
+            for field, field_messages in exc.message_dict.items():
+                field = _SPAN_ERROR_FIELDS.get(field, field)
+                self.add_error(field if field in self.fields else None, field_messages)
+            return cleaned
+        self.instance.quote = article.text[values["start"] : values["end"]]
+        self.instance.source_quote = values["source_quote"]
+        self.instance.cue_quote = values["cue_quote"]
+        if "source_actor" in cleaned:
+            cleaned["source_actor"] = values["source_actor"]  # cleared for the article's author
+        return cleaned
+
+
+@admin.register(Annotation)
+class AnnotationAdmin(admin.ModelAdmin):
+    form = AnnotationAdminForm
+    list_display = (
+        "id",
+        "article",
+        "claim",
+        "source",
+        "stance",
+        "certainty",
+        "confidence",
+        "reviewer",
+        "status",
+        "updated_at",
+    )
+    list_display_links = ("id", "claim")
+    list_filter = (
+        "stance",
+        "certainty",
+        "status",
+        "source_kind",
+        "reviewer",
+        DeletedFilter,
+    )
+    list_select_related = ("article", "claim", "source_actor", "reviewer")
+    search_fields = ("quote", "note", "claim__text", "article__title")
+    autocomplete_fields = ("article", "claim", "source_actor", "reviewer")
+    readonly_fields = (
+        "quote",
+        "source_quote",
+        "cue_quote",
+        "curator",
+        "reviewed_at",
+        "version",
+        "created_at",
+        "updated_at",
+        "workspace",
+    )
+    fieldsets = (
+        (
+            "Content span",
+            {"fields": ("article", "claim", ("start", "end"), "quote", "expected_quote")},
+        ),
+        (
+            "Source",
+            {
+                "fields": (
+                    "source_kind",
+                    "source_actor",
+                    "source_description",
+                    ("source_start", "source_end"),
+                    "source_quote",
+                )
+            },
+        ),
+        ("Cue", {"fields": (("cue_start", "cue_end"), "cue_quote")}),
+        ("Labels", {"fields": ("stance", "certainty", "confidence", "note")}),
+        (
+            "Review",
+            {"fields": ("reviewer", "status", "curator_comment", "curator", "reviewed_at")},
+        ),
+        (
+            "Record",
+            {"fields": ("version", "created_at", "updated_at", "deleted_at", "workspace")},
+        ),
+    )
+    actions = (
+        "accept_selected",
+        "reject_selected",
+        common.export_action(
+            "json",
+            "Export the articles of the selected annotations as JSON",
+            lambda qs: qs.values_list("article_id", flat=True),
+        ),
+        common.export_action(
+            "jsonl",
+            "Export the articles of the selected annotations as JSONL",
+            lambda qs: qs.values_list("article_id", flat=True),
+        ),
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Annotation]:
+        # The list shows article titles; their full texts are not worth loading per row. (The
+        # changelist skips list_select_related once a queryset has select_related, so name it here.)
+        return (
+            super()
+            .get_queryset(request)
+            .select_related(*self.list_select_related)
+            .defer("article__text")
+        )
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> tuple[str, ...]:
+        # Offsets point into one article's text: moving an annotation to another article is
+        # re-annotating, so the article is fixed once the annotation exists.
+        fields = tuple(super().get_readonly_fields(request, obj))
+        return (*fields, "article") if obj is not None else fields
+
+    def view_on_site(self, obj: Annotation) -> str:
+        return common.workspace_url(obj.article_id, obj.pk)
+
+    def save_model(self, request: HttpRequest, obj: Annotation, form, change: bool) -> None:
+        if change and form.has_changed():
+            # A reviewer's editor still holding the old version now gets a stale-edit warning.
+            obj.version += 1
+        super().save_model(request, obj, form, change)
+        if not change:
+            services.progress_touch(article=obj.article, reviewer=obj.reviewer)
+        if "status" in form.changed_data:
+            # Record who decided and when, exactly as the curator screens do.
+            services.annotation_review(
+                annotation=obj,
+                curator=request.user,
+                status=obj.status,
+                comment=obj.curator_comment,
+            )
+
+    @admin.display(description="Source")
+    def source(self, obj: Annotation) -> str:
+        return obj.source_label
+
+    @admin.display(description="Workspace")
+    def workspace(self, obj: Annotation) -> str:
+        if obj.pk is None:
+            return "—"
+        return common.workspace_link(obj.article_id)
+
+    def _review(self, request: HttpRequest, queryset: QuerySet, status: str, verb: str) -> None:
+        count = services.annotations_review_bulk(
+            annotation_ids=queryset.values_list("pk", flat=True),
+            curator=request.user,
+            status=status,
+        )
+        self.message_user(
+            request, f"{verb} {common.plural(count, 'annotation')}.", messages.SUCCESS
+        )
+
+    @admin.action(description="Accept selected annotations", permissions=("change",))
+    def accept_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._review(request, queryset, Status.ACCEPTED, "Accepted")
+
+    @admin.action(description="Reject selected annotations", permissions=("change",))
+    def reject_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._review(request, queryset, Status.REJECTED, "Rejected")
