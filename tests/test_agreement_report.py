@@ -1,0 +1,67 @@
+"""`manage.py agreement_report`: text and JSON, whole corpus or one article."""
+
+import io
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from annotate.models import Stance
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def _run(*args) -> str:
+    out = io.StringIO()
+    call_command("agreement_report", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def annotated(reviewer, other_reviewer, article):
+    claim = factories.make_claim()
+    for user, stance in ((reviewer, Stance.ASSERTS), (other_reviewer, Stance.DENIES)):
+        factories.make_annotation(
+            article=article, reviewer=user, claim=claim, phrase="Russia was", stance=stance
+        )
+    other_article = factories.make_article(title="Alone")
+    factories.make_annotation(article=other_article, reviewer=reviewer, claim=claim)
+    return article, other_article
+
+
+def test_text_table(annotated):
+    out = _run()
+    assert "All articles — 3 annotations, reviewers: other, reviewer" in out
+    assert "F1 exact" in out and "α stance" in out and "κ stance" in out
+    assert "other + reviewer" in out
+    assert "Votel testimony" in out
+    assert "Alone — 1 annotations, reviewers: reviewer\n  n/a: only one reviewer" in out
+
+
+def test_json_matches_the_page_numbers(annotated):
+    data = json.loads(_run("--format", "json"))
+    pair = data["overall"]["pairs"][0]
+    assert pair["reviewers"] == ["other", "reviewer"]
+    assert pair["detection_exact"]["value"] == pytest.approx(2 / 3)
+    assert pair["claim_units_matched"] == 1 and pair["unmatched"] == 1
+    assert data["method"]["certainty_missing"] == ["unspecified"]
+    assert [a["label"] for a in data["articles"]] == ["Votel testimony", "Alone"]
+
+
+def test_one_article(annotated):
+    article, _ = annotated
+    data = json.loads(_run("--format", "json", "--article", str(article.pk)))
+    assert [a["article_id"] for a in data["articles"]] == [article.pk]
+    assert data["overall"]["annotations"] == 2
+    assert "Votel testimony" in _run("--article", str(article.pk))
+
+
+def test_unknown_article_is_a_clear_error(db):
+    with pytest.raises(CommandError, match="No article with id 424242"):
+        _run("--article", "424242")
+
+
+def test_empty_database(db):
+    assert "n/a: no annotations" in _run()
+    assert json.loads(_run("--format", "json"))["articles"] == []

@@ -1,0 +1,88 @@
+"""/agreement/: curators and staff only, and the numbers the maths module computes."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from annotate.models import Stance
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("annotate:agreement")
+
+
+@pytest.fixture
+def two_reviewers_annotated(reviewer, other_reviewer, article):
+    supports = factories.make_claim("Russia", "supports", "Taliban")
+    arms = factories.make_claim("Russia", "arms", "Taliban")
+    for user, stance in ((reviewer, Stance.ASSERTS), (other_reviewer, Stance.ASSERTS)):
+        factories.make_annotation(
+            article=article, reviewer=user, claim=supports, phrase="Russia was supporting",
+            stance=stance, certainty="probable",
+        )  # fmt: skip
+    for user, stance in ((reviewer, Stance.DENIES), (other_reviewer, Stance.REPORTS)):
+        factories.make_annotation(
+            article=article, reviewer=user, claim=arms, phrase="Russia denies supplying",
+            stance=stance,
+        )  # fmt: skip
+    factories.make_annotation(article=article, reviewer=reviewer, claim=arms, phrase="money")
+
+
+def test_login_required(client):
+    response = client.get(URL)
+    assert response.status_code == 302 and "/login" in response["Location"]
+
+
+def test_reviewers_get_403(reviewer_client, two_reviewers_annotated):
+    assert reviewer_client.get(URL).status_code == 403
+
+
+@pytest.mark.parametrize("who", ["curator", "staff"])
+def test_curators_and_staff_see_the_report(client, curator, who, two_reviewers_annotated):
+    user = curator if who == "curator" else factories.make_user("boss", staff=True)
+    client.force_login(user)
+    response = client.get(URL)
+    assert response.status_code == 200
+    pair = response.context["report"].overall.pairs[0]
+    assert pair.reviewers == ["other", "reviewer"]
+    assert (pair.claim_units_matched, pair.unmatched) == (2, 1)
+    assert pair.detection_exact.value == pytest.approx(2 * 2 / 5)
+    html = response.content.decode()
+    assert "other + reviewer" in html
+    assert "Votel testimony" in html
+    assert "few" in html  # 2 matches is flagged as few
+    assert "n/a" in html  # certainty: one unit only has values → every value the same
+
+
+def test_empty_state(client, curator):
+    client.force_login(curator)
+    assert "No annotations yet" in client.get(URL).content.decode()
+
+
+def test_one_reviewer_shows_na_not_an_error(client, curator, reviewer, article):
+    factories.make_annotation(article=article, reviewer=reviewer)
+    client.force_login(curator)
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert "n/a: only one reviewer" in response.content.decode()
+
+
+def test_post_not_allowed(client, curator):
+    client.force_login(curator)
+    assert client.post(URL).status_code == 405
+
+
+def test_query_count_does_not_grow_with_annotations(client, curator, reviewer, other_reviewer):
+    from tests.test_views_claims import _bulk_attributions
+
+    client.force_login(curator)
+    _bulk_attributions(10, [reviewer, other_reviewer])
+    client.get(URL)
+    with CaptureQueriesContext(connection) as small:
+        client.get(URL)
+    _bulk_attributions(500, [reviewer, other_reviewer])
+    with CaptureQueriesContext(connection) as big:
+        assert client.get(URL).status_code == 200
+    assert len(small) == len(big) <= 8
