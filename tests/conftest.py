@@ -5,6 +5,12 @@ import pytest
 from tests import factories
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    # PBKDF2 costs ~0.3 s per user; tests create hundreds. Production keeps the default hashers.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def reviewer(db):
     return factories.make_user("reviewer")
