@@ -1,3 +1,114 @@
-"""Placeholder until the export screens land (same session)."""
+"""The export page: pick a format and filters, download a streamed JSON or JSONL file."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.views.decorators.http import require_GET
+
+from annotate import export
+from annotate.models import Status
+from annotate.permissions import is_curator
+
+
+class ExportForm(forms.Form):
+    """The filters of /export/, read from the query string (a download is a GET: bookmarkable)."""
+
+    format = forms.ChoiceField(
+        choices=[("json", "JSON (one document)"), ("jsonl", "JSONL (one annotation per line)")],
+        widget=forms.RadioSelect,
+        required=False,
+        initial="json",
+    )
+    status = forms.MultipleChoiceField(
+        choices=Status.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Leave all unticked for every status.",
+    )
+    reviewer = forms.MultipleChoiceField(
+        choices=[],
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        required=False,
+        help_text="Leave empty for every reviewer.",
+    )
+    article = forms.CharField(
+        required=False,
+        label="Article ids",
+        help_text="Comma-separated, e.g. 12, 15. Leave empty for every annotated article.",
+    )
+    no_text = forms.BooleanField(required=False, label="Leave out article text")
+
+    def __init__(self, *args, curator: bool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if curator:
+            User = get_user_model()
+            names = User.objects.order_by(User.USERNAME_FIELD).values_list(
+                User.USERNAME_FIELD, flat=True
+            )
+            self.fields["reviewer"].choices = [(n, n) for n in names]
+        else:
+            # Reviewers export only their own work; the field is not offered at all.
+            del self.fields["reviewer"]
+
+    def clean_article(self) -> list[int]:
+        raw = self.cleaned_data["article"].replace(",", " ").split()
+        bad = [part for part in raw if not part.isdigit()]
+        if bad:
+            raise ValidationError(
+                f"Article ids must be whole numbers; {', '.join(bad)} is not. "
+                "Separate several ids with commas."
+            )
+        return [int(part) for part in raw]
+
+
+def _refused_reviewer(request: HttpRequest) -> str | None:
+    """A non-curator naming any reviewer but themself in the query string gets a clear refusal."""
+    asked = set(request.GET.getlist("reviewer")) - {request.user.get_username()}
+    if asked:
+        return (
+            "Only curators and staff can export other reviewers' annotations; "
+            "your export always contains your own annotations only."
+        )
+    return None
+
+
+@require_GET
+def export_page(request: HttpRequest) -> HttpResponse:
+    """Render annotate/export.html (form, curator, error); with download=1, stream the file.
+
+    Curators and staff export everything (optionally filtered); any other user gets only their own
+    annotations, whatever the query string says, so a hand-made URL cannot widen an export.
+    """
+    curator = is_curator(request.user)
+    wants_download = request.GET.get("download") == "1"
+    form = ExportForm(request.GET if wants_download else None, curator=curator)
+    context = {"form": form, "curator": curator, "error": None}
+    if not wants_download:
+        return render(request, "annotate/export.html", context)
+    refusal = None if curator else _refused_reviewer(request)
+    if refusal:
+        context["error"] = refusal
+        return render(request, "annotate/export.html", context, status=403)
+    if not form.is_valid():
+        return render(request, "annotate/export.html", context, status=400)
+    data = form.cleaned_data
+    filters = export.ExportFilters(
+        statuses=data["status"] or None,
+        reviewer_usernames=(data.get("reviewer") or None) if curator else None,
+        article_ids=data["article"] or None,
+        include_text=not data["no_text"],
+        only_reviewer=None if curator else request.user,
+    )
+    try:
+        return export.export_response(fmt=data["format"] or "json", filters=filters)
+    except ValidationError as exc:
+        context["error"] = " ".join(exc.messages)
+        return render(request, "annotate/export.html", context, status=400)
+
+
+urlpatterns = [path("export/", export_page, name="export")]

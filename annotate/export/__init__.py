@@ -1,0 +1,57 @@
+"""Annotations → the schema-version-1 JSON document or JSONL lines, streamed as bytes.
+
+One code path for the management command, the /export/ download and the admin action. It never
+holds the dataset in memory: actors, relations, claims and usernames are read up front (small
+tables), then articles and annotations are read as two streams ordered by article id and merged,
+each with a single query, so the query count is the same for ten annotations or a hundred
+thousand. Rows are read as tuples (no model instances) and serialised with orjson. Every span is
+re-checked against the article text as it is written: a mismatch raises ExportError instead of
+shipping a wrong offset.
+
+The format is documented in docs/export.md and as JSON Schemas in annotate/schemas/
+(export-v1.schema.json for the document, export-line-v1.schema.json for a JSONL line).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+
+from annotate.export.filters import ExportError, ExportFilters, ExportStats, validate_filters
+from annotate.export.formats import SCHEMA_VERSION, generator_version, iter_json, iter_jsonl
+
+__all__ = [
+    "FORMATS",
+    "SCHEMA_VERSION",
+    "ExportError",
+    "ExportFilters",
+    "ExportStats",
+    "default_filename",
+    "export_response",
+    "generator_version",
+    "iter_json",
+    "iter_jsonl",
+    "validate_filters",
+]
+
+FORMATS = {"json": "application/json", "jsonl": "application/x-ndjson"}
+
+
+def default_filename(fmt: str) -> str:
+    """stancemark-20250101-120000.json: sortable and safe in every file system."""
+    return f"stancemark-{timezone.now():%Y%m%d-%H%M%S}.{fmt}"
+
+
+def export_response(
+    *, fmt: str, filters: ExportFilters, filename: str | None = None
+) -> StreamingHttpResponse:
+    """A streaming download of the export; raises ValidationError before any byte on bad filters."""
+    if fmt not in FORMATS:
+        raise ValidationError({"fmt": f"Unknown format {fmt!r}: use json or jsonl."})
+    chunks = iter_json(filters) if fmt == "json" else iter_jsonl(filters)
+    response = StreamingHttpResponse(chunks, content_type=FORMATS[fmt])
+    name = filename or default_filename(fmt)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

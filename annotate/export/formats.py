@@ -1,0 +1,156 @@
+"""The two serialisations: one JSON document, or JSONL with one self-contained annotation a line."""
+
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+import tomllib
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+from django.conf import settings
+from django.utils import timezone
+
+from annotate.export import rows
+from annotate.export.filters import ExportFilters, ExportStats, Plan, validate_filters
+from annotate.models import (
+    CONFIDENCE_MAX,
+    CONFIDENCE_MIN,
+    Actor,
+    ActorKind,
+    Certainty,
+    Claim,
+    Relation,
+    SourceKind,
+    Stance,
+    Status,
+)
+
+SCHEMA_VERSION = "1.0"
+# Bytes gathered before yielding, so a download is a few hundred writes rather than 100,000.
+FLUSH_BYTES = 256 * 1024
+_DUMPS_OPTIONS = orjson.OPT_UTC_Z
+_LINE_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_APPEND_NEWLINE
+
+
+@functools.cache
+def generator_version() -> str:
+    """The installed stancemark version, else the one in pyproject.toml (a bare checkout)."""
+    try:
+        return importlib.metadata.version("stancemark")
+    except importlib.metadata.PackageNotFoundError:
+        pass
+    try:
+        with open(settings.BASE_DIR / "pyproject.toml", "rb") as fh:
+            return tomllib.load(fh)["project"]["version"]
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return "unknown"
+
+
+def _header() -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "generator": {"name": "stancemark", "version": generator_version()},
+        "exported_at": timezone.now(),
+        "offsets": {
+            "unit": "unicode_code_point",
+            "end": "exclusive",
+            "normalization": ["LF", "NFC"],
+        },
+        "label_sets": {
+            "stance": list(Stance.values),
+            "certainty": list(Certainty.values),
+            "confidence": {"min": CONFIDENCE_MIN, "max": CONFIDENCE_MAX},
+            "status": list(Status.values),
+            "source_kind": list(SourceKind.values),
+            "actor_kind": list(ActorKind.values),
+        },
+    }
+
+
+def _buffered(parts: Iterator[bytes], stats: ExportStats) -> Iterator[bytes]:
+    buffer: list[bytes] = []
+    size = 0
+    for part in parts:
+        buffer.append(part)
+        size += len(part)
+        if size >= FLUSH_BYTES:
+            stats.bytes += size
+            yield b"".join(buffer)
+            buffer, size = [], 0
+    if buffer:
+        stats.bytes += size
+        yield b"".join(buffer)
+
+
+def iter_json(filters: ExportFilters, *, stats: ExportStats | None = None) -> Iterator[bytes]:
+    """The whole export as one JSON document, in chunks of bytes (validates filters first)."""
+    plan = validate_filters(filters)
+    stats = stats if stats is not None else ExportStats()
+    return _buffered(_json_parts(plan, stats), stats)
+
+
+def _json_parts(plan: Plan, stats: ExportStats) -> Iterator[bytes]:
+    # The header goes out before any query, so a download starts at once.
+    header = orjson.dumps(_header(), option=_DUMPS_OPTIONS)
+    yield header[:-1]
+    relation_slugs = dict(Relation.objects.values_list("id", "slug"))
+    yield b',"actors":' + orjson.dumps(rows.actors())
+    yield b',"relations":' + orjson.dumps(rows.relations())
+    yield b',"claims":' + orjson.dumps(rows.claims(relation_slugs))
+    yield b',"articles":['
+    first = True
+    for article, items in rows.walk(plan, stats):
+        article["annotations"] = items
+        yield (b"" if first else b",") + orjson.dumps(article, option=_DUMPS_OPTIONS)
+        first = False
+    yield b"]}"
+
+
+def iter_jsonl(filters: ExportFilters, *, stats: ExportStats | None = None) -> Iterator[bytes]:
+    """One self-contained annotation per line (no header line, no article text), as bytes chunks."""
+    plan = validate_filters(filters)
+    stats = stats if stats is not None else ExportStats()
+    return _buffered(_jsonl_parts(plan, stats), stats)
+
+
+def _jsonl_parts(plan: Plan, stats: ExportStats) -> Iterator[bytes]:
+    actors = dict(Actor.objects.values_list("id", "name"))
+    relations = dict(Relation.objects.values_list("id", "slug"))
+    claim_rows = Claim.objects.values_list(
+        "id", "subject_id", "relation_id", "object_id", "qualifier", "text"
+    )
+    claims = {
+        claim_id: {
+            "id": claim_id,
+            "text": text,
+            "subject": actors[subject_id],
+            "subject_id": subject_id,
+            "relation": relations[relation_id],
+            "object": actors[object_id],
+            "object_id": object_id,
+            "qualifier": qualifier,
+        }
+        for claim_id, subject_id, relation_id, object_id, qualifier, text in claim_rows
+    }
+    dumps = orjson.dumps
+    for article, items in rows.walk(plan, stats):
+        article.pop("text", None)
+        for item in items:
+            source = item["source"]
+            actor_id = source["actor"]
+            line = {
+                "id": item["id"],
+                "article": article,
+                "claim": claims[item["claim"]],
+                **{k: v for k, v in item.items() if k not in ("id", "claim", "source")},
+                "source": {
+                    "kind": source["kind"],
+                    "actor": actor_id,
+                    "actor_name": actors[actor_id] if actor_id else None,
+                    "description": source["description"],
+                    "span": source["span"],
+                },
+            }
+            yield dumps(line, option=_LINE_OPTIONS)

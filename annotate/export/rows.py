@@ -1,0 +1,243 @@
+"""The merge of the article stream and the annotation stream into plain dicts, checking every span.
+
+Rows are read as tuples in two queries ordered by article id (no model instances, constant queries);
+lookups for usernames are read once up front.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.contrib.auth import get_user_model
+
+from annotate import spans
+from annotate.export.filters import ExportError, ExportStats, Plan
+from annotate.models import Actor, ActorAlias, Claim, Relation
+
+# Rows fetched per round trip; big enough that fetching is not per-row, small enough to stay flat.
+CHUNK_SIZE = 5000
+
+# Columns read from the annotation table, in this order (the loop below unpacks them by position).
+ANNOTATION_COLUMNS = (
+    "id",
+    "article_id",
+    "claim_id",
+    "reviewer_id",
+    "curator_id",
+    "start",
+    "end",
+    "quote",
+    "source_kind",
+    "source_actor_id",
+    "source_description",
+    "source_start",
+    "source_end",
+    "source_quote",
+    "cue_start",
+    "cue_end",
+    "cue_quote",
+    "stance",
+    "certainty",
+    "confidence",
+    "status",
+    "note",
+    "created_at",
+    "updated_at",
+)
+ARTICLE_COLUMNS = (
+    "id",
+    "title",
+    "outlet",
+    "url",
+    "published_on",
+    "language",
+    "text_sha256",
+    "text",
+)
+
+
+def actors() -> list[dict[str, Any]]:
+    aliases: dict[int, list[str]] = {}
+    for actor_id, name in ActorAlias.objects.order_by("actor_id", "name").values_list(
+        "actor_id", "name"
+    ):
+        aliases.setdefault(actor_id, []).append(name)
+    return [
+        {
+            "id": actor_id,
+            "name": name,
+            "kind": kind,
+            "affiliation": affiliation_id,
+            "aliases": aliases.get(actor_id, []),
+        }
+        for actor_id, name, kind, affiliation_id in Actor.objects.order_by("id").values_list(
+            "id", "name", "kind", "affiliation_id"
+        )
+    ]
+
+
+def relations() -> list[dict[str, Any]]:
+    return [
+        {"id": slug, "label": label, "description": description}
+        for slug, label, description in Relation.objects.order_by("slug").values_list(
+            "slug", "label", "description"
+        )
+    ]
+
+
+def claims(relation_slugs: dict[int, str]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": claim_id,
+            "subject": subject_id,
+            "relation": relation_slugs[relation_id],
+            "object": object_id,
+            "qualifier": qualifier,
+            "text": text,
+        }
+        for claim_id, subject_id, relation_id, object_id, qualifier, text in Claim.objects.order_by(
+            "id"
+        ).values_list("id", "subject_id", "relation_id", "object_id", "qualifier", "text")
+    ]
+
+
+def _usernames() -> dict[int, str]:
+    User = get_user_model()
+    return dict(User.objects.values_list("pk", User.USERNAME_FIELD))
+
+
+# ---------------------------------------------------------------- merging articles and annotations
+
+
+def _mismatch(article_id: int, annotation_id: int, what: str, start, end, quote, text: str) -> str:
+    found = text[start:end] if isinstance(start, int) and isinstance(end, int) else ""
+    return (
+        f"Export stopped: annotation {annotation_id} in article {article_id} has a {what} span "
+        f"{start}–{end} whose stored quote {quote!r} does not match the article text {found!r}. "
+        "Fix or delete that annotation; the article text may have been changed outside the app."
+    )
+
+
+def _optional_span(article_id, annotation_id, what, text, start, end, quote):
+    if start is None:
+        return None
+    if text[start:end] != quote or not 0 <= start < end <= len(text):
+        raise ExportError(_mismatch(article_id, annotation_id, what, start, end, quote, text))
+    return {"start": start, "end": end, "quote": quote}
+
+
+def walk(plan: Plan, stats: ExportStats) -> Iterator[tuple[dict, list[dict]]]:
+    """Yield (article dict, [annotation dict, ...]) per article, in article-id order."""
+    usernames = _usernames()
+    context = spans.context
+    rows = plan.annotations.values_list(*ANNOTATION_COLUMNS).iterator(chunk_size=CHUNK_SIZE)
+    pending = next(rows, None)
+    for (
+        article_id,
+        title,
+        outlet,
+        url,
+        published_on,
+        language,
+        text_sha256,
+        text,
+    ) in plan.articles.values_list(*ARTICLE_COLUMNS).iterator(chunk_size=100):
+        article = {
+            "id": article_id,
+            "title": title,
+            "outlet": outlet,
+            "url": url,
+            "published_on": published_on,
+            "language": language,
+            "text_sha256": text_sha256,
+        }
+        items: list[dict] = []
+        text_length = len(text)
+        while pending is not None and pending[1] == article_id:
+            (
+                ann_id,
+                _,
+                claim_id,
+                reviewer_id,
+                curator_id,
+                start,
+                end,
+                quote,
+                source_kind,
+                source_actor_id,
+                source_description,
+                source_start,
+                source_end,
+                source_quote,
+                cue_start,
+                cue_end,
+                cue_quote,
+                stance,
+                certainty,
+                confidence,
+                status,
+                note,
+                created_at,
+                updated_at,
+            ) = pending
+            if text[start:end] != quote or not 0 <= start < end <= text_length:
+                raise ExportError(_mismatch(article_id, ann_id, "content", start, end, quote, text))
+            prefix, suffix = context(text, start, end)
+            items.append(
+                {
+                    "id": ann_id,
+                    "claim": claim_id,
+                    "stance": stance,
+                    "certainty": certainty,
+                    "confidence": confidence,
+                    "status": status,
+                    "reviewer": usernames.get(reviewer_id),
+                    "curator": usernames.get(curator_id) if curator_id else None,
+                    "note": note,
+                    "created_at": created_at,
+                    "updated_at": updated_at,
+                    "content": {
+                        "start": start,
+                        "end": end,
+                        "quote": quote,
+                        "prefix": prefix,
+                        "suffix": suffix,
+                    },
+                    "source": {
+                        "kind": source_kind,
+                        "actor": source_actor_id,
+                        "description": source_description,
+                        "span": _optional_span(
+                            article_id,
+                            ann_id,
+                            "source",
+                            text,
+                            source_start,
+                            source_end,
+                            source_quote,
+                        ),
+                    },
+                    "cue": _optional_span(
+                        article_id, ann_id, "cue", text, cue_start, cue_end, cue_quote
+                    ),
+                },
+            )
+            pending = next(rows, None)
+        if pending is not None and pending[1] < article_id:
+            # Both streams are ordered by article id, so this only happens if the data changed
+            # between the two queries (an article deleted mid-export); refuse rather than drop rows.
+            raise ExportError(
+                f"Export stopped: annotation {pending[0]} points at article {pending[1]}, which "
+                "was not in the article list read a moment earlier. Run the export again."
+            )
+        if plan.include_text:
+            article["text"] = text
+        stats.articles += 1
+        stats.annotations += len(items)
+        yield article, items
+    if pending is not None:
+        raise ExportError(
+            f"Export stopped: annotation {pending[0]} points at article {pending[1]}, which was "
+            "not in the article list read a moment earlier. Run the export again."
+        )

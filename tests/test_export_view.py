@@ -1,0 +1,114 @@
+"""/export/: login required; reviewers get only their own annotations, curators everything."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+from django.urls import reverse
+
+from tests import factories
+
+URL = reverse("annotate:export")
+
+
+@pytest.fixture
+def annotations(db, reviewer, other_reviewer):
+    article = factories.make_article(title="Votel testimony")
+    mine = factories.make_annotation(article=article, reviewer=reviewer, phrase="Russia denies")
+    theirs = factories.make_annotation(
+        article=article, reviewer=other_reviewer, phrase="Russia was supporting"
+    )
+    return {"article": article, "mine": mine, "theirs": theirs}
+
+
+def _ids(response) -> set[int]:
+    body = b"".join(response.streaming_content)
+    if response["Content-Type"] == "application/x-ndjson":
+        return {orjson.loads(line)["id"] for line in body.splitlines()}
+    doc = orjson.loads(body)
+    return {a["id"] for art in doc["articles"] for a in art["annotations"]}
+
+
+def test_login_required(client, annotations):
+    response = client.get(URL, {"download": "1"})
+    assert response.status_code == 302
+    assert reverse("login") in response["Location"]
+
+
+def test_page_renders_form(reviewer_client, annotations):
+    response = reviewer_client.get(URL)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Download" in html
+    assert "JSONL" in html
+    assert 'name="reviewer"' not in html  # reviewers cannot pick other reviewers
+    assert "your own annotations only" in html
+
+
+def test_staff_page_offers_reviewer_filter(client, annotations):
+    client.force_login(factories.make_user("boss", staff=True))
+    html = client.get(URL).content.decode()
+    assert 'name="reviewer"' in html
+
+
+def test_reviewer_download_contains_only_own_annotations(reviewer_client, annotations):
+    response = reviewer_client.get(URL, {"download": "1", "format": "jsonl"})
+    assert response.status_code == 200
+    assert response.streaming
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert _ids(response) == {annotations["mine"].id}
+
+
+def test_reviewer_cannot_widen_export_with_handmade_reviewer(reviewer_client, annotations):
+    response = reviewer_client.get(URL, {"download": "1", "reviewer": "other"})
+    assert response.status_code == 403
+    assert not response.streaming
+    assert "Only curators and staff" in response.content.decode()
+    # Naming themself is harmless and still yields only their own work.
+    response = reviewer_client.get(URL, {"download": "1", "reviewer": "reviewer"})
+    assert response.status_code == 200
+    assert _ids(response) == {annotations["mine"].id}
+
+
+@pytest.mark.parametrize("staff", [True, False])
+def test_staff_and_curators_get_everything(client, annotations, staff):
+    user = factories.make_user("boss", staff=staff, curator=not staff)
+    client.force_login(user)
+    response = client.get(URL, {"download": "1", "format": "json"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert _ids(response) == {annotations["mine"].id, annotations["theirs"].id}
+    response = client.get(URL, {"download": "1", "format": "jsonl", "reviewer": "other"})
+    assert _ids(response) == {annotations["theirs"].id}
+
+
+def test_filters_and_no_text(client, curator, annotations):
+    client.force_login(curator)
+    article = annotations["article"]
+    response = client.get(
+        URL, {"download": "1", "article": f"{article.id}", "status": "pending", "no_text": "on"}
+    )
+    doc = orjson.loads(b"".join(response.streaming_content))
+    assert [a["id"] for a in doc["articles"]] == [article.id]
+    assert "text" not in doc["articles"][0]
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"article": "12x"}, "12x"),
+        ({"article": "999999"}, "999999"),
+        ({"status": "bogus"}, "bogus"),
+        ({"format": "xml"}, "xml"),
+    ],
+)
+def test_invalid_filter_shows_page_with_error(client, curator, annotations, params, message):
+    client.force_login(curator)
+    response = client.get(URL, {"download": "1", **params})
+    assert response.status_code == 400
+    assert not response.streaming
+    assert message in response.content.decode()
+
+
+def test_post_not_allowed(reviewer_client, annotations):
+    assert reviewer_client.post(URL, {"download": "1"}).status_code == 405
