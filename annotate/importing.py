@@ -366,29 +366,31 @@ def import_paths(
     if on_collected:
         on_collected(len(files))
     candidates: list[Article] = []
-    seen: dict[str, str] = {}
     for path, name in files:
         records, file_problems = parse_file(path, name)
         result.errors.extend(file_problems)
         for source_name, values in records:
             sha = text_hash(values["text"])
-            if sha in seen:
-                result.duplicates.append(
-                    Duplicate(source_name, values["title"], earlier_source=seen[sha])
-                )
-                continue
-            seen[sha] = source_name
             candidates.append(Article(**values, text_sha256=sha, source_name=source_name))
         if on_file:
             on_file()
-    stored = _existing([a.text_sha256 for a in candidates])
+    # A text already stored is reported against the stored article, even when it also repeats
+    # within this run; otherwise the first file with that text wins.
+    stored = _existing(list({a.text_sha256 for a in candidates}))
+    first_seen: dict[str, str] = {}
     for article in candidates:
-        if article.text_sha256 in stored:
-            pk, title = stored[article.text_sha256]
+        sha = article.text_sha256
+        if sha in stored:
+            pk, title = stored[sha]
             result.duplicates.append(
                 Duplicate(article.source_name, article.title, article_id=pk, article_title=title)
             )
+        elif sha in first_seen:
+            result.duplicates.append(
+                Duplicate(article.source_name, article.title, earlier_source=first_seen[sha])
+            )
         else:
+            first_seen[sha] = article.source_name
             result.created.append(article)
     if not dry_run and result.created:
         _write(result.created)

@@ -301,3 +301,12 @@ def test_progress_bar_shows_eta_midway():
     assert "[##........] 25/100" in text
     assert "5/s" in text
     assert "ETA 00:15" in text
+
+
+def test_repeat_of_a_stored_text_names_the_stored_article(db, tmp_path):
+    stored = factories.make_article("Same body.", title="Stored")
+    write(tmp_path / "a.txt", "A\nSame body.")
+    write(tmp_path / "b.txt", "B\nSame body.")
+    out, _ = run(str(tmp_path))
+    assert out.count(f"(same text as article #{stored.pk} 'Stored')") == 2
+    assert Article.objects.count() == 1

@@ -64,5 +64,6 @@ def report(command: BaseCommand, result: importing.ImportResult, *, verbosity: i
             command.stdout.write(str(duplicate))
     for problem in result.errors:
         command.stderr.write(f"error: {problem}")
-    style = command.style.SUCCESS if result.ok else command.style.WARNING
-    command.stdout.write(style(result.summary()))
+    if verbosity >= 1 or not result.ok:
+        style = command.style.SUCCESS if result.ok else command.style.WARNING
+        command.stdout.write(style(result.summary()))
