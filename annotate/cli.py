@@ -51,6 +51,7 @@ class ProgressBar:
         self._started = time.monotonic()
         self._last_draw = 0.0
         self._closed = False
+        self._drawn = -1  # `done` at the last draw, so close() does not repeat the final line
 
     def __enter__(self) -> ProgressBar:
         return self
@@ -90,6 +91,7 @@ class ProgressBar:
 
     def _draw(self, now: float) -> None:
         # \r returns to the line start; \x1b[K clears what a longer previous line left behind.
+        self._drawn = self.done
         self.stream.write(f"\r{self.render(now)}\x1b[K")
         self.stream.flush()
 
@@ -99,6 +101,7 @@ class ProgressBar:
             return
         self._closed = True
         if self.enabled:
-            self._draw(time.monotonic())
+            if self._drawn != self.done:
+                self._draw(time.monotonic())
             self.stream.write("\n")
             self.stream.flush()
