@@ -40,7 +40,8 @@ def format_section(section: Section) -> str:
     if section.all and len(section.reviewers) > 2:
         rows.append(section.all)
     who = ", ".join(section.reviewers) or "none"
-    lines = [f"{section.label} — {section.annotations} annotations, reviewers: {who}"]
+    label = section.label if len(section.label) <= 80 else section.label[:79] + "…"
+    lines = [f"{label} — {section.annotations} annotations, reviewers: {who}"]
     if not rows:
         reason = section.all.alpha_stance.reason if section.all else "no annotations"
         lines.append(f"  n/a: {reason}")
