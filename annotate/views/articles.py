@@ -1,13 +1,403 @@
-"""Articles list and workspace (placeholder list page until the workspace lands)."""
+"""Articles list and the reviewer workspace: read, select, annotate, edit, delete, restore, done.
 
-from django.shortcuts import render
-from django.urls import path
-from django.views.decorators.http import require_GET
+One template per page with named partials: htmx requests get a partial (`#results`, `#panel`),
+plain requests the whole page, so everything but text selection works without JavaScript. Invalid
+input is answered with status 200 and the form re-rendered with its errors (htmx swaps only 2xx by
+default; we keep that default everywhere); refusals (someone else's annotation, not a curator) are
+403, which htmx does not swap: annotate.js shows a message instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.html import format_html_join
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
+from django_htmx.middleware import HtmxDetails
+
+from annotate import rendering, services
+from annotate.forms import AnnotationForm
+from annotate.models import (
+    Actor,
+    ActorAlias,
+    Annotation,
+    Article,
+    Progress,
+    ProgressStatus,
+    SiteSettings,
+    Status,
+)
+from annotate.permissions import can_change_annotation, is_curator
+
+PER_PAGE = 25
+RECENTLY_DELETED = 10
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+# ---------------------------------------------------------------- articles list
 
 
 @require_GET
-def article_list(request):
-    return render(request, "annotate/base.html", {})
+def article_list(request: HtmxHttpRequest) -> HttpResponse:
+    """Articles with my and all annotation counts and my progress; template article_list.html.
+
+    Counts are computed for the current page only (one grouped query), so the page costs the same
+    whether there are 50 articles or 10,000.
+    """
+    query = request.GET.get("q", "").strip()
+    matching = Article.objects.search(query).order_by("title", "id").values_list("id", flat=True)
+    page = Paginator(matching, PER_PAGE).get_page(request.GET.get("page"))
+    ids = list(page.object_list)
+    rows = (
+        Article.objects.filter(pk__in=ids)
+        .defer("text")
+        .with_annotation_counts(request.user)
+        .order_by("title", "id")
+    )
+    context = {"page": page, "articles": rows, "query": query, "any_articles": bool(ids)}
+    if not ids and query:
+        context["any_articles"] = Article.objects.exists()
+    elif not ids:
+        context["any_articles"] = False
+    template = "annotate/article_list.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#results"
+    return render(request, template, context)
 
 
-urlpatterns = [path("", article_list, name="article-list")]
+# ---------------------------------------------------------------- workspace
+
+
+def _may_see_others(user, site: SiteSettings, done: bool) -> bool:
+    """Curators always; reviewers when the site allows it and, in blind mode, once they are done."""
+    if is_curator(user):
+        return True
+    if not site.reviewers_see_others:
+        return False
+    return done or not site.blind_annotation
+
+
+def _workspace(
+    request: HttpRequest,
+    article: Article,
+    *,
+    form: AnnotationForm | None = None,
+    edit: Annotation | None = None,
+    edit_form: AnnotationForm | None = None,
+    conflict: Annotation | None = None,
+    just_deleted: Annotation | None = None,
+    focus_id: int | None = None,
+    show_others: bool | None = None,
+) -> dict[str, Any]:
+    """Everything the workspace template needs, in a constant number of queries."""
+    user = request.user
+    site = SiteSettings.load()
+    progress = Progress.objects.filter(article=article, reviewer=user).first()
+    done = bool(progress and progress.status == ProgressStatus.DONE)
+    may_see_others = _may_see_others(user, site, done)
+    if show_others is None:
+        show_others = request.GET.get("others") == "1"
+    base = Annotation.objects.live().filter(article=article).with_related().in_text_order()
+    if focus_id and may_see_others and not show_others:
+        # A deep link to someone else's annotation shows the others so the span is visible.
+        show_others = base.filter(pk=focus_id).exclude(reviewer=user).exists()
+    show_others = show_others and may_see_others
+    rows = list(base if show_others else base.filter(reviewer=user))
+    mine = [a for a in rows if a.reviewer_id == user.pk]
+    others = [a for a in rows if a.reviewer_id != user.pk]
+    labels = {a.id: n for n, a in enumerate(mine, start=1)}
+    marks = rendering.marks_for(mine, mine=True) + rendering.marks_for(others, mine=False)
+    page_url = reverse("annotate:article-detail", args=[article.pk])
+    curator = is_curator(user)
+    groups: dict[str, list[Annotation]] = {}
+    for a in others:
+        groups.setdefault(a.reviewer.get_username(), []).append(a)
+    csrf = get_token(request)
+    other_groups = [
+        (
+            name,
+            len(items),
+            rendering.render_items(
+                items,
+                labels={},
+                edit_url="",
+                page_url=page_url,
+                editable=False,
+                review_url=reverse("annotate:annotation-review", args=[0]) if curator else "",
+                csrf_token=csrf,
+            ),
+        )
+        for name, items in sorted(groups.items())
+    ]
+    deleted = list(
+        Annotation.objects.deleted()
+        .filter(article=article, reviewer=user)
+        .select_related("claim")
+        .order_by("-deleted_at")[:RECENTLY_DELETED]
+    )
+    return {
+        "article": article,
+        "text_html": rendering.render_text(article.text, marks, labels),
+        "items_html": rendering.render_items(
+            mine,
+            labels=labels,
+            edit_url=reverse("annotate:annotation-edit", args=[0]),
+            page_url=page_url,
+            editable=True,
+        ),
+        "mine_count": len(mine),
+        "other_groups": other_groups,
+        "others_count": len(others),
+        "may_see_others": may_see_others,
+        "show_others": show_others,
+        "blind_hidden": (
+            not curator and site.reviewers_see_others and site.blind_annotation and not done
+        ),
+        "is_curator": curator,
+        "done": done,
+        "progress": progress,
+        "form": form or AnnotationForm(prefix_id="new"),
+        "edit": edit,
+        "edit_form": edit_form,
+        "conflict": conflict,
+        "just_deleted": just_deleted,
+        "deleted": deleted,
+        "focus_id": focus_id,
+        "page_url": page_url,
+    }
+
+
+def _int_param(request: HttpRequest, name: str) -> int | None:
+    value = request.GET.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+@require_GET
+def article_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The workspace; template article_detail.html. `?edit=<id>` opens an edit form (no-JS path),
+    `?annotation=<id>` scrolls to that span and flashes it (deep links from the claims page),
+    `?others=1` shows other reviewers' annotations when the user may see them."""
+    article = get_object_or_404(Article, pk=pk)
+    edit = edit_form = None
+    edit_id = _int_param(request, "edit")
+    if edit_id:
+        edit = _own_annotation(request, edit_id, article=article)
+        edit_form = AnnotationForm(initial=AnnotationForm.initial_for(edit), prefix_id="edit")
+    context = _workspace(
+        request, article, edit=edit, edit_form=edit_form, focus_id=_int_param(request, "annotation")
+    )
+    return render(request, "annotate/article_detail.html", context)
+
+
+def _own_annotation(
+    request: HttpRequest, pk: int, *, article: Article | None = None, deleted: bool = False
+) -> Annotation:
+    """The annotation, if `request.user` made it; 404 if missing, 403 if someone else's."""
+    qs = Annotation.objects.with_related().select_related("article")
+    qs = qs.deleted() if deleted else qs.live()
+    if article is not None:
+        qs = qs.filter(article=article)
+    annotation = get_object_or_404(qs, pk=pk)
+    if not can_change_annotation(request.user, annotation):
+        raise PermissionDenied("You can change only your own annotations.")
+    return annotation
+
+
+def _panel(
+    request: HtmxHttpRequest, article: Article, *, saved_id: int | None = None, **kwargs: Any
+) -> HttpResponse:
+    """After a write: htmx gets the panel plus the text (out of band); plain requests a redirect."""
+    if not request.htmx:
+        url = reverse("annotate:article-detail", args=[article.pk])
+        if saved_id:
+            url += f"?annotation={saved_id}"
+        return redirect(url)
+    context = _workspace(request, article, show_others=request.POST.get("others") == "1", **kwargs)
+    context["oob"] = True
+    response = render(request, "annotate/article_detail.html#panel-response", context)
+    if saved_id:
+        trigger_client_event(response, "annotation-saved", {"id": saved_id})
+    return response
+
+
+def _form_again(request: HtmxHttpRequest, article: Article, **kwargs: Any) -> HttpResponse:
+    """Re-show a form with its errors and the typed values (status 200, see module docstring)."""
+    if request.htmx:
+        context = _workspace(
+            request, article, show_others=request.POST.get("others") == "1", **kwargs
+        )
+        return render(request, "annotate/article_detail.html#panel", context)
+    return render(request, "annotate/article_detail.html", _workspace(request, article, **kwargs))
+
+
+@require_POST
+def annotation_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Record a new annotation on the selected words; htmx gets the updated panel and highlights."""
+    article = get_object_or_404(Article, pk=pk)
+    form = AnnotationForm(request.POST, prefix_id="new")
+    annotation = form.save(article=article, user=request.user) if form.is_valid() else None
+    if annotation is None:
+        return _form_again(request, article, form=form)
+    if not request.htmx:
+        messages.success(request, "Annotation saved.")
+    return _panel(request, article, saved_id=annotation.pk)
+
+
+@require_GET
+def annotation_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The edit form for one of my annotations (htmx, into #form-slot); plain GET → ?edit= page."""
+    annotation = _own_annotation(request, pk)
+    if not request.htmx:
+        url = reverse("annotate:article-detail", args=[annotation.article_id])
+        return redirect(f"{url}?edit={pk}#form-slot")
+    form = AnnotationForm(initial=AnnotationForm.initial_for(annotation), prefix_id="edit")
+    context = {"edit": annotation, "edit_form": form, "article": annotation.article}
+    return render(request, "annotate/article_detail.html#edit-form", context)
+
+
+@require_POST
+def annotation_update(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Save changes to my annotation; a stale version shows both versions instead of overwriting."""
+    annotation = _own_annotation(request, pk)
+    article = annotation.article
+    form = AnnotationForm(request.POST, prefix_id="edit")
+    try:
+        saved = (
+            form.save(article=article, user=request.user, annotation=annotation)
+            if (form.is_valid())
+            else None
+        )
+    except services.StaleEdit as exc:
+        current = Annotation.objects.with_related().get(pk=exc.current.pk)
+        data = request.POST.copy()
+        data["version"] = str(current.version)  # saving again now overwrites, knowingly
+        form = AnnotationForm(data, prefix_id="edit")
+        form.is_valid()
+        form.add_error(None, exc.message)
+        return _form_again(request, article, edit=annotation, edit_form=form, conflict=current)
+    if saved is None:
+        return _form_again(request, article, edit=annotation, edit_form=form)
+    if not request.htmx:
+        messages.success(request, "Annotation updated.")
+    return _panel(request, article, saved_id=saved.pk)
+
+
+@require_POST
+def annotation_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Soft-delete my annotation; the panel then offers Undo and lists it under Recently deleted."""
+    annotation = _own_annotation(request, pk)
+    deleted = services.annotation_delete(annotation=annotation, user=request.user)
+    if not request.htmx:
+        messages.success(request, "Annotation deleted. Restore it from Recently deleted.")
+    deleted.claim = annotation.claim
+    return _panel(request, annotation.article, just_deleted=deleted)
+
+
+@require_POST
+def annotation_restore(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Undo a delete of my annotation."""
+    annotation = _own_annotation(request, pk, deleted=True)
+    services.annotation_restore(annotation=annotation, user=request.user)
+    if not request.htmx:
+        messages.success(request, "Annotation restored.")
+    return _panel(request, annotation.article, saved_id=annotation.pk)
+
+
+@require_POST
+def annotation_review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """A curator accepts or rejects an annotation (optional comment); others get 403."""
+    if not is_curator(request.user):
+        raise PermissionDenied("Only curators and staff can accept or reject annotations.")
+    annotation = get_object_or_404(Annotation.objects.live().with_related(), pk=pk)
+    status = request.POST.get("status", "")
+    if status not in (Status.ACCEPTED, Status.REJECTED, Status.PENDING):
+        return HttpResponse(
+            f"Unknown status {status!r}: use accepted, rejected or pending.", status=400
+        )
+    reviewed = services.annotation_review(
+        annotation=annotation,
+        curator=request.user,
+        status=status,
+        comment=request.POST.get("comment", "")[:2000],
+    )
+    if not request.htmx:
+        messages.success(request, f"Annotation {reviewed.get_status_display().lower()}.")
+        url = reverse("annotate:article-detail", args=[annotation.article_id])
+        return redirect(f"{url}?others=1&annotation={pk}")
+    annotation.status = reviewed.status
+    annotation.curator_comment = reviewed.curator_comment
+    html = rendering.render_items(
+        [annotation],
+        labels={},
+        edit_url="",
+        page_url="",
+        editable=False,
+        review_url=reverse("annotate:annotation-review", args=[0]),
+        csrf_token=get_token(request),
+    )
+    return HttpResponse(html)
+
+
+@require_POST
+def progress_set(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Mark the article done for me, or reopen it (POST done=1 / done=0)."""
+    article = get_object_or_404(Article, pk=pk)
+    done = request.POST.get("done") == "1"
+    services.progress_set(article=article, reviewer=request.user, done=done)
+    if not request.htmx:
+        messages.success(request, "Marked as done." if done else "Reopened.")
+    return _panel(request, article)
+
+
+@require_GET
+def actor_autocomplete(request: HtmxHttpRequest) -> HttpResponse:
+    """Actors whose name or alias contains `q` (or the typed actor field's value): `<option>`s
+    for the shared datalist when htmx asks, JSON otherwise."""
+    q = ""
+    for key in ("q", "subject", "object", "source"):
+        for value in request.GET.getlist(key):
+            q = value.strip() or q
+    actors: list[tuple[str, str]] = []
+    if q:
+        by_name = Actor.objects.filter(name__icontains=q).values_list("name", flat=True)[:15]
+        actors = [(name, "") for name in by_name]
+        aliases = (
+            ActorAlias.objects.filter(Q(name__icontains=q))
+            .select_related("actor")
+            .values_list("actor__name", "name")[:15]
+        )
+        seen = {name for name, _ in actors}
+        actors += [(actor, alias) for actor, alias in aliases if actor not in seen]
+    if request.htmx:
+        return HttpResponse(
+            format_html_join(
+                "", '<option value="{}">{}</option>', ((n, a and f"{a} → {n}") for n, a in actors)
+            )
+        )
+    return JsonResponse({"results": [{"name": n, "alias": a} for n, a in actors]})
+
+
+urlpatterns = [
+    path("", article_list, name="article-list"),
+    path("articles/<int:pk>/", article_detail, name="article-detail"),
+    path("articles/<int:pk>/annotations/", annotation_create, name="annotation-create"),
+    path("articles/<int:pk>/progress/", progress_set, name="progress-set"),
+    path("annotations/<int:pk>/edit/", annotation_edit, name="annotation-edit"),
+    path("annotations/<int:pk>/", annotation_update, name="annotation-update"),
+    path("annotations/<int:pk>/delete/", annotation_delete, name="annotation-delete"),
+    path("annotations/<int:pk>/restore/", annotation_restore, name="annotation-restore"),
+    path("annotations/<int:pk>/review/", annotation_review, name="annotation-review"),
+    path("actors/autocomplete/", actor_autocomplete, name="actor-autocomplete"),
+]

@@ -1,0 +1,220 @@
+"""The annotation form: parses what the reviewer typed, then hands it to the services atomically.
+
+Field-level checks (required, whole numbers, known labels) happen here; the rules that need the
+article and the database (spans, quotes, actors, claims) stay in annotate.services, whose per-field
+errors are mapped back onto these fields so each message appears next to the field it is about.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
+
+from annotate import services
+from annotate.models import (
+    CONFIDENCE_MAX,
+    CONFIDENCE_MIN,
+    Annotation,
+    Article,
+    Certainty,
+    Relation,
+    SourceKind,
+    Stance,
+)
+
+SOURCE_KIND_CHOICES = [
+    (SourceKind.NAMED.value, "named"),
+    (SourceKind.UNNAMED.value, "unnamed"),
+    (SourceKind.AUTHOR.value, "author of the article"),
+]
+STANCE_CHOICES = [(s.value, s.value) for s in Stance]
+CERTAINTY_CHOICES = [(c.value, c.value) for c in Certainty]
+
+# Service error keys → the form field the message belongs next to (None: the form as a whole).
+SERVICE_FIELD = {
+    "quote": None,
+    "stance": "stance",
+    "certainty": "certainty",
+    "confidence": "confidence",
+    "source_kind": "source_kind",
+    "source_actor": "source",
+    "claim": "subject",
+    "source_span": None,
+    "cue_span": None,
+}
+
+
+class AnnotationForm(forms.Form):
+    """Create or edit one annotation. Offsets arrive as code points, converted by annotate.js."""
+
+    start = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    end = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    quote = forms.CharField(widget=forms.HiddenInput, strip=False)
+    subject = forms.CharField(
+        label="Subject", max_length=200, help_text="Who acts, e.g. Russia. Aliases match."
+    )
+    relation = forms.ModelChoiceField(
+        label="Relation", queryset=Relation.objects.all(), to_field_name="slug", empty_label=""
+    )
+    object = forms.CharField(label="Object", max_length=200, help_text="Acted upon, e.g. Taliban.")
+    claim_text = forms.CharField(
+        label="Claim text",
+        max_length=500,
+        required=False,
+        help_text="Generated from subject, relation and object; edit it if you like.",
+    )
+    source_kind = forms.ChoiceField(
+        label="Source type", choices=SOURCE_KIND_CHOICES, initial=SourceKind.NAMED
+    )
+    source = forms.CharField(
+        label="Source",
+        max_length=300,
+        required=False,
+        help_text="Named: the actor (pick or type a new one). Unnamed: a description.",
+    )
+    stance = forms.ChoiceField(label="Stance", choices=STANCE_CHOICES, initial=Stance.ASSERTS)
+    certainty = forms.ChoiceField(
+        label="Certainty", choices=CERTAINTY_CHOICES, initial=Certainty.UNSPECIFIED
+    )
+    confidence = forms.IntegerField(
+        label="Confidence",
+        initial=3,
+        help_text=f"Your own confidence, {CONFIDENCE_MIN} (low) to {CONFIDENCE_MAX} (high).",
+        widget=forms.NumberInput(
+            attrs={"min": CONFIDENCE_MIN, "max": CONFIDENCE_MAX, "inputmode": "numeric"}
+        ),
+        error_messages={"invalid": "Confidence must be a whole number from 1 to 5."},
+    )
+    note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, prefix_id: str = "f", **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        # Distinct ids so a create form and an edit form never clash on one page.
+        self.auto_id = f"{prefix_id}_%s"
+        for name in ("subject", "object", "source"):
+            self.fields[name].widget.attrs.update(
+                {"list": "actor-options", "autocomplete": "off", "data-actor": "1"}
+            )
+
+    def clean_confidence(self) -> int:
+        value = self.cleaned_data["confidence"]
+        if not CONFIDENCE_MIN <= value <= CONFIDENCE_MAX:
+            raise ValidationError(
+                f"Confidence {value} is out of range: choose a whole number "
+                f"from {CONFIDENCE_MIN} to {CONFIDENCE_MAX}."
+            )
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("source_kind") == SourceKind.NAMED and not (data.get("source") or "").strip():
+            self.add_error("source", "A named source needs a name: type or pick the source.")
+        return data
+
+    @classmethod
+    def initial_for(cls, annotation: Annotation) -> dict[str, Any]:
+        """Field values that show an existing annotation (its claim spelled out)."""
+        a = annotation
+        if a.source_kind == SourceKind.NAMED and a.source_actor_id:
+            source = a.source_actor.name
+        else:
+            source = a.source_description
+        return {
+            "start": a.start,
+            "end": a.end,
+            "quote": a.quote,
+            "subject": a.claim.subject.name,
+            "relation": a.claim.relation.slug,
+            "object": a.claim.object.name,
+            "claim_text": a.claim.text,
+            "source_kind": a.source_kind,
+            "source": source,
+            "stance": a.stance,
+            "certainty": a.certainty,
+            "confidence": a.confidence,
+            "note": a.note,
+            "version": a.version,
+        }
+
+    def _apply_service_error(self, exc: ValidationError) -> None:
+        if hasattr(exc, "error_dict"):
+            for key, errors in exc.error_dict.items():
+                if key in SERVICE_FIELD:
+                    field = SERVICE_FIELD[key]
+                else:
+                    field = key if key in self.fields and key != NON_FIELD_ERRORS else None
+                for error in errors:
+                    self.add_error(field, error.message % (error.params or {}))
+        else:
+            for message in exc.messages:
+                self.add_error(None, message)
+
+    def _values(self) -> dict[str, Any]:
+        """Resolve actors and the claim (creating them when new) and return service arguments."""
+        d = self.cleaned_data
+        errors: dict[str, str] = {}
+        actors = {}
+        for field in ("subject", "object"):
+            try:
+                actors[field], _ = services.actor_get_or_create(name=d[field])
+            except ValidationError as exc:
+                errors[field] = " ".join(exc.messages)
+        source_actor = None
+        description = ""
+        if d["source_kind"] == SourceKind.NAMED:
+            try:
+                source_actor, _ = services.actor_get_or_create(name=d["source"])
+            except ValidationError as exc:
+                errors["source"] = " ".join(exc.messages)
+        elif d["source_kind"] == SourceKind.UNNAMED:
+            description = " ".join(d["source"].split())
+        if errors:
+            raise ValidationError(errors)
+        claim, _ = services.claim_get_or_create(
+            subject=actors["subject"],
+            relation=d["relation"],
+            object=actors["object"],
+            text=d["claim_text"],
+        )
+        return {
+            "claim": claim,
+            "start": d["start"],
+            "end": d["end"],
+            "quote": d["quote"],
+            "source_kind": d["source_kind"],
+            "source_actor": source_actor,
+            "source_description": description,
+            "stance": d["stance"],
+            "certainty": d["certainty"],
+            "confidence": d["confidence"],
+            "note": d["note"].strip(),
+        }
+
+    def save(
+        self, *, article: Article, user, annotation: Annotation | None = None
+    ) -> Annotation | None:
+        """Create (or update) the annotation atomically; a broken rule adds errors, saves nothing.
+
+        Raises services.StaleEdit (nothing saved) when the annotation changed since the version in
+        the form, and PermissionDenied when `user` does not own it.
+        """
+        try:
+            with transaction.atomic():
+                values = self._values()
+                if annotation is None:
+                    return services.annotation_create(article=article, reviewer=user, **values)
+                return services.annotation_update(
+                    annotation=annotation,
+                    user=user,
+                    version=self.cleaned_data.get("version"),
+                    **values,
+                )
+        except services.StaleEdit:
+            raise
+        except ValidationError as exc:
+            self._apply_service_error(exc)
+            return None

@@ -1,0 +1,371 @@
+// Stancemark workspace: selection → code-point offsets, keyboard shortcuts, hover/focus sync.
+//
+// Offsets are Unicode code points into Article.text. The server renders the text as flat runs, each an
+// element with one text node and `data-s` = the run's start in code points. A DOM selection gives
+// (text node, UTF-16 offset); we count the code points of node.data up to that offset and add data-s.
+// That never depends on innerText, pseudo-element labels or layout, so emoji and nesting are exact.
+(() => {
+  "use strict";
+
+  const $ = (sel, root = document) => root.querySelector(sel);
+  const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
+  const cpLength = (s) => {
+    let n = 0;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) i++; // a surrogate pair is one code point
+      n++;
+    }
+    return n;
+  };
+
+  const workspace = $("#workspace");
+  if (!workspace) return;
+  const dataEl = $("#article-data");
+  const codePoints = Array.from(dataEl ? JSON.parse(dataEl.textContent) : "");
+  const textEl = () => $("#article-text");
+  const editUrl = (id) => workspace.dataset.editUrl.replace("/0/", `/${id}/`);
+
+  // ------------------------------------------------------------ selection → offsets
+
+  function runOf(node) {
+    const el = node.nodeType === Node.TEXT_NODE ? node.parentElement : node;
+    const run = el && el.closest("[data-s]");
+    return run && textEl().contains(run) ? run : null;
+  }
+
+  // Code-point offset of a DOM boundary point (node, offset) inside the article text.
+  function boundaryToCp(node, offset, isEnd) {
+    const root = textEl();
+    if (node.nodeType === Node.TEXT_NODE) {
+      const run = runOf(node);
+      if (!run) return null;
+      return Number(run.dataset.s) + cpLength(node.data.slice(0, offset));
+    }
+    const run = runOf(node);
+    if (run && run !== root) {
+      return Number(run.dataset.s) + (offset === 0 ? 0 : cpLength(run.textContent));
+    }
+    if (node === root || root.contains(node)) {
+      const kids = node.childNodes;
+      for (let i = offset; i < kids.length; i++) {
+        const r = kids[i].nodeType === Node.ELEMENT_NODE && (kids[i].matches("[data-s]") ? kids[i] : kids[i].querySelector("[data-s]"));
+        if (r) return Number(r.dataset.s);
+      }
+      return codePoints.length;
+    }
+    // The boundary lies outside the text: clamp to its start or end.
+    return isEnd ? codePoints.length : 0;
+  }
+
+  function currentSelection() {
+    const sel = window.getSelection();
+    if (!sel || sel.rangeCount === 0 || sel.isCollapsed) return null;
+    const range = sel.getRangeAt(0);
+    const root = textEl();
+    if (!root || !range.intersectsNode(root)) return null;
+    let start = boundaryToCp(range.startContainer, range.startOffset, false);
+    let end = boundaryToCp(range.endContainer, range.endOffset, true);
+    if (!root.contains(range.startContainer)) start = 0;
+    if (!root.contains(range.endContainer)) end = codePoints.length;
+    if (start === null || end === null) return null;
+    // Double-click selects a trailing space; the words are what the reviewer means.
+    while (start < end && /\s/u.test(codePoints[start])) start++;
+    while (end > start && /\s/u.test(codePoints[end - 1])) end--;
+    if (end <= start) return null;
+    return { start, end, quote: codePoints.slice(start, end).join("") };
+  }
+
+  // ------------------------------------------------------------ the new-annotation form
+
+  const newForm = () => $("#new-annotation");
+  let pending = null;
+
+  function fillForm(sel) {
+    const form = newForm();
+    if (!form) return;
+    pending = sel;
+    form.elements.start.value = sel.start;
+    form.elements.end.value = sel.end;
+    form.elements.quote.value = sel.quote;
+    $("[data-quote-preview]", form).textContent = sel.quote;
+    $("[data-offsets]", form).textContent = `Characters ${sel.start}–${sel.end}`;
+    form.hidden = false;
+    const hint = $("#select-hint");
+    if (hint) hint.hidden = true;
+    const slot = $("#form-slot");
+    if (slot) slot.replaceChildren(); // a new selection replaces an open edit form
+    showPending(sel);
+  }
+
+  function openForm() {
+    const form = newForm();
+    if (!form || form.hidden) return false;
+    const subject = form.elements.subject;
+    subject.focus();
+    subject.select();
+    return true;
+  }
+
+  function cancelForm() {
+    const form = newForm();
+    if (form) {
+      form.hidden = true;
+      $$(".field-error, .form-errors", form).forEach((e) => e.remove());
+      $$(".has-error", form).forEach((e) => e.classList.remove("has-error"));
+    }
+    const slot = $("#form-slot");
+    if (slot) slot.replaceChildren();
+    const hint = $("#select-hint");
+    if (hint) hint.hidden = false;
+    pending = null;
+    showPending(null);
+    textEl().focus();
+  }
+
+  // Outline the pending selection (the browser's own selection disappears when focus moves).
+  function showPending(sel) {
+    $$(".pending", textEl()).forEach((el) => el.classList.remove("pending"));
+    if (!sel) return;
+    $$("[data-s]", textEl()).forEach((run) => {
+      const s = Number(run.dataset.s);
+      const e = s + cpLength(run.textContent);
+      if (s < sel.end && e > sel.start) run.classList.add("pending");
+    });
+  }
+
+  // Claim text follows subject · relation · object until the reviewer edits it by hand.
+  function syncClaimText(form) {
+    const claim = form.elements.claim_text;
+    if (!claim || claim.dataset.touched) return;
+    const rel = form.elements.relation;
+    const relLabel = rel.selectedIndex > 0 ? rel.options[rel.selectedIndex].text : "";
+    claim.value = [form.elements.subject.value.trim(), relLabel, form.elements.object.value.trim()]
+      .filter(Boolean)
+      .join(" ");
+  }
+
+  document.addEventListener("input", (ev) => {
+    const form = ev.target.form;
+    if (!form || !form.classList.contains("ann-form")) return;
+    if (ev.target.name === "claim_text") ev.target.dataset.touched = "1";
+    else if (["subject", "object"].includes(ev.target.name)) syncClaimText(form);
+    if (ev.target.dataset.actor) autocomplete(ev.target);
+  });
+  document.addEventListener("change", (ev) => {
+    const form = ev.target.form;
+    if (form && form.classList.contains("ann-form") && ev.target.name === "relation") syncClaimText(form);
+  });
+
+  // Actor names: one shared datalist refilled from the server as the reviewer types (name or alias).
+  let acTimer = null;
+  function autocomplete(input) {
+    clearTimeout(acTimer);
+    const q = input.value.trim();
+    if (q.length < 1) return;
+    acTimer = setTimeout(async () => {
+      const url = `${workspace.dataset.autocompleteUrl}?q=${encodeURIComponent(q)}`;
+      const resp = await fetch(url, { headers: { "HX-Request": "true" } });
+      if (resp.ok) $("#actor-options").innerHTML = await resp.text();
+    }, 150);
+  }
+
+  // ------------------------------------------------------------ hover / focus sync
+
+  function setHot(ids, on) {
+    for (const id of ids) {
+      $$(`[data-ids~="${id}"]`, textEl()).forEach((m) => m.classList.toggle("is-hot", on));
+      $$(`.ann[data-ann="${id}"]`).forEach((li) => li.classList.toggle("is-hot", on));
+    }
+  }
+  const idsOfMark = (mark) => (mark.dataset.ids || "").split(" ").filter(Boolean);
+  const itemOf = (el) => el.closest && el.closest(".ann[data-ann]");
+
+  document.addEventListener("mouseover", (ev) => {
+    const mark = ev.target.closest && ev.target.closest("mark[data-ids]");
+    if (mark) setHot(idsOfMark(mark), true);
+    const item = itemOf(ev.target);
+    if (item) setHot([item.dataset.ann], true);
+  });
+  document.addEventListener("mouseout", (ev) => {
+    const mark = ev.target.closest && ev.target.closest("mark[data-ids]");
+    if (mark) setHot(idsOfMark(mark), false);
+    const item = itemOf(ev.target);
+    if (item) setHot([item.dataset.ann], false);
+  });
+  document.addEventListener("focusin", (ev) => {
+    const item = itemOf(ev.target);
+    if (!item) return;
+    setHot([item.dataset.ann], true);
+    const first = $(`[data-ids~="${item.dataset.ann}"]`, textEl());
+    if (first) first.scrollIntoView({ block: "nearest", behavior: "smooth" });
+  });
+  document.addEventListener("focusout", (ev) => {
+    const item = itemOf(ev.target);
+    if (item) setHot([item.dataset.ann], false);
+  });
+
+  // Click on a highlight (not a drag) → edit my innermost annotation there.
+  document.addEventListener("click", (ev) => {
+    const mark = ev.target.closest && ev.target.closest("mark.mine[data-ids]");
+    if (!mark || !window.getSelection().isCollapsed) return;
+    const own = idsOfMark(mark).filter((id) => $(`#my-annotations .ann[data-ann="${id}"]`));
+    if (own.length && window.htmx) {
+      htmx.ajax("GET", editUrl(own[own.length - 1]), { target: "#form-slot", swap: "innerHTML" });
+    }
+  });
+
+  // ------------------------------------------------------------ selection events
+
+  let selTimer = null;
+  document.addEventListener("mouseup", (ev) => {
+    if (!textEl() || !textEl().contains(ev.target)) return;
+    setTimeout(() => {
+      const sel = currentSelection();
+      if (sel) {
+        fillForm(sel);
+        openForm();
+      }
+    }, 0);
+  });
+  // Keyboard and programmatic selections: fill the form, let `a` / Enter move into it.
+  document.addEventListener("selectionchange", () => {
+    clearTimeout(selTimer);
+    selTimer = setTimeout(() => {
+      const sel = currentSelection();
+      if (sel && (!pending || sel.start !== pending.start || sel.end !== pending.end)) fillForm(sel);
+    }, 120);
+  });
+
+  // ------------------------------------------------------------ keyboard
+
+  function moveBetweenAnnotations(step) {
+    const items = $$("#panel .ann[data-ann]");
+    if (!items.length) return;
+    const current = itemOf(document.activeElement);
+    let i = current ? items.indexOf(current) + step : step > 0 ? 0 : items.length - 1;
+    i = (i + items.length) % items.length;
+    const target = items[i].querySelector("a") || items[i];
+    target.focus();
+  }
+
+  function typing(el) {
+    return el && (el.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName));
+  }
+
+  document.addEventListener("keydown", (ev) => {
+    const form = ev.target.form || (ev.target.closest && ev.target.closest("form"));
+    if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey) && form && form.classList.contains("ann-form")) {
+      ev.preventDefault();
+      form.requestSubmit();
+      return;
+    }
+    if (ev.key === "Escape") {
+      const dialog = $("#shortcuts-dialog");
+      if (dialog && dialog.open) return; // the dialog closes itself
+      if (form && form.id === "new-annotation") return void cancelForm();
+      if (form && form.id === "edit-annotation") return void cancelForm();
+      return;
+    }
+    if (typing(ev.target) || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    if (ev.key === "?") {
+      ev.preventDefault();
+      $("#shortcuts-dialog").showModal();
+    } else if ((ev.key === "a" || ev.key === "Enter") && !itemOf(ev.target) && ev.target.tagName !== "BUTTON" && ev.target.tagName !== "A") {
+      const sel = currentSelection();
+      if (sel) fillForm(sel);
+      if (openForm()) ev.preventDefault();
+    } else if (ev.key === "j" || ev.key === "k") {
+      ev.preventDefault();
+      moveBetweenAnnotations(ev.key === "j" ? 1 : -1);
+    } else if (ev.key === "e" && itemOf(ev.target)) {
+      ev.preventDefault();
+      const link = itemOf(ev.target).querySelector("a");
+      if (link) link.click();
+    }
+  });
+
+  document.addEventListener("click", (ev) => {
+    const action = ev.target.closest && ev.target.closest("[data-action]");
+    if (!action) return;
+    const what = action.dataset.action;
+    if (what === "shortcuts") $("#shortcuts-dialog").showModal();
+    else if (what === "cancel" || what === "cancel-edit") {
+      ev.preventDefault();
+      cancelForm();
+    }
+  });
+
+  // ------------------------------------------------------------ htmx glue
+
+  function flash(id) {
+    const marks = $$(`[data-ids~="${id}"]`, textEl());
+    if (!marks.length) return;
+    marks[0].scrollIntoView({ block: "center" });
+    marks.forEach((m) => {
+      m.classList.remove("flash");
+      void m.offsetWidth; // restart the animation
+      m.classList.add("flash");
+    });
+  }
+
+  document.body.addEventListener("annotation-saved", (ev) => {
+    pending = null;
+    window.getSelection().removeAllRanges();
+    const id = ev.detail && ev.detail.id;
+    setTimeout(() => {
+      if (id) flash(id);
+      const item = $(`#my-annotations .ann[data-ann="${id}"] a`);
+      if (item) item.focus({ preventScroll: true });
+    }, 0);
+  });
+
+  document.body.addEventListener("htmx:afterSwap", (ev) => {
+    const target = ev.detail.target;
+    if (target && target.id === "form-slot") {
+      const form = newForm();
+      if (form) form.hidden = true;
+      const hint = $("#select-hint");
+      if (hint) hint.hidden = true;
+      const first = $("#edit-annotation select, #edit-annotation input:not([type=hidden])");
+      if (first) first.focus();
+    }
+    // An invalid form comes back in place: put the cursor on the first field with an error.
+    const bad = $("#panel .has-error input, #panel .has-error select, #panel .has-error textarea");
+    if (bad) bad.focus();
+    else if ($("#panel .form-errors")) $("#panel .form-errors").scrollIntoView({ block: "nearest" });
+    const undo = $("#panel [data-undo]");
+    if (undo) undo.focus();
+  });
+
+  // 403/404/500: htmx does not swap them (our choice, see views); say what happened instead.
+  document.body.addEventListener("htmx:responseError", (ev) => {
+    const status = $("#status");
+    const xhr = ev.detail.xhr;
+    const text =
+      xhr.status === 403
+        ? "Not allowed: you can change only your own annotations, and only curators review."
+        : `Something went wrong (the server answered ${xhr.status}); nothing was saved.`;
+    if (status) {
+      status.textContent = text;
+      status.classList.add("error");
+    }
+  });
+  document.body.addEventListener("htmx:sendError", () => {
+    const status = $("#status");
+    if (status) status.textContent = "Could not reach the server: nothing was saved. Try again.";
+  });
+
+  // Deep link: /articles/<id>/?annotation=<ann_id> scrolls to that span and flashes it.
+  if (workspace.dataset.focus) flash(workspace.dataset.focus);
+  // A form with errors from a plain (no-JS-path) render: restore the pending outline.
+  const form = newForm();
+  if (form && !form.hidden && form.elements.start.value) {
+    pending = {
+      start: Number(form.elements.start.value),
+      end: Number(form.elements.end.value),
+      quote: form.elements.quote.value,
+    };
+    showPending(pending);
+  }
+})();

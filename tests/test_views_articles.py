@@ -1,0 +1,499 @@
+"""Articles list and workspace: every endpoint, ownership, validation, htmx vs plain, queries."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from annotate.models import Actor, Annotation, Progress, SiteSettings, Status
+from tests import factories
+
+HX = {"HX-Request": "true"}
+PHRASE = "Russia was supporting the Taliban"
+
+
+def detail_url(article) -> str:
+    return reverse("annotate:article-detail", args=[article.pk])
+
+
+def form_data(article, phrase: str = PHRASE, **overrides) -> dict:
+    start = article.text.index(phrase)
+    data = {
+        "start": start,
+        "end": start + len(phrase),
+        "quote": phrase,
+        "subject": "Russia",
+        "relation": "supports",
+        "object": "Taliban",
+        "claim_text": "",
+        "source_kind": "named",
+        "source": "Joseph Votel",
+        "stance": "asserts",
+        "certainty": "probable",
+        "confidence": "4",
+        "note": "hedged: fair to assume",
+    }
+    data.update(overrides)
+    return data
+
+
+# ---------------------------------------------------------------- login and list
+
+
+@pytest.mark.parametrize(
+    "name,args",
+    [
+        ("article-list", []),
+        ("article-detail", [1]),
+        ("annotation-edit", [1]),
+        ("actor-autocomplete", []),
+    ],
+)
+def test_pages_require_login(client, db, name, args):
+    response = client.get(reverse(f"annotate:{name}", args=args))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("name", ["annotation-create", "progress-set"])
+def test_posts_require_login(client, article, name):
+    response = client.post(reverse(f"annotate:{name}", args=[article.pk]), {})
+    assert response.status_code == 302
+    assert Annotation.objects.count() == 0
+
+
+def test_list_empty_state_explains_import(reviewer_client):
+    response = reviewer_client.get("/")
+    assert b"python manage.py import_articles PATH" in response.content
+    assert b"make run" in response.content
+
+
+def test_list_shows_counts_and_progress(reviewer_client, reviewer, other_reviewer, article):
+    factories.make_annotation(article=article, reviewer=reviewer, phrase=PHRASE)
+    factories.make_annotation(article=article, reviewer=other_reviewer, phrase="Russia denies")
+    response = reviewer_client.get("/")
+    row = response.context["articles"][0]
+    assert (row.my_count, row.all_count, row.my_progress) == (1, 2, "started")
+    assert b"In progress" in response.content
+    assert b"Votel testimony" in response.content
+
+
+def test_list_search_htmx_returns_results_partial(reviewer_client, article):
+    factories.make_article("Something else entirely.", title="Other")
+    response = reviewer_client.get("/", {"q": "Votel"}, headers=HX)
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="results">')
+    assert "Votel testimony" in html and "Other" not in html
+    plain = reviewer_client.get("/", {"q": "Votel"})
+    assert b"<html" in plain.content and b'action="/"' in plain.content
+
+
+def test_list_search_no_match_says_so(reviewer_client, article):
+    response = reviewer_client.get("/", {"q": "zzzz"})
+    assert "No article matches “zzzz”".encode() in response.content
+
+
+def test_list_paginates_with_constant_queries(
+    reviewer_client, reviewer, django_assert_max_num_queries
+):
+    for i in range(30):
+        a = factories.make_article(f"Text {i}.", title=f"T{i:02}")
+        factories.make_annotation(article=a, reviewer=reviewer, start=0, end=4)
+    with django_assert_max_num_queries(8):
+        response = reviewer_client.get("/", {"page": 2})
+    assert len(response.context["articles"]) == 5
+    assert b"Page 2 of 2" in response.content
+
+
+def test_reviewer_sees_no_admin_link(reviewer_client, article):
+    assert b"/admin/" not in reviewer_client.get("/").content
+
+
+# ---------------------------------------------------------------- workspace (read)
+
+
+def test_workspace_renders_highlights_escaped(reviewer_client, reviewer):
+    article = factories.make_article("<b>x</b> Russia was supporting the Taliban & more.")
+    factories.make_annotation(article=article, reviewer=reviewer, phrase=PHRASE, note="<script>")
+    html = reviewer_client.get(detail_url(article)).content.decode()
+    assert "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x</b>" not in html
+    assert 'class="hl mine s-asserts d1"' in html and 'data-label="1"' in html
+    assert "<script>" not in html.split("<body")[1].replace('<script src="', "").replace(
+        '<script id="article-data" type="application/json">', ""
+    )
+
+
+def test_workspace_lists_only_my_annotations_by_default(
+    reviewer_client, reviewer, other_reviewer, article
+):
+    factories.make_annotation(article=article, reviewer=reviewer, phrase=PHRASE)
+    theirs = factories.make_annotation(
+        article=article, reviewer=other_reviewer, phrase="Russia denies"
+    )
+    response = reviewer_client.get(detail_url(article), {"others": "1"})
+    assert response.context["mine_count"] == 1
+    assert not response.context["show_others"]
+    assert f'data-ann="{theirs.pk}"' not in response.content.decode()
+
+
+def test_reviewers_see_others_when_site_allows(reviewer_client, reviewer, other_reviewer, article):
+    SiteSettings.objects.update_or_create(pk=1, defaults={"reviewers_see_others": True})
+    theirs = factories.make_annotation(article=article, reviewer=other_reviewer, phrase=PHRASE)
+    html = reviewer_client.get(detail_url(article), {"others": "1"}).content.decode()
+    assert f'data-ann="{theirs.pk}"' in html and "Other reviewers" in html
+    assert "Accept</button>" not in html  # reviewers do not review
+
+
+def test_blind_mode_hides_others_until_done(reviewer_client, reviewer, other_reviewer, article):
+    SiteSettings.objects.update_or_create(
+        pk=1, defaults={"reviewers_see_others": True, "blind_annotation": True}
+    )
+    theirs = factories.make_annotation(article=article, reviewer=other_reviewer, phrase=PHRASE)
+    response = reviewer_client.get(detail_url(article), {"others": "1"})
+    assert not response.context["show_others"] and response.context["blind_hidden"]
+    assert f'data-ann="{theirs.pk}"' not in response.content.decode()
+    reviewer_client.post(reverse("annotate:progress-set", args=[article.pk]), {"done": "1"})
+    response = reviewer_client.get(detail_url(article), {"others": "1"})
+    assert f'data-ann="{theirs.pk}"' in response.content.decode()
+
+
+def test_curator_sees_others_with_review_buttons(client, curator, other_reviewer, article):
+    theirs = factories.make_annotation(article=article, reviewer=other_reviewer, phrase=PHRASE)
+    client.force_login(curator)
+    html = client.get(detail_url(article), {"others": "1"}).content.decode()
+    assert f'data-ann="{theirs.pk}"' in html and "Accept</button>" in html
+
+
+def test_deep_link_shows_others_annotation_for_curator(client, curator, other_reviewer, article):
+    theirs = factories.make_annotation(article=article, reviewer=other_reviewer, phrase=PHRASE)
+    client.force_login(curator)
+    response = client.get(detail_url(article), {"annotation": theirs.pk})
+    assert response.context["show_others"]
+    assert f'data-focus="{theirs.pk}"' in response.content.decode()
+    assert f'data-ids="{theirs.pk}"' in response.content.decode()
+
+
+@pytest.mark.parametrize("count", [10, 1000])
+def test_workspace_queries_constant(
+    client, reviewer, other_reviewer, curator, django_assert_max_num_queries, count
+):
+    text = ("Russia was supporting the Taliban, officials said. " * 400)[:20_000]
+    article = factories.make_article(text)
+    claim = factories.make_claim()
+    rows = [
+        Annotation(
+            article=article,
+            reviewer=reviewer if i % 2 else other_reviewer,
+            claim=claim,
+            start=(i * 17) % 19_000,
+            end=(i * 17) % 19_000 + 40 + i % 90,
+            quote=text[(i * 17) % 19_000 : (i * 17) % 19_000 + 40 + i % 90],
+            source_kind="author",
+            stance=["asserts", "denies", "reports", "questions"][i % 4],
+            confidence=1 + i % 5,
+        )
+        for i in range(count)
+    ]
+    Annotation.objects.bulk_create(rows)
+    SiteSettings.load()  # the singleton row exists on any used site; creating it is a one-off
+    client.force_login(curator)
+    with django_assert_max_num_queries(10):
+        response = client.get(detail_url(article), {"others": "1"})
+    assert response.context["others_count"] == count
+    client.force_login(reviewer)
+    with django_assert_max_num_queries(10):
+        response = client.get(detail_url(article))
+    assert response.context["mine_count"] == count // 2
+
+
+# ---------------------------------------------------------------- create
+
+
+def test_create_htmx_returns_panel_and_text(reviewer_client, reviewer, article):
+    response = reviewer_client.post(
+        reverse("annotate:annotation-create", args=[article.pk]), form_data(article), headers=HX
+    )
+    assert response.status_code == 200
+    ann = Annotation.objects.get()
+    assert (ann.reviewer, ann.quote, ann.stance, ann.certainty) == (
+        reviewer,
+        PHRASE,
+        "asserts",
+        "probable",
+    )
+    assert ann.claim.text == "Russia supports Taliban"
+    assert ann.source_actor.name == "Joseph Votel"
+    html = response.content.decode()
+    assert html.lstrip().startswith('<aside id="panel"')
+    assert 'id="article-text"' in html and 'hx-swap-oob="true"' in html
+    assert f'data-ids="{ann.pk}"' in html
+    assert "annotation-saved" in response.headers["HX-Trigger"]
+
+
+def test_create_without_js_redirects_back(reviewer_client, article):
+    response = reviewer_client.post(
+        reverse("annotate:annotation-create", args=[article.pk]), form_data(article)
+    )
+    ann = Annotation.objects.get()
+    assert response.status_code == 302
+    assert response.url == f"{detail_url(article)}?annotation={ann.pk}"
+
+
+def test_create_resolves_aliases_and_creates_new_actor(reviewer_client, article):
+    factories.make_actor("Russia", aliases=["Moscow"])
+    reviewer_client.post(
+        reverse("annotate:annotation-create", args=[article.pk]),
+        form_data(article, subject="moscow", object="Brand New Group", claim_text="Typed text"),
+        headers=HX,
+    )
+    claim = Annotation.objects.get().claim
+    assert claim.subject.name == "Russia"
+    assert claim.object.name == "Brand New Group"
+    assert claim.text == "Typed text"
+
+
+@pytest.mark.parametrize(
+    "overrides,field,message",
+    [
+        ({"confidence": "9"}, "confidence", "Confidence 9 is out of range"),
+        ({"confidence": "lots"}, "confidence", "whole number from 1 to 5"),
+        ({"stance": "agrees"}, "stance", "Select a valid choice"),
+        ({"subject": ""}, "subject", "This field is required"),
+        ({"source": ""}, "source", "A named source needs a name"),
+        ({"quote": "Russia was supporting the Talibam"}, None, "Quote does not match the text"),
+        ({"start": "5000", "end": "5010"}, None, "runs past the end of the text"),
+    ],
+)
+def test_create_invalid_saves_nothing_and_keeps_input(
+    reviewer_client, article, overrides, field, message
+):
+    data = form_data(article, note="keep me", **{"subject": "Kremlin-ish", **overrides})
+    response = reviewer_client.post(
+        reverse("annotate:annotation-create", args=[article.pk]), data, headers=HX
+    )
+    assert response.status_code == 200
+    assert Annotation.objects.count() == 0
+    assert not Actor.objects.filter(name__in=["Kremlin-ish", "Joseph Votel"]).exists()
+    html = response.content.decode().replace("&#x27;", "'")
+    # The message sits next to its field (or at the top of the form when it is about the span).
+    if field:
+        block = html.split(f'class="field has-error field-{field}"', 1)[1].split("</div>", 1)[0]
+    else:
+        block = html.split('class="form-errors"', 1)[1].split("</div>", 1)[0]
+    assert message in block
+    assert "keep me" in html
+    if overrides.get("subject", "x"):
+        assert 'value="Kremlin-ish"' in html
+
+
+def test_create_invalid_without_js_renders_page(reviewer_client, article):
+    response = reviewer_client.post(
+        reverse("annotate:annotation-create", args=[article.pk]),
+        form_data(article, confidence="0"),
+    )
+    assert response.status_code == 200
+    assert b"<html" in response.content and b"Confidence 0 is out of range" in response.content
+    assert Annotation.objects.count() == 0
+
+
+def test_create_with_emoji_before_span(reviewer_client):
+    article = factories.make_article("Flags 🇷🇺🎉 then: Russia was supporting the Taliban.")
+    response = reviewer_client.post(
+        reverse("annotate:annotation-create", args=[article.pk]), form_data(article), headers=HX
+    )
+    assert response.status_code == 200
+    ann = Annotation.objects.get()
+    assert article.text[ann.start : ann.end] == PHRASE
+
+
+def test_create_needs_csrf(client, reviewer, article):
+    from django.test import Client
+
+    csrf_client = Client(enforce_csrf_checks=True)
+    csrf_client.force_login(reviewer)
+    response = csrf_client.post(
+        reverse("annotate:annotation-create", args=[article.pk]), form_data(article), headers=HX
+    )
+    assert response.status_code == 403
+    assert Annotation.objects.count() == 0
+
+
+def test_create_get_not_allowed(reviewer_client, article):
+    assert (
+        reviewer_client.get(reverse("annotate:annotation-create", args=[article.pk])).status_code
+        == 405
+    )
+
+
+# ---------------------------------------------------------------- edit, conflict, ownership
+
+
+def test_edit_form_htmx_and_plain(reviewer_client, reviewer, article):
+    ann = factories.make_annotation(article=article, reviewer=reviewer, phrase=PHRASE)
+    url = reverse("annotate:annotation-edit", args=[ann.pk])
+    html = reviewer_client.get(url, headers=HX).content.decode()
+    assert html.lstrip().startswith('<form id="edit-annotation"')
+    assert 'value="Russia"' in html and f'name="version" value="{ann.version}"' in html
+    plain = reviewer_client.get(url)
+    assert plain.status_code == 302 and plain.url.endswith(f"?edit={ann.pk}#form-slot")
+    page = reviewer_client.get(detail_url(article), {"edit": ann.pk})
+    assert b'id="edit-annotation"' in page.content
+
+
+def test_update_changes_stance(reviewer_client, reviewer, article):
+    ann = factories.make_annotation(article=article, reviewer=reviewer, phrase=PHRASE)
+    data = form_data(article, stance="denies", version=str(ann.version))
+    response = reviewer_client.post(
+        reverse("annotate:annotation-update", args=[ann.pk]), data, headers=HX
+    )
+    assert response.status_code == 200
+    ann.refresh_from_db()
+    assert ann.stance == "denies" and ann.version == 2
+    assert "s-denies" in response.content.decode()
+
+
+def test_update_stale_version_shows_conflict_and_keeps_theirs(reviewer_client, reviewer, article):
+    ann = factories.make_annotation(article=article, reviewer=reviewer, phrase=PHRASE)
+    Annotation.objects.filter(pk=ann.pk).update(version=3, stance="reports")
+    data = form_data(article, stance="denies", version="1")
+    response = reviewer_client.post(
+        reverse("annotate:annotation-update", args=[ann.pk]), data, headers=HX
+    )
+    ann.refresh_from_db()
+    assert ann.stance == "reports" and ann.version == 3
+    html = response.content.decode()
+    assert "changed this annotation since you opened it" in html
+    assert "Saved now (version 3)" in html and 'name="version" value="3"' in html
+    # Saving again with the version just shown overwrites knowingly.
+    data["version"] = "3"
+    reviewer_client.post(reverse("annotate:annotation-update", args=[ann.pk]), data, headers=HX)
+    ann.refresh_from_db()
+    assert ann.stance == "denies"
+
+
+@pytest.mark.parametrize(
+    "name,method",
+    [
+        ("annotation-edit", "get"),
+        ("annotation-update", "post"),
+        ("annotation-delete", "post"),
+    ],
+)
+def test_others_annotations_are_refused(reviewer_client, other_reviewer, article, name, method):
+    theirs = factories.make_annotation(article=article, reviewer=other_reviewer, phrase=PHRASE)
+    url = reverse(f"annotate:{name}", args=[theirs.pk])
+    data = form_data(article, stance="denies", version="1")
+    response = getattr(reviewer_client, method)(url, data, headers=HX)
+    assert response.status_code == 403
+    theirs.refresh_from_db()
+    assert theirs.stance == "asserts" and theirs.deleted_at is None
+
+
+def test_others_annotation_refused_on_edit_page(reviewer_client, other_reviewer, article):
+    theirs = factories.make_annotation(article=article, reviewer=other_reviewer, phrase=PHRASE)
+    assert reviewer_client.get(detail_url(article), {"edit": theirs.pk}).status_code == 403
+
+
+def test_restore_others_refused(reviewer_client, other_reviewer, article):
+    from annotate import services
+
+    theirs = factories.make_annotation(article=article, reviewer=other_reviewer, phrase=PHRASE)
+    services.annotation_delete(annotation=theirs, user=other_reviewer)
+    response = reviewer_client.post(reverse("annotate:annotation-restore", args=[theirs.pk]))
+    assert response.status_code == 403
+    theirs.refresh_from_db()
+    assert theirs.deleted_at is not None
+
+
+# ---------------------------------------------------------------- delete, restore
+
+
+def test_delete_offers_undo_and_recently_deleted(reviewer_client, reviewer, article):
+    ann = factories.make_annotation(article=article, reviewer=reviewer, phrase=PHRASE)
+    response = reviewer_client.post(
+        reverse("annotate:annotation-delete", args=[ann.pk]), headers=HX
+    )
+    ann.refresh_from_db()
+    assert ann.deleted_at is not None
+    html = response.content.decode()
+    assert "Undo</button>" in html and "Recently deleted (1)" in html
+    assert f'data-ids="{ann.pk}"' not in html
+    response = reviewer_client.post(
+        reverse("annotate:annotation-restore", args=[ann.pk]), headers=HX
+    )
+    ann.refresh_from_db()
+    assert ann.deleted_at is None
+    assert f'data-ids="{ann.pk}"' in response.content.decode()
+
+
+def test_delete_and_restore_without_js_redirect(reviewer_client, reviewer, article):
+    ann = factories.make_annotation(article=article, reviewer=reviewer, phrase=PHRASE)
+    response = reviewer_client.post(reverse("annotate:annotation-delete", args=[ann.pk]))
+    assert response.status_code == 302 and response.url == detail_url(article)
+    page = reviewer_client.get(detail_url(article))
+    assert b"Annotation deleted" in page.content and b"Restore</button>" in page.content
+    response = reviewer_client.post(reverse("annotate:annotation-restore", args=[ann.pk]))
+    assert response.status_code == 302
+
+
+def test_update_of_deleted_annotation_is_404(reviewer_client, reviewer, article):
+    from annotate import services
+
+    ann = factories.make_annotation(article=article, reviewer=reviewer, phrase=PHRASE)
+    services.annotation_delete(annotation=ann, user=reviewer)
+    response = reviewer_client.post(
+        reverse("annotate:annotation-update", args=[ann.pk]), form_data(article), headers=HX
+    )
+    assert response.status_code == 404
+
+
+# ---------------------------------------------------------------- review, progress, autocomplete
+
+
+def test_curator_review_htmx(client, curator, other_reviewer, article):
+    theirs = factories.make_annotation(article=article, reviewer=other_reviewer, phrase=PHRASE)
+    client.force_login(curator)
+    url = reverse("annotate:annotation-review", args=[theirs.pk])
+    response = client.post(url, {"status": "accepted", "comment": "good"}, headers=HX)
+    assert response.status_code == 200
+    theirs.refresh_from_db()
+    assert (theirs.status, theirs.curator, theirs.curator_comment) == (
+        Status.ACCEPTED,
+        curator,
+        "good",
+    )
+    assert response.content.decode().startswith('<li class="ann other-ann"')
+    assert client.post(url, {"status": "bogus"}, headers=HX).status_code == 400
+    plain = client.post(url, {"status": "rejected"})
+    assert plain.status_code == 302
+
+
+def test_reviewer_cannot_review(reviewer_client, other_reviewer, article):
+    theirs = factories.make_annotation(article=article, reviewer=other_reviewer, phrase=PHRASE)
+    url = reverse("annotate:annotation-review", args=[theirs.pk])
+    assert reviewer_client.post(url, {"status": "accepted"}, headers=HX).status_code == 403
+    theirs.refresh_from_db()
+    assert theirs.status == Status.PENDING
+
+
+def test_progress_done_and_reopen(reviewer_client, reviewer, article):
+    url = reverse("annotate:progress-set", args=[article.pk])
+    response = reviewer_client.post(url, {"done": "1"}, headers=HX)
+    assert b"Reopen</button>" in response.content
+    assert Progress.objects.get(reviewer=reviewer, article=article).status == "done"
+    response = reviewer_client.post(url, {"done": "0"})
+    assert response.status_code == 302
+    assert Progress.objects.get(reviewer=reviewer, article=article).status == "started"
+
+
+def test_actor_autocomplete_by_name_and_alias(reviewer_client):
+    factories.make_actor("Russia", aliases=["Moscow", "the Kremlin"])
+    factories.make_actor("Russian intelligence")
+    url = reverse("annotate:actor-autocomplete")
+    data = reviewer_client.get(url, {"q": "kreml"}).json()
+    assert data == {"results": [{"name": "Russia", "alias": "the Kremlin"}]}
+    names = [r["name"] for r in reviewer_client.get(url, {"q": "russ"}).json()["results"]]
+    assert names == ["Russia", "Russian intelligence"]
+    html = reviewer_client.get(url, {"subject": "mosc"}, headers=HX).content.decode()
+    assert html == '<option value="Russia">Moscow → Russia</option>'
+    assert reviewer_client.get(url, {"q": "<b>"}).json() == {"results": []}
