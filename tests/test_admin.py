@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 import orjson
 import pytest
@@ -512,3 +513,25 @@ def test_changelist_queries_do_not_grow_with_rows(su_client, model, django_asser
         response = su_client.get(url(model, "changelist"))
     assert response.status_code == 200
     assert len(response.context["cl"].result_list) >= 60
+
+
+def test_article_change_page_queries_do_not_grow_with_annotations(
+    su_client, data, reviewer, django_assert_max_num_queries
+):
+    article = data["article"]
+
+    def annotate(count: int) -> None:
+        for n in range(count):
+            claim = factories.make_claim(f"Inline subject {n}", "advises", "Taliban")
+            factories.make_annotation(
+                article=article, reviewer=factories.make_user(), claim=claim, start=n, end=n + 5
+            )
+
+    annotate(8)
+    with CaptureQueriesContext(connection) as few:
+        assert su_client.get(url(Article, "change", article.pk)).status_code == 200
+    annotate(50)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = su_client.get(url(Article, "change", article.pk))
+    links = re.findall(r"/admin/annotate/annotation/\d+/change/", response.content.decode())
+    assert len(set(links)) == 60
