@@ -190,6 +190,7 @@ def test_frozen_text_shows_the_readable_error(su_client, data):
     response = su_client.post(url(Article, "change", article.pk), post)
     assert response.status_code == 200
     assert "The text is frozen: 2 annotation(s) point into it by offset." in errors_of(response)
+    assert "The text is frozen" in response.content.decode()  # shown on the page, not just kept
     article.refresh_from_db()
     assert "Moscow" not in article.text
 
@@ -331,6 +332,7 @@ def test_annotation_change_refuses_out_of_range_span(su_client, data):
     response = su_client.post(url(Annotation, "change", annotation.pk), post)
     assert response.status_code == 200
     assert "runs past the end of the text" in errors_of(response)
+    assert "runs past the end of the text" in response.content.decode()
     annotation.refresh_from_db()
     assert annotation.version == 1
 
@@ -535,3 +537,20 @@ def test_article_change_page_queries_do_not_grow_with_annotations(
         response = su_client.get(url(Article, "change", article.pk))
     links = re.findall(r"/admin/annotate/annotation/\d+/change/", response.content.decode())
     assert len(set(links)) == 60
+
+
+def test_annotation_change_over_a_newer_edit_is_refused(su_client, data, reviewer):
+    from annotate import services
+
+    annotation = data["annotations"][0]
+    post = form_data(su_client.get(url(Annotation, "change", annotation.pk)))
+    services.annotation_update(annotation=annotation, user=reviewer, version=1, note="mine")
+    post["note"] = "admin's"
+    response = su_client.post(url(Annotation, "change", annotation.pk), post)
+    assert response.status_code == 200
+    assert "Someone changed this annotation since you opened it (now version 2" in errors_of(
+        response
+    )
+    assert "Someone changed this annotation" in response.content.decode()
+    annotation.refresh_from_db()
+    assert (annotation.note, annotation.version) == ("mine", 2)

@@ -48,6 +48,10 @@ class AnnotationAdminForm(forms.ModelForm):
         "article text exactly, so a miscounted offset is refused instead of saved.",
     )
 
+    # The version the editor loaded: a save over someone else's newer edit is refused, as in the
+    # workspace, instead of silently overwriting it.
+    loaded_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
     class Meta:
         model = Annotation
         fields = (
@@ -59,8 +63,29 @@ class AnnotationAdminForm(forms.ModelForm):
             "deleted_at",
         )
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["loaded_version"].initial = self.instance.version
+
+    def _check_not_stale(self, loaded: int | None) -> None:
+        # A non-field error: the admin does not show errors of hidden fields.
+        if self.instance.pk is None or loaded is None:
+            return
+        current = (
+            Annotation.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
+        )
+        if current is not None and current != loaded:
+            self.add_error(
+                None,
+                f"Someone changed this annotation since you opened it (now version {current}, "
+                f"you opened version {loaded}). Reload the page to see their change, then edit "
+                "again.",
+            )
+
     def clean(self) -> dict:
         cleaned = super().clean()
+        self._check_not_stale(cleaned.get("loaded_version"))
         if set(self.errors) & {"article", *services.ANNOTATION_FIELDS}:
             return cleaned  # a field is already wrong on its own; its message says so
         article = cleaned.get("article") or (
@@ -152,7 +177,16 @@ class AnnotationAdmin(admin.ModelAdmin):
         ),
         (
             "Record",
-            {"fields": ("version", "created_at", "updated_at", "deleted_at", "workspace")},
+            {
+                "fields": (
+                    "version",
+                    "created_at",
+                    "updated_at",
+                    "deleted_at",
+                    "workspace",
+                    "loaded_version",
+                )
+            },
         ),
     )
     actions = (
