@@ -79,7 +79,9 @@ def actor_get_or_create(
     if len(clean) > 200:
         raise ValidationError({"name": "Actor name is longer than 200 characters."})
     if kind not in ActorKind.values:
-        raise ValidationError({"kind": f"Unknown actor kind {kind!r}: use one of {ActorKind.values}."})
+        raise ValidationError(
+            {"kind": f"Unknown actor kind {kind!r}: use one of {ActorKind.values}."}
+        )
     existing = actor_lookup(clean)
     if existing:
         return existing, False
@@ -159,7 +161,9 @@ def _check_span(errors: dict, field: str, text: str, start, end, quote) -> None:
         errors[field] = str(exc)
 
 
-def _optional_span(errors: dict, field: str, text: str, values: dict[str, Any], prefix: str) -> None:
+def _optional_span(
+    errors: dict, field: str, text: str, values: dict[str, Any], prefix: str
+) -> None:
     start, end = values.get(f"{prefix}_start"), values.get(f"{prefix}_end")
     if start is None and end is None:
         values[f"{prefix}_quote"] = ""
@@ -176,16 +180,22 @@ def _optional_span(errors: dict, field: str, text: str, values: dict[str, Any], 
 def _validate(article: Article, values: dict[str, Any]) -> None:
     """Check one annotation's values against the article; raise ValidationError naming each problem."""
     errors: dict[str, str] = {}
-    _check_span(errors, "quote", article.text, values.get("start"), values.get("end"), values.get("quote"))
+    _check_span(
+        errors, "quote", article.text, values.get("start"), values.get("end"), values.get("quote")
+    )
     if values.get("stance") not in Stance.values:
-        errors["stance"] = f"Unknown stance {values.get('stance')!r}: use one of {', '.join(Stance.values)}."
+        errors["stance"] = (
+            f"Unknown stance {values.get('stance')!r}: use one of {', '.join(Stance.values)}."
+        )
     if values.get("certainty") not in Certainty.values:
         errors["certainty"] = (
             f"Unknown certainty {values.get('certainty')!r}: use one of {', '.join(Certainty.values)}."
         )
     confidence = values.get("confidence")
-    if isinstance(confidence, bool) or not isinstance(confidence, int) or not (
-        CONFIDENCE_MIN <= confidence <= CONFIDENCE_MAX
+    if (
+        isinstance(confidence, bool)
+        or not isinstance(confidence, int)
+        or not (CONFIDENCE_MIN <= confidence <= CONFIDENCE_MAX)
     ):
         errors["confidence"] = (
             f"Confidence {confidence!r} is out of range: choose a whole number "
@@ -193,7 +203,9 @@ def _validate(article: Article, values: dict[str, Any]) -> None:
         )
     kind = values.get("source_kind")
     if kind not in SourceKind.values:
-        errors["source_kind"] = f"Unknown source type {kind!r}: use one of {', '.join(SourceKind.values)}."
+        errors["source_kind"] = (
+            f"Unknown source type {kind!r}: use one of {', '.join(SourceKind.values)}."
+        )
     elif kind == SourceKind.NAMED and values.get("source_actor") is None:
         errors["source_actor"] = "A named source needs an actor: pick or type the source's name."
     elif kind == SourceKind.AUTHOR:
@@ -249,9 +261,7 @@ def annotation_update(
     unknown = set(changes) - set(ANNOTATION_FIELDS)
     if unknown:
         raise ValidationError(f"Unknown annotation field(s): {', '.join(sorted(unknown))}.")
-    current = (
-        Annotation.objects.select_for_update().select_related("article").get(pk=annotation.pk)
-    )
+    current = Annotation.objects.select_for_update().select_related("article").get(pk=annotation.pk)
     if not can_change_annotation(user, current):
         raise PermissionDenied("You can change only your own annotations.")
     if current.deleted_at is not None:
@@ -260,6 +270,11 @@ def annotation_update(
         raise StaleEdit(current)
     values = {field: getattr(current, field) for field in ANNOTATION_FIELDS}
     values.update(changes)
+    for prefix in ("source", "cue"):
+        # Moving an optional span without sending its quote re-derives the quote from the text.
+        moved = f"{prefix}_start" in changes or f"{prefix}_end" in changes
+        if moved and f"{prefix}_quote" not in changes:
+            values[f"{prefix}_quote"] = ""
     _validate(current.article, values)
     for field, value in values.items():
         setattr(current, field, value)

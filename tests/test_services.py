@@ -430,3 +430,22 @@ def test_article_clean_enforces_the_frozen_text_rule(db):
     article.text = article.text + " more"
     with pytest.raises(ValidationError, match="frozen"):
         article.full_clean()
+
+
+def test_moving_the_cue_span_rederives_its_quote(emoji_article, reviewer, claim):
+    text = emoji_article.text
+    said = text.index("said")
+    annotation = create(emoji_article, reviewer, claim, cue_start=said, cue_end=said + 4)
+    assert annotation.cue_quote == "said"
+    updated = services.annotation_update(
+        annotation=annotation,
+        user=reviewer,
+        version=annotation.version,
+        cue_start=said,
+        cue_end=said + 2,
+    )
+    assert updated.cue_quote == "sa"
+    updated = services.annotation_update(
+        annotation=updated, user=reviewer, version=updated.version, cue_start=None, cue_end=None
+    )
+    assert updated.cue_quote == "" and updated.cue_start is None
