@@ -120,7 +120,8 @@
     if (hint) hint.hidden = false;
     pending = null;
     showPending(null);
-    textEl().focus();
+    // Back to the page, where the single-key shortcuts work again.
+    if (document.activeElement && document.activeElement !== document.body) document.activeElement.blur();
   }
 
   // Outline the pending selection (the browser's own selection disappears when focus moves).

@@ -1,0 +1,169 @@
+"""Browser fixtures (Playwright, Chromium at /usr/bin/chromium) shared by every e2e test.
+
+Missing Chromium skips these tests locally with a clear message but fails them under CI=true, so CI
+can never pass without having run the browser. Playwright's sync API runs an event loop in this
+thread, which makes Django refuse ORM calls from "async" code; the tests only touch the database
+between browser steps, so allowing it here is safe.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests import factories
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SEED = Path(__file__).resolve().parents[2] / "seeds" / "000_ce800484ff430f64.txt"
+
+
+def _require_chromium() -> None:
+    if Path(CHROMIUM).exists():
+        return
+    message = f"Chromium not found at {CHROMIUM}: install Debian's `chromium` to run browser tests."
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message + " (CI=true: browser tests must run.)")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    """One headless Chromium for the whole session (starting it is the slow part)."""
+    _require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser) -> Iterator:
+    """A fresh browser context (own cookies) per test, 1280×900, failing fast on slow waits."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(5_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def new_page(browser):
+    """Factory for extra pages in separate contexts (a second user in the same test)."""
+    contexts = []
+
+    def make():
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(5_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def login(page, user, live_server) -> None:
+    """Log in through the real login form (password: tests.factories.PASSWORD)."""
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill(user.get_username())
+    page.get_by_label("Password").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}/")
+
+
+@pytest.fixture
+def relations(transactional_db):
+    """The seeded relations: transactional tests flush the rows the data migration created."""
+    from annotate.models import Relation
+
+    seed = importlib.import_module("annotate.migrations.0002_seed_relations_and_curators")
+    for slug, label, description in seed.RELATIONS:
+        Relation.objects.get_or_create(
+            slug=slug, defaults={"label": label, "description": description}
+        )
+
+
+@pytest.fixture
+def seeded_article(relations):
+    """The first seed article (the Los Angeles Times piece with Votel's testimony), as imported."""
+    raw = SEED.read_text(encoding="utf-8")
+    title, _, body = raw.partition("\n")
+    return factories.make_article(body.lstrip("\n"), title=title.strip())
+
+
+def select_text(page, phrase: str, *, occurrence: int = 0) -> None:
+    """Select `phrase` in the article text with a real mouse drag (press, move, release)."""
+    box = page.evaluate(
+        """([phrase, occurrence]) => {
+          const root = document.querySelector('#article-text');
+          const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+          let node, seen = 0;
+          while ((node = walker.nextNode())) {
+            let i = node.data.indexOf(phrase);
+            while (i >= 0 && seen < occurrence) { seen++; i = node.data.indexOf(phrase, i + 1); }
+            if (i < 0) continue;
+            const r = document.createRange();
+            r.setStart(node, i); r.setEnd(node, i + 1);
+            // Bring the phrase itself (not its possibly huge run) to the middle of the viewport.
+            window.scrollBy(0, r.getBoundingClientRect().top - window.innerHeight / 2);
+            const a = r.getClientRects()[0];
+            const endOffset = i + phrase.length;
+            // Last character: step back over a low surrogate so the range holds a whole character.
+            const back = /[\\uDC00-\\uDFFF]/.test(node.data[endOffset - 1]) ? 2 : 1;
+            r.setStart(node, endOffset - back); r.setEnd(node, endOffset);
+            const rects = r.getClientRects(); const z = rects[rects.length - 1];
+            return {x1: a.left + 1, y1: a.top + a.height / 2,
+                    x2: z.right - 1, y2: z.top + z.height / 2};
+          }
+          return null;
+        }""",
+        [phrase, occurrence],
+    )
+    assert box, f"{phrase!r} is not in one text run of the article"
+    page.mouse.move(box["x1"], box["y1"])
+    page.mouse.down()
+    page.mouse.move((box["x1"] + box["x2"]) / 2, box["y2"], steps=3)
+    page.mouse.move(box["x2"], box["y2"], steps=3)
+    page.mouse.up()
+
+
+def select_with_range(page, phrase: str) -> None:
+    """Select `phrase` programmatically (a keyboard user's selection); fires `selectionchange`."""
+    page.evaluate(
+        """(phrase) => {
+          const root = document.querySelector('#article-text');
+          const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+          let node;
+          while ((node = walker.nextNode())) {
+            const i = node.data.indexOf(phrase);
+            if (i < 0) continue;
+            const r = document.createRange();
+            r.setStart(node, i); r.setEnd(node, i + phrase.length);
+            const sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(r);
+            return;
+          }
+          throw new Error('phrase not found: ' + phrase);
+        }""",
+        phrase,
+    )

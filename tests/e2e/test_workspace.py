@@ -1,0 +1,181 @@
+"""The reviewer workspace in a real browser: select with the mouse, annotate, edit, delete."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from annotate.models import Annotation
+from tests import factories
+from tests.e2e.conftest import login, select_text, select_with_range
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PHRASE = "Russia was supporting the Taliban"
+
+
+def fill_votel(form) -> None:
+    """Votel's hedged assertion, typed into the form by its visible labels."""
+    form.get_by_label("Subject").fill("Russia")
+    form.get_by_label("Relation").select_option("supports")
+    form.get_by_label("Object").fill("Taliban")
+    form.get_by_label("Source type").select_option("named")
+    form.get_by_label("Source", exact=True).fill("Joseph Votel")
+    form.get_by_label("Stance").select_option("asserts")
+    form.get_by_label("Certainty").select_option("probable")
+    form.get_by_label("Confidence").fill("4")
+    form.get_by_label("Note").fill("fair to assume")
+
+
+def test_annotate_edit_delete_restore(page, live_server, seeded_article):
+    reviewer = factories.make_user("rita")
+    login(page, reviewer, live_server)
+    page.get_by_role("link", name=seeded_article.title).click()
+    select_text(page, PHRASE)
+    form = page.locator("#new-annotation")
+    expect(form).to_be_visible()
+    expect(form.locator("[data-quote-preview]")).to_have_text(PHRASE)
+    fill_votel(form)
+    expect(form.get_by_label("Claim text")).to_have_value("Russia supports Taliban")
+    form.get_by_role("button", name="Save annotation").click()
+
+    items = page.locator("#my-annotations .ann")
+    expect(items).to_have_count(1)
+    expect(items.first).to_contain_text("Russia supports Taliban")
+    expect(page.locator("#article-text mark.hl.mine")).to_have_text(PHRASE)
+    ann = Annotation.objects.get()
+    assert seeded_article.text[ann.start : ann.end] == PHRASE == ann.quote
+    assert (ann.certainty, ann.source_actor.name, ann.confidence) == ("probable", "Joseph Votel", 4)
+
+    page.reload()
+    expect(page.locator("#my-annotations .ann")).to_have_count(1)
+    expect(page.locator("#article-text mark.hl.mine")).to_have_text(PHRASE)
+
+    # Edit the stance by clicking the highlight.
+    page.locator("#article-text mark.hl.mine").click()
+    edit = page.locator("#edit-annotation")
+    expect(edit).to_be_visible()
+    edit.get_by_label("Stance").select_option("denies")
+    edit.get_by_role("button", name="Save annotation").click()
+    expect(page.locator("#article-text mark.s-denies")).to_have_text(PHRASE)
+    ann.refresh_from_db()
+    assert ann.stance == "denies"
+
+    # Delete (confirm) and undo.
+    page.locator("#my-annotations .ann a").click()
+    page.get_by_text("Delete this annotation…").click()
+    page.get_by_role("button", name="Yes, delete").click()
+    expect(page.locator("#my-annotations .ann")).to_have_count(0)
+    expect(page.locator("#article-text mark")).to_have_count(0)
+    ann.refresh_from_db()
+    assert ann.deleted_at is not None
+    page.get_by_role("button", name="Undo").click()
+    expect(page.locator("#my-annotations .ann")).to_have_count(1)
+    ann.refresh_from_db()
+    assert ann.deleted_at is None
+
+
+def test_keyboard_only_flow(page, live_server, seeded_article):
+    reviewer = factories.make_user("kim")
+    factories.make_annotation(article=seeded_article, reviewer=reviewer, phrase="Russia denies")
+    login(page, reviewer, live_server)
+    page.goto(f"{live_server.url}/articles/{seeded_article.pk}/")
+    select_with_range(page, PHRASE)
+    page.keyboard.press("a")
+    expect(page.get_by_label("Subject")).to_be_focused()
+    page.keyboard.type("Russia")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Relation")).to_be_focused()
+    page.keyboard.press("s")  # "supports" is the only relation starting with s
+    page.keyboard.press("Tab")
+    page.keyboard.type("Taliban")
+    for _ in range(3):  # Claim text (generated), Source type (named), Source
+        page.keyboard.press("Tab")
+    expect(page.get_by_label("Source", exact=True)).to_be_focused()
+    page.keyboard.type("Joseph Votel")
+    page.keyboard.press("Control+Enter")
+
+    expect(page.locator("#my-annotations .ann")).to_have_count(2)
+    ann = Annotation.objects.get(quote=PHRASE)
+    assert ann.claim.text == "Russia supports Taliban" and ann.stance == "asserts"
+
+    # j / k move between annotations in text order; ? shows the shortcuts; Esc closes them.
+    page.evaluate("document.activeElement.blur()")
+    links = page.locator("#my-annotations .ann a")
+    page.keyboard.press("j")
+    expect(links.nth(0)).to_be_focused()
+    page.keyboard.press("j")
+    expect(links.nth(1)).to_be_focused()
+    page.keyboard.press("k")
+    expect(links.nth(0)).to_be_focused()
+    expect(page.locator("#article-text mark.is-hot").first).to_be_visible()
+    page.keyboard.press("?")
+    expect(page.locator("#shortcuts-dialog")).to_be_visible()
+    expect(page.locator("#shortcuts-dialog")).to_contain_text("Next / previous annotation")
+    page.keyboard.press("Escape")
+    expect(page.locator("#shortcuts-dialog")).to_be_hidden()
+
+
+def test_emoji_before_selection_gets_code_point_offsets(page, live_server, relations):
+    text = "Flags 🇷🇺 and 🎉🎉 first. Then: Gen. Votel said Russia was supporting the Taliban."
+    article = factories.make_article(text, title="Emoji article")
+    reviewer = factories.make_user("emo")
+    login(page, reviewer, live_server)
+    page.goto(f"{live_server.url}/articles/{article.pk}/")
+    select_text(page, PHRASE)
+    form = page.locator("#new-annotation")
+    expect(form.locator("[data-quote-preview]")).to_have_text(PHRASE)
+    fill_votel(form)
+    form.get_by_role("button", name="Save annotation").click()
+    expect(page.locator("#my-annotations .ann")).to_have_count(1)
+    ann = Annotation.objects.get()
+    assert ann.quote == PHRASE
+    assert article.text[ann.start : ann.end] == PHRASE
+    assert ann.start == article.text.index(PHRASE)
+
+
+def test_form_error_keeps_what_was_typed(page, live_server, seeded_article):
+    reviewer = factories.make_user("err")
+    login(page, reviewer, live_server)
+    page.goto(f"{live_server.url}/articles/{seeded_article.pk}/")
+    select_text(page, PHRASE)
+    form = page.locator("#new-annotation")
+    fill_votel(form)
+    form.get_by_label("Confidence").fill("9")
+    form.get_by_role("button", name="Save annotation").click()
+    form = page.locator("#new-annotation")
+    expect(form.locator(".field-confidence .field-error")).to_contain_text(
+        "Confidence 9 is out of range"
+    )
+    expect(form.get_by_label("Subject")).to_have_value("Russia")
+    expect(form.get_by_label("Note")).to_have_value("fair to assume")
+    expect(form.get_by_label("Confidence")).to_have_value("9")
+    assert Annotation.objects.count() == 0
+    form.get_by_label("Confidence").fill("3")
+    form.get_by_role("button", name="Save annotation").click()
+    expect(page.locator("#my-annotations .ann")).to_have_count(1)
+
+
+def test_second_reviewer_cannot_edit_first_ones_work(page, new_page, live_server, seeded_article):
+    first = factories.make_user("first")
+    second = factories.make_user("second")
+    theirs = factories.make_annotation(article=seeded_article, reviewer=first, phrase=PHRASE)
+    login(page, second, live_server)
+    page.goto(f"{live_server.url}/articles/{seeded_article.pk}/?annotation={theirs.pk}")
+    expect(page.locator("#article-text mark")).to_have_count(0)
+    # A hand-crafted request with a valid CSRF token is still refused.
+    status = page.evaluate(
+        """async (url) => {
+          const token = JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRFToken'];
+          const body = new URLSearchParams({stance: 'denies'});
+          const r = await fetch(url, {method: 'POST', body, headers: {'X-CSRFToken': token}});
+          const d = await fetch(url + 'delete/', {method: 'POST', headers: {'X-CSRFToken': token}});
+          return [r.status, d.status];
+        }""",
+        f"/annotations/{theirs.pk}/",
+    )
+    assert status == [403, 403]
+    theirs.refresh_from_db()
+    assert theirs.stance == "asserts" and theirs.deleted_at is None
+    page.goto(f"{live_server.url}/articles/{seeded_article.pk}/?edit={theirs.pk}")
+    assert "403" in page.title() or "Forbidden" in page.content()
