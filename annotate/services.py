@@ -177,7 +177,7 @@ def _optional_span(
         values[f"{prefix}_quote"] = text[start:end]
 
 
-def _validate(article: Article, values: dict[str, Any]) -> None:
+def annotation_validate(article: Article, values: dict[str, Any]) -> None:
     """Check one annotation's values against the article; raise ValidationError naming each problem."""
     errors: dict[str, str] = {}
     _check_span(
@@ -243,7 +243,7 @@ def annotation_create(
 ) -> Annotation:
     """Record one attribution after checking its spans against the article text and its labels."""
     values = {k: v for k, v in locals().items() if k in ANNOTATION_FIELDS}
-    _validate(article, values)
+    annotation_validate(article, values)
     annotation = Annotation.objects.create(article=article, reviewer=reviewer, **values)
     progress_touch(article=article, reviewer=reviewer)
     return annotation
@@ -275,7 +275,7 @@ def annotation_update(
         moved = f"{prefix}_start" in changes or f"{prefix}_end" in changes
         if moved and f"{prefix}_quote" not in changes:
             values[f"{prefix}_quote"] = ""
-    _validate(current.article, values)
+    annotation_validate(current.article, values)
     for field, value in values.items():
         setattr(current, field, value)
     current.version = current.version + 1

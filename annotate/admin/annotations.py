@@ -12,7 +12,7 @@ from annotate import services
 from annotate.admin import common
 from annotate.models import Annotation, Status
 
-# services._validate names span problems after the span; these are the form fields that hold them.
+# services.annotation_validate names span problems after the span; these are the form fields that hold them.
 _SPAN_ERROR_FIELDS = {"quote": "start", "source_span": "source_start", "cue_span": "cue_start"}
 
 
@@ -100,7 +100,7 @@ class AnnotationAdminForm(forms.ModelForm):
         # Quotes are recomputed from the offsets; only an expected quote is checked against them.
         values.update(quote=cleaned.get("expected_quote") or None, source_quote="", cue_quote="")
         try:
-            services._validate(article, values)
+            services.annotation_validate(article, values)
         except ValidationError as exc:
             for field, field_messages in exc.message_dict.items():
                 field = _SPAN_ERROR_FIELDS.get(field, field)
