@@ -166,7 +166,9 @@ class Actor(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(Lower("name"), name="actor_name_ci_unique"),
-            models.CheckConstraint(condition=_in_choices("kind", ActorKind), name="actor_kind_valid"),
+            models.CheckConstraint(
+                condition=_in_choices("kind", ActorKind), name="actor_kind_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -305,7 +307,9 @@ class Annotation(models.Model):
         blank=True,
         help_text="e.g. 'an official with the National Directorate of Security'.",
     )
-    source_start = models.PositiveIntegerField(null=True, blank=True, help_text="Source span start.")
+    source_start = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Source span start."
+    )
     source_end = models.PositiveIntegerField(null=True, blank=True, help_text="Source span end.")
     source_quote = models.TextField(blank=True, default="", help_text="Source span text.")
     cue_start = models.PositiveIntegerField(null=True, blank=True, help_text="Cue span start.")

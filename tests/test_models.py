@@ -9,7 +9,14 @@ from tests import factories
 
 def test_relations_are_seeded(db):
     assert set(Relation.objects.values_list("slug", flat=True)) >= {
-        "supports", "arms", "funds", "advises", "contacts", "mediates", "opposes", "cooperates"
+        "supports",
+        "arms",
+        "funds",
+        "advises",
+        "contacts",
+        "mediates",
+        "opposes",
+        "cooperates",
     }
 
 
