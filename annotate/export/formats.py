@@ -17,10 +17,8 @@ from annotate.export.filters import ExportFilters, ExportStats, Plan, validate_f
 from annotate.models import (
     CONFIDENCE_MAX,
     CONFIDENCE_MIN,
-    Actor,
     ActorKind,
     Certainty,
-    Claim,
     Relation,
     SourceKind,
     Stance,
@@ -30,8 +28,9 @@ from annotate.models import (
 SCHEMA_VERSION = "1.0"
 # Bytes gathered before yielding, so a download is a few hundred writes rather than 100,000.
 FLUSH_BYTES = 256 * 1024
-_DUMPS_OPTIONS = orjson.OPT_UTC_Z
-_LINE_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_APPEND_NEWLINE
+# SQLite hands back naive UTC timestamps, psycopg aware ones: both come out as ...Z.
+_DUMPS_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
+_LINE_OPTIONS = _DUMPS_OPTIONS | orjson.OPT_APPEND_NEWLINE
 
 
 @functools.cache
@@ -116,41 +115,7 @@ def iter_jsonl(filters: ExportFilters, *, stats: ExportStats | None = None) -> I
 
 
 def _jsonl_parts(plan: Plan, stats: ExportStats) -> Iterator[bytes]:
-    actors = dict(Actor.objects.values_list("id", "name"))
-    relations = dict(Relation.objects.values_list("id", "slug"))
-    claim_rows = Claim.objects.values_list(
-        "id", "subject_id", "relation_id", "object_id", "qualifier", "text"
-    )
-    claims = {
-        claim_id: {
-            "id": claim_id,
-            "text": text,
-            "subject": actors[subject_id],
-            "subject_id": subject_id,
-            "relation": relations[relation_id],
-            "object": actors[object_id],
-            "object_id": object_id,
-            "qualifier": qualifier,
-        }
-        for claim_id, subject_id, relation_id, object_id, qualifier, text in claim_rows
-    }
     dumps = orjson.dumps
-    for article, items in rows.walk(plan, stats):
-        article.pop("text", None)
+    for _article, items in rows.walk(plan, stats, lines=True):
         for item in items:
-            source = item["source"]
-            actor_id = source["actor"]
-            line = {
-                "id": item["id"],
-                "article": article,
-                "claim": claims[item["claim"]],
-                **{k: v for k, v in item.items() if k not in ("id", "claim", "source")},
-                "source": {
-                    "kind": source["kind"],
-                    "actor": actor_id,
-                    "actor_name": actors[actor_id] if actor_id else None,
-                    "description": source["description"],
-                    "span": source["span"],
-                },
-            }
-            yield dumps(line, option=_LINE_OPTIONS)
+            yield dumps(item, option=_LINE_OPTIONS)
