@@ -28,6 +28,7 @@ from bench.common import REPO, Context, Row  # noqa: E402
 SECTIONS = [
     "bench.bench_import",
     "bench.bench_export",
+    "bench.bench_workspace",
 ]
 
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"

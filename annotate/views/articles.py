@@ -109,21 +109,21 @@ def _workspace(
     may_see_others = _may_see_others(user, site, done)
     if show_others is None:
         show_others = request.GET.get("others") == "1"
-    base = Annotation.objects.live().filter(article=article).with_related().in_text_order()
+    base = Annotation.objects.live().filter(article=article).in_text_order()
     if focus_id and may_see_others and not show_others:
         # A deep link to someone else's annotation shows the others so the span is visible.
         show_others = base.filter(pk=focus_id).exclude(reviewer=user).exists()
     show_others = show_others and may_see_others
-    rows = list(base if show_others else base.filter(reviewer=user))
+    rows = rendering.rows(base if show_others else base.filter(reviewer=user))
     mine = [a for a in rows if a.reviewer_id == user.pk]
     others = [a for a in rows if a.reviewer_id != user.pk]
     labels = {a.id: n for n, a in enumerate(mine, start=1)}
     marks = rendering.marks_for(mine, mine=True) + rendering.marks_for(others, mine=False)
     page_url = reverse("annotate:article-detail", args=[article.pk])
     curator = is_curator(user)
-    groups: dict[str, list[Annotation]] = {}
+    groups: dict[str, list[rendering.AnnotationRow]] = {}
     for a in others:
-        groups.setdefault(a.reviewer.get_username(), []).append(a)
+        groups.setdefault(a.reviewer_name, []).append(a)
     csrf = get_token(request)
     other_groups = [
         (
@@ -336,10 +336,8 @@ def annotation_review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         messages.success(request, f"Annotation {reviewed.get_status_display().lower()}.")
         url = reverse("annotate:article-detail", args=[annotation.article_id])
         return redirect(f"{url}?others=1&annotation={pk}")
-    annotation.status = reviewed.status
-    annotation.curator_comment = reviewed.curator_comment
     html = rendering.render_items(
-        [annotation],
+        rendering.rows(Annotation.objects.filter(pk=reviewed.pk)),
         labels={},
         edit_url="",
         page_url="",

@@ -1,0 +1,171 @@
+"""Reviewer workspace: page server time and one save round trip, in-process through Django's stack.
+
+Targets (DESIGN.md): the article page with 1,000 annotations on a 20,000-character article ≤ 60 ms
+median server time with constant queries (≤ 10); with 100 annotations ≤ 25 ms; saving one
+annotation (htmx POST → updated panel and highlights) ≤ 30 ms median.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from bench.common import Context, Row, median, verdict
+
+TARGET_PAGE_1000_MS = 60
+TARGET_PAGE_100_MS = 25
+TARGET_SAVE_MS = 30
+TARGET_QUERIES = 10
+TEXT_LENGTH = 20_000
+REPEATS = 15
+
+
+def _article_with(annotations: int, reviewer, other):
+    """A 20,000-character article with `annotations` overlapping spans (a tenth by another user)."""
+    from annotate import services
+    from annotate.importing import normalise_text, text_hash
+    from annotate.models import Annotation, Article, Relation
+
+    sentence = "Gen. Votel told Congress it was fair to assume Russia was supporting the Taliban. "
+    text = normalise_text((sentence * (TEXT_LENGTH // len(sentence) + 1))[: TEXT_LENGTH - 33])
+    text += f" [{uuid.uuid4().hex}]"
+    article = Article.objects.create(
+        title=f"Workspace bench {annotations}", text=text, text_sha256=text_hash(text)
+    )
+    russia, _ = services.actor_get_or_create(name="Russia")
+    taliban, _ = services.actor_get_or_create(name="Taliban")
+    claim, _ = services.claim_get_or_create(
+        subject=russia, relation=Relation.objects.get(slug="supports"), object=taliban
+    )
+    stances = ["asserts", "denies", "reports", "questions"]
+    rows = []
+    for i in range(annotations):
+        start = (i * 97) % (len(text) - 200)
+        end = start + 20 + (i * 31) % 150
+        rows.append(
+            Annotation(
+                article=article,
+                reviewer=other if i % 10 == 0 else reviewer,
+                claim=claim,
+                start=start,
+                end=end,
+                quote=text[start:end],
+                source_kind="named",
+                source_actor=russia,
+                stance=stances[i % 4],
+                certainty="probable",
+                confidence=1 + i % 5,
+            )
+        )
+    Annotation.objects.bulk_create(rows, batch_size=500)
+    return article
+
+
+def _time_ms(fn) -> float:
+    began = time.perf_counter()
+    fn()
+    return (time.perf_counter() - began) * 1000
+
+
+def run(ctx: Context) -> list[Row]:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from annotate.models import SiteSettings
+    from tests import factories
+
+    SiteSettings.load()
+    reviewer = factories.make_user(f"bench-ws-{uuid.uuid4().hex[:8]}")
+    other = factories.make_user(f"bench-ws-other-{uuid.uuid4().hex[:8]}")
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(reviewer)
+    rows: list[Row] = []
+    repeats = max(REPEATS, ctx.runs)
+    save_articles = []
+
+    for count, target in ((1000, TARGET_PAGE_1000_MS), (100, TARGET_PAGE_100_MS)):
+        article = _article_with(count, reviewer, other)
+        url = reverse("annotate:article-detail", args=[article.pk])
+        client.get(url)  # warm caches (templates, URL resolver)
+        times = [_time_ms(lambda url=url: client.get(url)) for _ in range(repeats)]
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200, response.status_code
+        page_ms = median(times)
+        what = f"workspace page: {count:,} annotations, {len(article.text):,}-char article"
+        rows.append(Row(what, f"{page_ms:.1f} ms", f"≤ {target} ms", verdict(ctx, page_ms, target)))
+        rows.append(
+            Row(
+                f"  SQL queries for that page ({len(response.content) / 1e3:.0f} kB of HTML)",
+                str(len(queries)),
+                f"≤ {TARGET_QUERIES}",
+                len(queries) <= TARGET_QUERIES,
+            )
+        )
+        # The same page for a curator showing everyone's annotations.
+        save_articles.append(article)
+        if count == 1000:
+            curator = factories.make_user(f"bench-ws-cur-{uuid.uuid4().hex[:8]}", staff=True)
+            curator_client = Client(HTTP_HOST="localhost")
+            curator_client.force_login(curator)
+            curator_client.get(url + "?others=1")
+            others_url = url + "?others=1"
+            times = [
+                _time_ms(lambda c=curator_client, u=others_url: c.get(u)) for _ in range(repeats)
+            ]
+            rows.append(
+                Row(
+                    "  same page, curator showing all reviewers' annotations",
+                    f"{median(times):.1f} ms",
+                )
+            )
+
+    # One save round trip: htmx POST → panel + highlights re-rendered for the whole article.
+    for save_article in save_articles:
+        save_ms = _save_median(client, save_article, repeats)
+        count = save_article.annotations.count() - repeats - 1
+        rows.append(
+            Row(
+                f"save one annotation (htmx POST → panel + highlights, {count:,} annotations)",
+                f"{save_ms:.1f} ms",
+                f"≤ {TARGET_SAVE_MS} ms",
+                verdict(ctx, save_ms, TARGET_SAVE_MS),
+            )
+        )
+    return rows
+
+
+def _save_median(client, article, repeats: int) -> float:
+    from django.urls import reverse
+
+    create = reverse("annotate:annotation-create", args=[article.pk])
+    text = article.text
+    times = []
+    for i in range(repeats + 1):
+        start = 5 + i * 83
+        data = {
+            "start": start,
+            "end": start + 40,
+            "quote": text[start : start + 40],
+            "subject": "Russia",
+            "relation": "supports",
+            "object": "Taliban",
+            "claim_text": "",
+            "source_kind": "named",
+            "source": "Russia",
+            "stance": "asserts",
+            "certainty": "probable",
+            "confidence": "4",
+            "note": "",
+        }
+        elapsed = _time_ms(lambda data=data: _post(client, create, data))
+        if i:  # the first save warms the form and partial templates
+            times.append(elapsed)
+    return median(times)
+
+
+def _post(client, url: str, data: dict) -> None:
+    response = client.post(url, data, headers={"HX-Request": "true"})
+    assert response.status_code == 200 and "HX-Trigger" in response.headers, response.content[:300]

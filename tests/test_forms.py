@@ -1,0 +1,105 @@
+"""The annotation form: field checks, service errors next to their fields, nothing saved on error."""
+
+import pytest
+
+from annotate import services
+from annotate.forms import AnnotationForm
+from annotate.models import Actor, Annotation, Claim
+from tests import factories
+
+PHRASE = "Russia was supporting the Taliban"
+
+
+def data(article, **overrides):
+    start = article.text.index(PHRASE)
+    values = {
+        "start": start,
+        "end": start + len(PHRASE),
+        "quote": PHRASE,
+        "subject": "Russia",
+        "relation": "supports",
+        "object": "Taliban",
+        "source_kind": "unnamed",
+        "source": "an official with the National Directorate of Security",
+        "stance": "reports",
+        "certainty": "possible",
+        "confidence": "2",
+        "note": "",
+    }
+    values.update(overrides)
+    return values
+
+
+def test_visible_labels_match_the_design():
+    form = AnnotationForm()
+    labels = [f.label for f in form.visible_fields()]
+    assert labels == [
+        "Subject",
+        "Relation",
+        "Object",
+        "Claim text",
+        "Source type",
+        "Source",
+        "Stance",
+        "Certainty",
+        "Confidence",
+        "Note",
+    ]
+    assert [c[1] for c in form.fields["source_kind"].choices] == [
+        "named",
+        "unnamed",
+        "author of the article",
+    ]
+
+
+def test_save_unnamed_source_and_generated_claim(article, reviewer):
+    form = AnnotationForm(data(article))
+    assert form.is_valid(), form.errors
+    ann = form.save(article=article, user=reviewer)
+    assert ann.source_actor is None
+    assert ann.source_description == "an official with the National Directorate of Security"
+    assert ann.claim.text == "Russia supports Taliban"
+
+
+def test_author_source_ignores_source_field(article, reviewer):
+    form = AnnotationForm(data(article, source_kind="author", source="whatever"))
+    assert form.is_valid()
+    ann = form.save(article=article, user=reviewer)
+    assert ann.source_kind == "author" and ann.source_description == ""
+
+
+@pytest.mark.parametrize(
+    "overrides,field",
+    [({"confidence": "0"}, "confidence"), ({"confidence": "6"}, "confidence")],
+)
+def test_field_errors(article, overrides, field):
+    form = AnnotationForm(data(article, **overrides))
+    assert not form.is_valid()
+    assert "out of range" in form.errors[field][0]
+
+
+def test_service_error_rolls_back_new_actors_and_claim(article, reviewer):
+    form = AnnotationForm(data(article, subject="Nobody Yet", quote="Russia was"))
+    assert form.is_valid()
+    assert form.save(article=article, user=reviewer) is None
+    assert "Quote does not match" in form.non_field_errors()[0]
+    assert not Actor.objects.filter(name="Nobody Yet").exists()
+    assert Claim.objects.count() == 0 and Annotation.objects.count() == 0
+
+
+def test_stale_version_raises_and_changes_nothing(article, reviewer):
+    ann = factories.make_annotation(article=article, reviewer=reviewer, phrase=PHRASE)
+    services.annotation_update(annotation=ann, user=reviewer, version=1, stance="denies")
+    form = AnnotationForm(data(article, version="1"))
+    assert form.is_valid()
+    with pytest.raises(services.StaleEdit):
+        form.save(article=article, user=reviewer, annotation=ann)
+    ann.refresh_from_db()
+    assert ann.stance == "denies" and ann.version == 2
+
+
+def test_initial_for_round_trips(article, reviewer):
+    ann = factories.make_annotation(article=article, reviewer=reviewer, phrase=PHRASE)
+    initial = AnnotationForm.initial_for(ann)
+    assert initial["subject"] == "Russia" and initial["relation"] == "supports"
+    assert initial["version"] == ann.version and initial["quote"] == PHRASE
