@@ -124,15 +124,32 @@
     if (document.activeElement && document.activeElement !== document.body) document.activeElement.blur();
   }
 
-  // Outline the pending selection (the browser's own selection disappears when focus moves).
+  // Outline exactly the pending words (the browser's own selection disappears when focus moves),
+  // with the CSS Custom Highlight API: no DOM change, so offsets and runs stay untouched.
+  function cpToBoundary(cp) {
+    const runs = $$("[data-s]", textEl());
+    let run = runs[0];
+    for (const r of runs) {
+      if (Number(r.dataset.s) <= cp) run = r;
+      else break;
+    }
+    const node = run.firstChild;
+    const head = codePoints.slice(Number(run.dataset.s), cp).join("");
+    return [node, head.length]; // UTF-16 length of the code points before cp within the run
+  }
+
   function showPending(sel) {
-    $$(".pending", textEl()).forEach((el) => el.classList.remove("pending"));
+    if (!window.CSS || !CSS.highlights) return;
+    CSS.highlights.delete("pending");
     if (!sel) return;
-    $$("[data-s]", textEl()).forEach((run) => {
-      const s = Number(run.dataset.s);
-      const e = s + cpLength(run.textContent);
-      if (s < sel.end && e > sel.start) run.classList.add("pending");
-    });
+    try {
+      const range = document.createRange();
+      range.setStart(...cpToBoundary(sel.start));
+      range.setEnd(...cpToBoundary(sel.end));
+      CSS.highlights.set("pending", new Highlight(range));
+    } catch (err) {
+      // A stale selection after the text was re-rendered: nothing to outline.
+    }
   }
 
   // Claim text follows subject · relation · object until the reviewer edits it by hand.
@@ -323,6 +340,7 @@
 
   document.body.addEventListener("htmx:afterSwap", (ev) => {
     const target = ev.detail.target;
+    showPending(pending);
     if (target && target.id === "form-slot") {
       const form = newForm();
       if (form) form.hidden = true;
