@@ -69,6 +69,12 @@ def _header() -> dict[str, Any]:
 
 
 def _buffered(parts: Iterator[bytes], stats: ExportStats) -> Iterator[bytes]:
+    """Gather parts into ~256 kB chunks; the first part goes out alone, so a download starts now."""
+    first = next(parts, None)
+    if first is None:
+        return
+    stats.bytes += len(first)
+    yield first
     buffer: list[bytes] = []
     size = 0
     for part in parts:
