@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import datetime
 from pathlib import Path
 
 import jsonschema
@@ -151,6 +152,15 @@ def test_reviewer_and_curator_are_usernames(dataset):
     assert lines[dataset["a3"].id]["curator"] == "curator"
     assert lines[dataset["a3"].id]["status"] == "accepted"
     assert lines[dataset["a1"].id]["curator"] is None
+
+
+def test_timestamps_are_utc_iso_and_equal_to_stored(dataset):
+    line = next(line for line in _lines() if line["id"] == dataset["a3"].id)
+    stored = Annotation.objects.get(pk=dataset["a3"].pk)
+    for field in ("created_at", "updated_at"):
+        assert line[field].endswith("Z")
+        parsed = datetime.fromisoformat(line[field].replace("Z", "+00:00"))
+        assert parsed == getattr(stored, field)
 
 
 def test_jsonl_lines_validate_and_are_self_contained(dataset):
