@@ -28,6 +28,8 @@ ENV_NAMES = (
     "DJANGO_SECURE_SSL_REDIRECT",
     "DJANGO_SECURE_COOKIES",
     "DJANGO_HSTS_SECONDS",
+    # Set by the browser tests for Playwright's event loop; never part of a deployment.
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 )
 
 
