@@ -90,44 +90,57 @@ def marks_for(annotations: Iterable[AnnotationRow], *, mine: bool) -> list[Mark]
 
 
 def render_text(
-    text: str, marks: Sequence[Mark], labels: dict[int, int] | None = None
+    text: str, marks: Sequence[Mark], *, window: tuple[int, int] | None = None
 ) -> SafeString:
     """The article text as flat runs: `<span data-s>` for plain text, `<mark>` for annotated text.
 
     Each run carries `data-s`, its start offset in code points, so the browser can turn a selection
     into code-point offsets exactly (see annotate.js). Overlaps are flat runs covered by several
-    spans: `data-ids` lists them all, `d1`…`d4` says how deeply they stack. Where one of mine
-    starts, `data-label` carries its number from the list (drawn by CSS, so it is never part of the
-    selectable text and never shifts an offset).
+    spans: `data-ids` lists them all, `d1`…`d4` says how deeply they stack. Where some of mine
+    start, `data-label` says how many; CSS numbers them with a counter (so a save can patch one
+    stretch of text without renumbering the rest, and the number is never selectable text).
+
+    `window=(lo, hi)` renders only the runs in that stretch: after a save the workspace replaces
+    the runs between two run boundaries instead of re-rendering 20,000 characters (see
+    views.articles). `lo` and `hi` must be run boundaries for the result to fit the page.
     """
-    by_id = {m.id: m for m in marks}
-    labels = labels or {}
-    starts: dict[int, list[str]] = {}
-    for m in marks:
-        if m.mine and m.id in labels:
-            starts.setdefault(m.start, []).append(str(labels[m.id]))
+    lo, hi = window or (0, len(text))
+    # Outermost first by the unclipped spans, so a window lists keys exactly as the whole text does.
+    shown = sorted(
+        (m for m in marks if m.start < hi and m.end > lo), key=lambda m: (m.start, -m.end)
+    )
+    clipped = [(m.id, max(m.start, lo) - lo, min(m.end, hi) - lo) for m in shown]
+    my_stance = {m.id: m.stance for m in shown if m.mine}
+    any_others = len(my_stance) < len(shown)
+    mine_starting: dict[int, int] = {}
+    for m in shown:
+        if m.mine and m.start >= lo:
+            mine_starting[m.start] = mine_starting.get(m.start, 0) + 1
     out: list[str] = []
     append = out.append
-    for seg in spans.segments(text, ((m.id, m.start, m.end) for m in marks)):
+    for seg in spans.segments(text[lo:hi], clipped, ordered=True):
+        start = seg.start + lo
+        keys = seg.keys
         body = escape(seg.text, quote=False)
-        if not seg.keys:
-            append(f'<span data-s="{seg.start}">{body}</span>')
+        if not keys:
+            append(f'<span data-s="{start}">{body}</span>')
             continue
-        own = [by_id[k] for k in seg.keys if by_id[k].mine]
-        depth = min(len(seg.keys), MAX_DEPTH)
-        if own:
-            # The innermost (latest-starting) of my spans decides the colour and line style.
-            classes = f"hl mine s-{own[-1].stance} d{depth}"
-            if len(own) < len(seg.keys):
-                classes += " with-others"
-        else:
+        depth = len(keys) if len(keys) < MAX_DEPTH else MAX_DEPTH
+        # The innermost (latest-starting) of my spans decides the colour and line style.
+        stance = next((my_stance[k] for k in reversed(keys) if k in my_stance), None)
+        if stance is None:
             classes = f"hl other d{depth}"
-        ids = " ".join(str(k) for k in seg.keys)
-        label = starts.get(seg.start)
-        label_attr = f' data-label="{",".join(label)}"' if label else ""
+        elif any_others and any(k not in my_stance for k in keys):
+            classes = f"hl mine s-{stance} d{depth} with-others"
+        else:
+            classes = f"hl mine s-{stance} d{depth}"
+        ids = " ".join(map(str, keys))
+        count = mine_starting.get(start, 0)
+        label_attr = f' data-label="{count}"' if count else ""
+        if count > 1:  # the counter steps over the others that start here too (annotate.css)
+            label_attr += f' style="--more:{count - 1}"'
         append(
-            f'<mark class="{classes}" data-s="{seg.start}" data-ids="{ids}"{label_attr}>'
-            f"{body}</mark>"
+            f'<mark class="{classes}" data-s="{start}" data-ids="{ids}"{label_attr}>{body}</mark>'
         )
     return mark_safe("".join(out))
 
@@ -144,7 +157,6 @@ def _source(a: AnnotationRow) -> str:
 def render_items(
     annotations: Iterable[AnnotationRow],
     *,
-    labels: dict[int, int],
     edit_url: str,
     page_url: str,
     editable: bool,
@@ -164,13 +176,12 @@ def render_items(
         quote = escape(a.quote if len(a.quote) <= 140 else a.quote[:139] + "…")
         stance = STANCE_LABELS.get(a.stance, a.stance)
         certainty = CERTAINTY_LABELS.get(a.certainty, a.certainty)
-        number = labels.get(a.id, "")
         meta = (
             f'<span class="chip s-{a.stance}">{stance}</span> '
             f'<span class="meta">{certainty} · confidence {a.confidence}/5</span>'
         )
         head = (
-            f'<span class="num" aria-hidden="true">{number}</span>'
+            f'<span class="num" aria-hidden="true"></span>'
             f'<span class="claim">{claim}</span>'
             f'<span class="source">{escape(_source(a))}</span>'
             f'<span class="badges">{meta}</span>'
@@ -182,7 +193,7 @@ def render_items(
                 f'<li class="ann" data-ann="{a.id}" data-start="{a.start}">'
                 f'<a class="ann-link" href="{page_url}?edit={a.id}#form-slot" hx-get="{url}" '
                 f'hx-target="#form-slot" hx-swap="innerHTML" '
-                f'aria-label="Annotation {number}: {claim}, {stance}. Edit">{head}</a></li>'
+                f'aria-label="{claim}, {stance}. Edit">{head}</a></li>'
             )
             continue
         status = f'<span class="status status-{a.status}">{STATUS_LABELS[a.status]}</span>'

@@ -1,6 +1,6 @@
 """Benchmarks (`make bench`): build a synthetic corpus in a scratch database and time each section.
 
-    python bench/run.py [--db sqlite|postgres|both] [--quick] [--runs N]
+    python bench/run.py [--db sqlite|postgres|both] [--quick] [--runs N] [--only NAME ...]
 
 Never touches the user's data: SQLite runs on a temporary file (STANCEMARK_SQLITE_PATH, set
 before Django starts), PostgreSQL on a scratch database `stancemark_bench` (created, dropped).
@@ -29,6 +29,7 @@ SECTIONS = [
     "bench.bench_import",
     "bench.bench_export",
     "bench.bench_workspace",
+    "bench.bench_list",
 ]
 
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
@@ -52,6 +53,13 @@ def main() -> int:
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="sqlite")
     parser.add_argument("--quick", action="store_true", help="Small corpus for a smoke run.")
     parser.add_argument("--runs", type=int, default=3, help="Runs per measurement (median).")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        metavar="NAME",
+        choices=[s.removeprefix("bench.bench_") for s in SECTIONS],
+        help="Run only these sections (import, export, workspace, list).",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -76,6 +84,7 @@ def parent_run(db: str, args: argparse.Namespace) -> int:
             env["DATABASE_URL"] = f"{PG_SERVER}/{PG_DATABASE}"
         command = [sys.executable, str(Path(__file__).resolve()), "--child", db, "--runs"]
         command += [str(args.runs)] + (["--quick"] if args.quick else [])
+        command += ["--only", *args.only] if args.only else []
         try:
             return subprocess.run(command, cwd=REPO, env={**os.environ, **env}).returncode
         finally:
@@ -126,6 +135,8 @@ def child(args: argparse.Namespace) -> int:
     if ctx.db == "postgres":
         call_command("dbshell", "--", "-c", "VACUUM ANALYZE", stdout=open(os.devnull, "w"))
     for section in SECTIONS:
+        if args.only and section.removeprefix("bench.bench_") not in args.only:
+            continue
         log(f"[{ctx.db}] {section}")
         try:
             rows.extend(importlib.import_module(section).run(ctx))

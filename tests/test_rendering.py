@@ -3,6 +3,9 @@
 import re
 from html import unescape
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from annotate import rendering
 from annotate.rendering import Mark
 
@@ -14,7 +17,7 @@ def runs(html: str) -> list[tuple[int, str]]:
 def test_runs_rebuild_the_text_and_carry_code_point_starts():
     text = 'A 🎉 <b>bold</b> & "quoted" claim.'
     marks = [Mark(1, 2, 9, "asserts", True), Mark(2, 5, 20, "denies", True)]
-    html = rendering.render_text(text, marks, {1: 1, 2: 2})
+    html = rendering.render_text(text, marks)
     parts = runs(html)
     assert "".join(t for _, t in parts) == text
     for start, chunk in parts:
@@ -26,16 +29,16 @@ def test_nesting_depth_stance_and_labels():
     text = "Russia was supporting the Taliban."
     outer = Mark(10, 0, 33, "asserts", True)
     inner = Mark(11, 7, 21, "questions", True)
-    html = rendering.render_text(text, [outer, inner], {10: 1, 11: 2})
+    html = rendering.render_text(text, [outer, inner])
     assert '<mark class="hl mine s-asserts d1" data-s="0" data-ids="10" data-label="1">' in html
-    assert 'class="hl mine s-questions d2" data-s="7" data-ids="10 11" data-label="2"' in html
+    assert 'class="hl mine s-questions d2" data-s="7" data-ids="10 11" data-label="1"' in html
     assert 'class="hl mine s-asserts d1" data-s="21" data-ids="10">' in html
 
 
 def test_others_marked_separately_and_mixed_runs_flagged():
     text = "0123456789"
     html = rendering.render_text(
-        text, [Mark(1, 0, 5, "asserts", True), Mark(2, 3, 8, "denies", False)], {1: 1}
+        text, [Mark(1, 0, 5, "asserts", True), Mark(2, 3, 8, "denies", False)]
     )
     assert 'class="hl mine s-asserts d2 with-others" data-s="3" data-ids="1 2"' in html
     assert 'class="hl other d1" data-s="5" data-ids="2"' in html
@@ -43,7 +46,7 @@ def test_others_marked_separately_and_mixed_runs_flagged():
 
 def test_depth_is_capped_but_all_ids_listed():
     marks = [Mark(i, 0, 4, "reports", True) for i in range(1, 7)]
-    html = rendering.render_text("abcd", marks, {})
+    html = rendering.render_text("abcd", marks)
     assert 'class="hl mine s-reports d4"' in html and 'data-ids="1 2 3 4 5 6"' in html
 
 
@@ -72,7 +75,6 @@ def _row(**overrides):
 def test_items_escape_user_text_and_link_to_edit():
     html = rendering.render_items(
         [_row()],
-        labels={5: 3},
         edit_url="/annotations/0/edit/",
         page_url="/articles/1/",
         editable=True,
@@ -81,14 +83,13 @@ def test_items_escape_user_text_and_link_to_edit():
     assert (
         'hx-get="/annotations/5/edit/"' in html and 'href="/articles/1/?edit=5#form-slot"' in html
     )
-    assert '<span class="num" aria-hidden="true">3</span>' in html
+    assert '<span class="num" aria-hidden="true"></span>' in html  # numbered by a CSS counter
     assert "Denies" in html and "Possible · confidence 2/5" in html
 
 
 def test_read_only_items_with_review_forms():
     html = rendering.render_items(
         [_row(source_kind="named", source_name="Votel", status="accepted")],
-        labels={},
         edit_url="",
         page_url="/articles/1/",
         editable=False,
@@ -97,3 +98,51 @@ def test_read_only_items_with_review_forms():
     )
     assert "hx-get" not in html and 'hx-post="/annotations/5/review/"' in html
     assert 'value="tok"' in html and "Accepted" in html and "Votel (an &lt;official&gt;)" in html
+
+
+def test_several_of_mine_starting_together_step_the_css_counter():
+    marks = [Mark(1, 0, 4, "asserts", True), Mark(2, 0, 2, "denies", True)]
+    marks.append(Mark(3, 0, 3, "reports", False))
+    html = rendering.render_text("abcd", marks)
+    assert 'data-s="0" data-ids="1 3 2" data-label="2" style="--more:1">' in html
+
+
+RUN = re.compile(r'<(?:span|mark) [^>]*data-s="(\d+)"[^>]*>[^<]*</(?:span|mark)>')
+
+
+def splice(page_html: str, window_html: str, lo: int, hi: int) -> str:
+    """What annotate.js does with a saved patch: replace the runs starting in [lo, hi)."""
+    runs = [(int(m.group(1)), m.group(0)) for m in RUN.finditer(page_html)]
+    assert "".join(html for _, html in runs) == page_html  # nothing but flat runs
+    kept_before = "".join(html for s, html in runs if s < lo)
+    kept_after = "".join(html for s, html in runs if s >= hi)
+    return kept_before + window_html + kept_after
+
+
+@st.composite
+def text_and_marks(draw):
+    text = draw(st.text(alphabet="ab <&🎉\n", min_size=2, max_size=40))
+    n = draw(st.integers(min_value=0, max_value=8))
+    marks = []
+    for i in range(n + 1):
+        start = draw(st.integers(min_value=0, max_value=len(text) - 1))
+        end = draw(st.integers(min_value=start + 1, max_value=len(text)))
+        stance = draw(st.sampled_from(["asserts", "denies", "reports", "questions"]))
+        marks.append(Mark(i + 1, start, end, stance, draw(st.booleans())))
+    return text, marks
+
+
+@given(text_and_marks())
+@settings(max_examples=300)
+def test_a_window_spliced_into_the_old_text_equals_the_new_text(case):
+    """The save patch: runs between the old boundaries nearest the new span, rendered alone and
+    spliced into the page as it was, give exactly the page as it is now."""
+    text, marks = case
+    *old, new = marks
+    bounds = {0, len(text), *(m.start for m in old), *(m.end for m in old)}
+    lo = max(b for b in bounds if b <= new.start)
+    hi = min(b for b in bounds if b >= new.end)
+    in_window = [m for m in marks if m.start < hi and m.end > lo]
+    window_html = rendering.render_text(text, in_window, window=(lo, hi))
+    before = rendering.render_text(text, old)
+    assert splice(before, window_html, lo, hi) == rendering.render_text(text, marks)

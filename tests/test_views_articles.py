@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import random
+import re
+
 import pytest
 from django.urls import reverse
 
 from annotate.models import Actor, Annotation, Progress, SiteSettings, Status
 from tests import factories
+from tests.test_rendering import splice
 
 HX = {"HX-Request": "true"}
 PHRASE = "Russia was supporting the Taliban"
@@ -228,6 +232,97 @@ def test_create_htmx_returns_panel_and_text(reviewer_client, reviewer, article):
     assert 'id="article-text"' in html and 'hx-swap-oob="true"' in html
     assert f'data-ids="{ann.pk}"' in html
     assert "annotation-saved" in response.headers["HX-Trigger"]
+
+
+def _article_text_html(html: str) -> str:
+    return re.search(r'<div id="article-text"[^>]*>(.*?)</div>', html, re.S).group(1)
+
+
+def _my_list_ids(html: str) -> list[str]:
+    found = re.search(r'<ol class="ann-list" id="my-annotations">(.*?)</ol>', html, re.S)
+    return re.findall(r'<li class="ann" data-ann="(\d+)"', found.group(1)) if found else []
+
+
+@pytest.mark.parametrize("who", ["reviewer", "curator showing others", "reviewer, others hidden"])
+def test_save_patch_spliced_into_the_page_equals_the_page_after(client, reviewer, curator, who):
+    """After the first, a save sends only the runs around the new span, the new list item and its
+    place: spliced into the page as it was (as annotate.js does), they give the page as it is."""
+    user = curator if who.startswith("curator") else reviewer
+    someone = factories.make_user("someone")
+    text = "Gen. Votel said Russia was supporting the Taliban; Moscow denied it. 🎉 " * 8
+    article = factories.make_article(text)
+    text = article.text
+    rng = random.Random(20261122)
+    for _ in range(6):  # someone else's work: shown to the curator, hidden from the reviewer
+        start = rng.randrange(len(text) - 30)
+        factories.make_annotation(
+            article=article, reviewer=someone, start=start, end=start + rng.randrange(1, 30)
+        )
+    client.force_login(user)
+    create = reverse("annotate:annotation-create", args=[article.pk])
+    others = {"others": "1"} if who.startswith("curator") else {}
+
+    def save(start: int, end: int, stance: str):
+        data = form_data(article, **others)
+        data.update(start=start, end=end, quote=text[start:end], stance=stance)
+        response = client.post(create, data, headers=HX)
+        assert response.status_code == 200, response.content[:500]
+        return response
+
+    assert "X-Stancemark-Patch" not in save(10, 30, "asserts").headers  # the first: whole panel
+    for _ in range(25):
+        before = client.get(detail_url(article), others).content.decode()
+        start = rng.randrange(len(text) - 1)
+        end = min(len(text), start + rng.choice([1, 5, 20, 60, 200]))
+        response = save(start, end, rng.choice(["asserts", "denies", "reports", "questions"]))
+        assert response["X-Stancemark-Patch"] == "saved" and response["HX-Reswap"] == "none"
+        patch = response.content.decode()
+        saved = Annotation.objects.latest("pk")
+        assert (
+            "annotation-saved" in response["HX-Trigger"] and str(saved.pk) in response["HX-Trigger"]
+        )
+        lo, hi = map(int, re.search(r'data-from="(\d+)" data-to="(\d+)"', patch).groups())
+        window = re.search(r'<div data-patch="text"[^>]*>(.*?)</div>', patch, re.S).group(1)
+        after = client.get(detail_url(article), others).content.decode()
+        spliced = splice(_article_text_html(before), window, lo, hi)
+        assert spliced == _article_text_html(after)
+        ids = _my_list_ids(before)
+        before_id = re.search(r'data-before="(\d*)"', patch).group(1)
+        ids.insert(ids.index(before_id) if before_id else len(ids), str(saved.pk))
+        assert ids == _my_list_ids(after)
+        count = re.search(r'<span data-patch="count">(\d+)</span>', patch).group(1)
+        assert int(count) == len(ids)
+        blank_form = patch[patch.index('<form id="new-annotation"') :]
+        assert " hidden>" in blank_form.split("\n")[2] and 'name="quote" value=' not in blank_form
+
+
+@pytest.mark.parametrize("count", [10, 1000])
+def test_save_queries_constant(reviewer_client, reviewer, django_assert_max_num_queries, count):
+    text = ("Russia was supporting the Taliban, officials said. " * 400)[:20_000]
+    article = factories.make_article(text)
+    claim = factories.make_claim()
+    Annotation.objects.bulk_create(
+        Annotation(
+            article=article,
+            reviewer=reviewer,
+            claim=claim,
+            start=(i * 17) % 19_000,
+            end=(i * 17) % 19_000 + 40 + i % 90,
+            quote=text[(i * 17) % 19_000 : (i * 17) % 19_000 + 40 + i % 90],
+            source_kind="author",
+            stance="asserts",
+            confidence=3,
+        )
+        for i in range(count)
+    )
+    create = reverse("annotate:annotation-create", args=[article.pk])
+    reviewer_client.post(create, form_data(article, phrase="officials said"), headers=HX)
+    # 14 statements (session, user, article, form lookups, insert, progress, 3 for the patch, the
+    # form's relations) and 12 savepoints of the nested get-or-create blocks; the same at 10 and 1,000.
+    with django_assert_max_num_queries(26):
+        response = reviewer_client.post(create, form_data(article), headers=HX)
+    assert response["X-Stancemark-Patch"] == "saved"
+    assert response.content.count(b'<li class="ann"') == 1
 
 
 def test_create_without_js_redirects_back(reviewer_client, article):

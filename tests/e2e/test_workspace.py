@@ -116,6 +116,47 @@ def test_keyboard_only_flow(page, live_server, seeded_article):
     expect(page.locator("#shortcuts-dialog")).to_be_hidden()
 
 
+def test_a_patched_save_looks_exactly_like_a_reload(page, live_server, seeded_article):
+    """Saves after the first splice a few runs into the page (numbers are CSS counters over the
+    runs and the list). The page must then be what the server renders from scratch."""
+    reviewer = factories.make_user("pat")
+    text = seeded_article.text
+    after = text.index(PHRASE) + len(PHRASE)  # a span that starts where the new one will end
+    factories.make_annotation(
+        article=seeded_article, reviewer=reviewer, start=after, end=after + 20
+    )
+    factories.make_annotation(article=seeded_article, reviewer=reviewer, phrase="Russia denies")
+    login(page, reviewer, live_server)
+    page.goto(f"{live_server.url}/articles/{seeded_article.pk}/")
+    select_text(page, PHRASE)  # ends where the first starts, lies after the second
+    fill_votel(page.locator("#new-annotation"))
+    page.locator("#new-annotation").get_by_role("button", name="Save annotation").click()
+    expect(page.locator("#my-annotations .ann")).to_have_count(3)
+    expect(page.locator("#status")).to_contain_text("Saved “Russia supports Taliban”")
+    expect(page.locator("#new-annotation")).to_be_hidden()
+    expect(page.locator("#select-hint")).to_be_visible()
+
+    def state():
+        return page.evaluate(
+            """() => ({
+              html: document.querySelector('#article-text').innerHTML
+                .replace(/ (flash|is-hot)/g, ''),
+              labels: [...document.querySelectorAll('#article-text [data-label]')]
+                .map((m) => m.dataset.ids),
+              ids: [...document.querySelectorAll('#my-annotations .ann')].map((li) => li.dataset.ann),
+              count: document.querySelector('#mine-title .count').textContent,
+            })"""
+        )
+
+    patched = state()
+    page.reload()
+    reloaded = state()
+    assert patched == reloaded
+    assert reloaded["count"] == "3" and len(reloaded["labels"]) == 3
+    order = list(Annotation.objects.order_by("start", "-end", "id").values_list("pk", flat=True))
+    assert reloaded["ids"] == [str(pk) for pk in order]
+
+
 def test_emoji_before_selection_gets_code_point_offsets(page, live_server, relations):
     text = "Flags 🇷🇺 and 🎉🎉 first. Then: Gen. Votel said Russia was supporting the Taliban."
     article = factories.make_article(text, title="Emoji article")

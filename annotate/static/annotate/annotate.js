@@ -338,6 +338,64 @@
     }, 0);
   });
 
+  // After a new annotation the server sends only what changed (views.articles._saved_patch): the
+  // runs of text between two run boundaries, the new list item, the count and a blank form. Splice
+  // them in; if the page does not fit them (stale in another tab), reload it (the save is done).
+  function applySavedPatch(html) {
+    const tpl = document.createElement("template");
+    tpl.innerHTML = html;
+    const part = (name) => tpl.content.querySelector(`[data-patch="${name}"]`);
+    const text = part("text");
+    const item = part("item");
+    const root = textEl();
+    const list = $("#my-annotations");
+    if (!text || !item || !root || !list) return false;
+    const from = Number(text.dataset.from);
+    const to = Number(text.dataset.to);
+    const runs = Array.from(root.children);
+    const first = runs.findIndex((r) => Number(r.dataset.s) === from);
+    let stop = runs.findIndex((r) => Number(r.dataset.s) === to);
+    if (first < 0 || (stop < 0 && to !== codePoints.length) || (stop >= 0 && stop <= first)) return false;
+    if (stop < 0) stop = runs.length;
+    const before = item.dataset.before;
+    const anchor = before ? list.querySelector(`:scope > .ann[data-ann="${before}"]`) : null;
+    if (before && !anchor) return false;
+    const li = item.firstElementChild;
+    showPending(null);
+    runs.slice(first, stop).forEach((r) => r.remove());
+    root.insertBefore(fragmentOf(text), runs[stop] || null);
+    list.insertBefore(li, anchor);
+    const count = $("#mine-title .count");
+    if (count) count.textContent = part("count").textContent;
+    const status = $("#status");
+    if (status) {
+      status.classList.remove("error");
+      status.textContent = part("status").textContent;
+    }
+    const form = newForm();
+    const blank = tpl.content.querySelector("#new-annotation");
+    if (form && blank) {
+      form.replaceWith(blank);
+      if (window.htmx) htmx.process(blank);
+    }
+    const hint = $("#select-hint");
+    if (hint) hint.hidden = false;
+    if (window.htmx) htmx.process(li);
+    return true;
+  }
+  function fragmentOf(el) {
+    const frag = document.createDocumentFragment();
+    while (el.firstChild) frag.appendChild(el.firstChild);
+    return frag;
+  }
+
+  document.body.addEventListener("htmx:beforeSwap", (ev) => {
+    const xhr = ev.detail.xhr;
+    if (!xhr || xhr.getResponseHeader("X-Stancemark-Patch") !== "saved") return;
+    ev.detail.shouldSwap = false;
+    if (!applySavedPatch(xhr.responseText)) window.location.reload();
+  });
+
   document.body.addEventListener("htmx:afterSwap", (ev) => {
     const target = ev.detail.target;
     showPending(pending);
