@@ -68,7 +68,6 @@ def actor_lookup(name: str) -> Actor | None:
     return alias.actor if alias else None
 
 
-@transaction.atomic
 def actor_get_or_create(
     *, name: str, kind: str = ActorKind.OTHER, aliases: list[str] | None = None
 ) -> tuple[Actor, bool]:
@@ -83,11 +82,12 @@ def actor_get_or_create(
             {"kind": f"Unknown actor kind {kind!r}: use one of {ActorKind.values}."}
         )
     existing = actor_lookup(clean)
-    if existing:
+    if existing:  # the common case reads only: no transaction or savepoint round trips
         return existing, False
-    actor = Actor.objects.create(name=clean, kind=kind)
-    for alias in aliases or []:
-        alias_add(actor=actor, name=alias)
+    with transaction.atomic():
+        actor = Actor.objects.create(name=clean, kind=kind)
+        for alias in aliases or []:
+            alias_add(actor=actor, name=alias)
     return actor, True
 
 
@@ -106,7 +106,6 @@ def alias_add(*, actor: Actor, name: str) -> ActorAlias | None:
     return ActorAlias.objects.create(actor=actor, name=clean)
 
 
-@transaction.atomic
 def claim_get_or_create(
     *, subject: Actor, relation: Relation, object: Actor, qualifier: str = "", text: str = ""
 ) -> tuple[Claim, bool]:
