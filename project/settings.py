@@ -5,6 +5,7 @@ DJANGO_ALLOWED_HOSTS and, for PostgreSQL, DATABASE_URL.
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -111,6 +112,13 @@ else:
             "NAME": os.environ.get("STANCEMARK_SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
             "OPTIONS": dict(_SQLITE_OPTIONS),
         }
+    }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Tests use a file, not Django's shared-cache in-memory database: that one locks whole tables
+    # and fails at once ("database table is locked") when the browser tests' live server handles
+    # two requests together, where a real SQLite file in WAL mode queues them as in production.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(tempfile.gettempdir(), f"stancemark-test-{os.getpid()}.sqlite3")
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

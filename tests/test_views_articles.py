@@ -245,8 +245,9 @@ def _my_list_ids(html: str) -> list[str]:
 
 @pytest.mark.parametrize("who", ["reviewer", "curator showing others", "reviewer, others hidden"])
 def test_save_patch_spliced_into_the_page_equals_the_page_after(client, reviewer, curator, who):
-    """After the first, a save sends only the runs around the new span, the new list item and its
-    place: spliced into the page as it was (as annotate.js does), they give the page as it is."""
+    """After the first, a save (new or edited, moved or not) sends only the runs around the span,
+    its list item and its place: spliced into the page as it was (as annotate.js does), they give
+    the page as it is."""
     user = curator if who.startswith("curator") else reviewer
     someone = factories.make_user("someone")
     text = "Gen. Votel said Russia was supporting the Taliban; Moscow denied it. 🎉 " * 8
@@ -262,31 +263,42 @@ def test_save_patch_spliced_into_the_page_equals_the_page_after(client, reviewer
     create = reverse("annotate:annotation-create", args=[article.pk])
     others = {"others": "1"} if who.startswith("curator") else {}
 
-    def save(start: int, end: int, stance: str):
+    def save(start: int, end: int, stance: str, edit: Annotation | None = None):
         data = form_data(article, **others)
         data.update(start=start, end=end, quote=text[start:end], stance=stance)
-        response = client.post(create, data, headers=HX)
+        url = create
+        if edit is not None:
+            url = reverse("annotate:annotation-update", args=[edit.pk])
+            data["version"] = edit.version
+        response = client.post(url, data, headers=HX)
         assert response.status_code == 200, response.content[:500]
         return response
 
     assert "X-Stancemark-Patch" not in save(10, 30, "asserts").headers  # the first: whole panel
-    for _ in range(25):
+    for step in range(40):
         before = client.get(detail_url(article), others).content.decode()
         start = rng.randrange(len(text) - 1)
         end = min(len(text), start + rng.choice([1, 5, 20, 60, 200]))
-        response = save(start, end, rng.choice(["asserts", "denies", "reports", "questions"]))
+        stance = rng.choice(["asserts", "denies", "reports", "questions"])
+        edit = None
+        if step % 3 == 2:  # every third save edits one of mine: new stance, and half move it
+            edit = rng.choice(list(Annotation.objects.filter(reviewer=user)))
+            if step % 2:
+                start, end = edit.start, edit.end
+        response = save(start, end, stance, edit)
         assert response["X-Stancemark-Patch"] == "saved" and response["HX-Reswap"] == "none"
         patch = response.content.decode()
-        saved = Annotation.objects.latest("pk")
+        saved = edit or Annotation.objects.latest("pk")
         assert (
             "annotation-saved" in response["HX-Trigger"] and str(saved.pk) in response["HX-Trigger"]
         )
+        assert ("Updated “" if edit else "Saved “") in patch
         lo, hi = map(int, re.search(r'data-from="(\d+)" data-to="(\d+)"', patch).groups())
         window = re.search(r'<div data-patch="text"[^>]*>(.*?)</div>', patch, re.S).group(1)
         after = client.get(detail_url(article), others).content.decode()
         spliced = splice(_article_text_html(before), window, lo, hi)
         assert spliced == _article_text_html(after)
-        ids = _my_list_ids(before)
+        ids = [i for i in _my_list_ids(before) if i != str(saved.pk)]
         before_id = re.search(r'data-before="(\d*)"', patch).group(1)
         ids.insert(ids.index(before_id) if before_id else len(ids), str(saved.pk))
         assert ids == _my_list_ids(after)

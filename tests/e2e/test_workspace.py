@@ -153,6 +153,19 @@ def test_a_patched_save_looks_exactly_like_a_reload(page, live_server, seeded_ar
     reloaded = state()
     assert patched == reloaded
     assert reloaded["count"] == "3" and len(reloaded["labels"]) == 3
+
+    # An edit is patched in the same way: the item keeps its place, its highlight changes.
+    page.locator("#my-annotations .ann", has_text=PHRASE).locator("a").click()
+    edit = page.locator("#edit-annotation")
+    expect(edit).to_be_visible()
+    edit.get_by_label("Stance").select_option("denies")
+    edit.get_by_role("button", name="Save annotation").click()
+    expect(page.locator("#status")).to_contain_text("Updated “Russia supports Taliban”")
+    expect(page.locator("#edit-annotation")).to_have_count(0)
+    expect(page.locator("#article-text mark.s-denies")).to_have_text(PHRASE)
+    patched = state()
+    page.reload()
+    assert patched == state()
     order = list(Annotation.objects.order_by("start", "-end", "id").values_list("pk", flat=True))
     assert reloaded["ids"] == [str(pk) for pk in order]
 

@@ -338,8 +338,8 @@
     }, 0);
   });
 
-  // After a new annotation the server sends only what changed (views.articles._saved_patch): the
-  // runs of text between two run boundaries, the new list item, the count and a blank form. Splice
+  // After a save the server sends only what changed (views.articles._saved_patch): the runs of
+  // text between two run boundaries, the saved list item, the count and a blank form. Splice
   // them in; if the page does not fit them (stale in another tab), reload it (the save is done).
   function applySavedPatch(html) {
     const tpl = document.createElement("template");
@@ -362,6 +362,10 @@
     if (before && !anchor) return false;
     const li = item.firstElementChild;
     showPending(null);
+    const old = list.querySelector(`:scope > .ann[data-ann="${item.dataset.id}"]`);
+    if (old) old.remove(); // an edit: the item moves to its (possibly new) place
+    const slot = $("#form-slot");
+    if (slot) slot.replaceChildren();
     runs.slice(first, stop).forEach((r) => r.remove());
     root.insertBefore(fragmentOf(text), runs[stop] || null);
     list.insertBefore(li, anchor);
