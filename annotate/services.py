@@ -343,6 +343,23 @@ def annotations_review_bulk(*, annotation_ids, curator, status: str, comment: st
     )
 
 
+@transaction.atomic
+def annotations_set_deleted_bulk(*, annotation_ids, user, deleted: bool) -> int:
+    """Soft-delete (or restore) many annotations at once: the admin's delete, recoverable.
+
+    Staff only (it is an admin action). Bumps each version, so an editor open on one of them gets a
+    stale-edit warning instead of silently reviving or overwriting it. Returns how many changed.
+    """
+    if not getattr(user, "is_staff", False):
+        raise PermissionDenied("Only staff can delete or restore other people's annotations.")
+    rows = Annotation.objects.filter(pk__in=list(annotation_ids), deleted_at__isnull=deleted)
+    return rows.update(
+        deleted_at=timezone.now() if deleted else None,
+        version=F("version") + 1,
+        updated_at=timezone.now(),
+    )
+
+
 # ---------------------------------------------------------------- progress, articles
 
 

@@ -554,3 +554,41 @@ def test_annotation_change_over_a_newer_edit_is_refused(su_client, data, reviewe
     assert "Someone changed this annotation" in response.content.decode()
     annotation.refresh_from_db()
     assert (annotation.note, annotation.version) == ("mine", 2)
+
+
+def _staff_client(client):
+    """Staff with every annotation permission, but not a superuser."""
+    from django.contrib.auth.models import Permission
+
+    staff = factories.make_user("staffer", staff=True)
+    staff.user_permissions.set(Permission.objects.filter(codename__endswith="_annotation"))
+    client.force_login(staff)
+    return client
+
+
+def test_admin_deletes_annotations_softly_and_restores_them(client, data):
+    staff = _staff_client(client)
+    ids = [a.pk for a in data["annotations"]]
+    changelist = url(Annotation, "changelist")
+    actions = dict(staff.get(changelist).context["action_form"].fields["action"].choices)
+    assert "delete_selected" not in actions  # staff cannot purge
+    assert "soft_delete_selected" in actions and "restore_selected" in actions
+    response = staff.post(
+        changelist, {"action": "soft_delete_selected", "_selected_action": ids}, follow=True
+    )
+    assert "Deleted 2 annotations." in response.content.decode()
+    rows = list(Annotation.objects.filter(pk__in=ids))
+    assert all(a.deleted_at is not None and a.version == 2 for a in rows)
+    staff.post(changelist, {"action": "restore_selected", "_selected_action": ids})
+    rows = list(Annotation.objects.filter(pk__in=ids))
+    assert all(a.deleted_at is None and a.version == 3 for a in rows)
+    # No Delete link on the change page either: only a superuser can purge.
+    page = staff.get(url(Annotation, "change", ids[0])).content.decode()
+    assert "deletelink" not in page
+
+
+def test_only_a_superuser_purges_annotations(su_client, data):
+    actions = dict(
+        su_client.get(url(Annotation, "changelist")).context["action_form"].fields["action"].choices
+    )
+    assert actions["delete_selected"] == "Purge selected annotations permanently"

@@ -449,3 +449,26 @@ def test_moving_the_cue_span_rederives_its_quote(emoji_article, reviewer, claim)
         annotation=updated, user=reviewer, version=updated.version, cue_start=None, cue_end=None
     )
     assert updated.cue_quote == "" and updated.cue_start is None
+
+
+def test_bulk_soft_delete_is_for_staff_only_and_skips_rows_already_there(db, reviewer):
+    annotation = factories.make_annotation(reviewer=reviewer)
+    with pytest.raises(PermissionDenied):
+        services.annotations_set_deleted_bulk(
+            annotation_ids=[annotation.pk], user=reviewer, deleted=True
+        )
+    staff = factories.make_user("staff", staff=True)
+    assert (
+        services.annotations_set_deleted_bulk(
+            annotation_ids=[annotation.pk], user=staff, deleted=True
+        )
+        == 1
+    )
+    assert (
+        services.annotations_set_deleted_bulk(
+            annotation_ids=[annotation.pk], user=staff, deleted=True
+        )
+        == 0
+    )  # already deleted: unchanged, version not bumped again
+    annotation.refresh_from_db()
+    assert annotation.deleted_at is not None and annotation.version == 2

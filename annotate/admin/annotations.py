@@ -192,6 +192,8 @@ class AnnotationAdmin(admin.ModelAdmin):
     actions = (
         "accept_selected",
         "reject_selected",
+        "soft_delete_selected",
+        "restore_selected",
         common.export_action(
             "json",
             "Export the articles of the selected annotations as JSON",
@@ -266,3 +268,35 @@ class AnnotationAdmin(admin.ModelAdmin):
     @admin.action(description="Reject selected annotations", permissions=("change",))
     def reject_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._review(request, queryset, Status.REJECTED, "Rejected")
+
+    @admin.action(
+        description="Delete selected annotations (recoverable: restore them any time)",
+        permissions=("change",),
+    )
+    def soft_delete_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._set_deleted(request, queryset, deleted=True)
+
+    @admin.action(description="Restore selected deleted annotations", permissions=("change",))
+    def restore_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._set_deleted(request, queryset, deleted=False)
+
+    def _set_deleted(self, request: HttpRequest, queryset: QuerySet, *, deleted: bool) -> None:
+        count = services.annotations_set_deleted_bulk(
+            annotation_ids=queryset.values_list("pk", flat=True), user=request.user, deleted=deleted
+        )
+        verb = "Deleted" if deleted else "Restored"
+        hint = " They stay recoverable: filter by “deleted” and restore them." if deleted else ""
+        self.message_user(
+            request, f"{verb} {common.plural(count, 'annotation')}.{hint}", messages.SUCCESS
+        )
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        """Annotation work is deleted softly; only a superuser may purge rows for good."""
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            func, name, _ = actions["delete_selected"]
+            actions["delete_selected"] = (func, name, "Purge selected annotations permanently")
+        return actions
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
