@@ -19,6 +19,7 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 
 from annotate.models import Article
+from annotate.wording import plural
 
 
 def normalise_text(text: str) -> str:
@@ -104,14 +105,10 @@ class ImportResult:
         verb = "Would import" if self.dry_run else "Imported"
         failed = len(self.failed_files)
         return (
-            f"{verb} {_plural(len(self.created), 'article')}, "
-            f"skipped {_plural(len(self.duplicates), 'duplicate')}, "
-            f"{_plural(failed, 'file')} failed."
+            f"{verb} {plural(len(self.created), 'article')}, "
+            f"skipped {plural(len(self.duplicates), 'duplicate')}, "
+            f"{plural(failed, 'file')} failed."
         )
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 class RecordError(ValueError):

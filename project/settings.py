@@ -140,15 +140,18 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-# collectstatic target for production (DEBUG off). In development static files are served from the
-# apps' folders, and leaving STATIC_ROOT unset keeps WhiteNoise from warning about a missing folder.
-STATIC_ROOT = None if DEBUG else BASE_DIR / "staticfiles"
+# Plain static files (no collectstatic, no hashed names): development, and runs such as the tests
+# and benchmarks that render pages with DEBUG off but never collect.
+PLAIN_STATIC = DEBUG or env_bool("STANCEMARK_PLAIN_STATIC", False)
+# collectstatic target for production. Without it static files are served from the apps' folders,
+# and leaving STATIC_ROOT unset keeps WhiteNoise from warning about a missing folder.
+STATIC_ROOT = None if PLAIN_STATIC else BASE_DIR / "staticfiles"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG or env_bool("STANCEMARK_PLAIN_STATIC", False)
+            if PLAIN_STATIC
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },

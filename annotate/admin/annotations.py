@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from annotate import services
 from annotate.admin import common
 from annotate.models import Annotation, Status
+from annotate.wording import plural
 
 # services.annotation_validate names span problems after the span; these are the form fields that hold them.
 _SPAN_ERROR_FIELDS = {"quote": "start", "source_span": "source_start", "cue_span": "cue_start"}
@@ -257,9 +258,7 @@ class AnnotationAdmin(admin.ModelAdmin):
             curator=request.user,
             status=status,
         )
-        self.message_user(
-            request, f"{verb} {common.plural(count, 'annotation')}.", messages.SUCCESS
-        )
+        self.message_user(request, f"{verb} {plural(count, 'annotation')}.", messages.SUCCESS)
 
     @admin.action(description="Accept selected annotations", permissions=("change",))
     def accept_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -286,9 +285,7 @@ class AnnotationAdmin(admin.ModelAdmin):
         )
         verb = "Deleted" if deleted else "Restored"
         hint = " They stay recoverable: filter by “deleted” and restore them." if deleted else ""
-        self.message_user(
-            request, f"{verb} {common.plural(count, 'annotation')}.{hint}", messages.SUCCESS
-        )
+        self.message_user(request, f"{verb} {plural(count, 'annotation')}.{hint}", messages.SUCCESS)
 
     def get_actions(self, request: HttpRequest) -> dict:
         """Annotation work is deleted softly; only a superuser may purge rows for good."""

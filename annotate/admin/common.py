@@ -32,10 +32,6 @@ def change_link(model_name: str, pk: int, label: str) -> str:
     return format_html('<a href="{}">{}</a>', url, label)
 
 
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
 def export_action(
     fmt: str, description: str, article_ids_of: Callable[[QuerySet], Iterable[int]]
 ) -> Callable:

@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from annotate import export
 from annotate.models import Status
+from annotate.wording import plural
 
 
 class Command(BaseCommand):
@@ -69,7 +70,8 @@ class Command(BaseCommand):
         seconds = time.perf_counter() - began
         target = options["output"] or "stdout"
         self.stderr.write(
-            f"Exported {stats.annotations} annotations from {stats.articles} articles "
+            f"Exported {plural(stats.annotations, 'annotation')} "
+            f"from {plural(stats.articles, 'article')} "
             f"({stats.bytes:,} bytes, {options['format']}) to {target} in {seconds:.2f} s."
         )
 

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from annotate import importing
 from annotate.cli import ProgressBar
+from annotate.wording import plural
 
 
 class Command(BaseCommand):
@@ -48,7 +49,7 @@ class Command(BaseCommand):
         if not result.ok:
             failed = len(result.failed_files)
             raise CommandError(
-                f"{failed} file{'s' if failed != 1 else ''} could not be imported (see above); "
+                f"{plural(failed, 'file')} could not be imported (see above); "
                 "fix them and run the import again: articles already imported will be skipped."
             )
 
