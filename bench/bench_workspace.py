@@ -137,7 +137,7 @@ def run(ctx: Context) -> list[Row]:
         edit_ms = _edit_median(client, save_article, reviewer, repeats)
         rows.append(
             Row(
-                f"  edit one (htmx POST → whole panel + text, {count:,} annotations)",
+                f"  edit one (htmx POST → patch, {count:,} annotations)",
                 f"{edit_ms:.1f} ms",
             )
         )
@@ -145,7 +145,7 @@ def run(ctx: Context) -> list[Row]:
 
 
 def _edit_median(client, article, reviewer, repeats: int) -> float:
-    """Editing re-renders the whole panel and text (only a new annotation is patched in)."""
+    """Change the stance of one of mine: patched in like a new one (old and new place)."""
     from django.urls import reverse
 
     from annotate.models import Annotation

@@ -321,8 +321,6 @@ def _saved_patch(
         ),
         "before_id": next_id or "",
         "mine_count": near["mine"] + 1,
-        "form": AnnotationForm(prefix_id="new"),
-        "show_others": show_others,
         "saved": annotation,
         "verb": "Updated" if was else "Saved",
     }

@@ -135,6 +135,12 @@ def test_a_patched_save_looks_exactly_like_a_reload(page, live_server, seeded_ar
     expect(page.locator("#status")).to_contain_text("Saved “Russia supports Taliban”")
     expect(page.locator("#new-annotation")).to_be_hidden()
     expect(page.locator("#select-hint")).to_be_visible()
+    # The next selection opens a blank form (the one the page kept), not the last one's values.
+    select_text(page, "Russia denies")
+    expect(page.locator("#new-annotation")).to_be_visible()
+    expect(page.get_by_label("Subject")).to_have_value("")
+    expect(page.get_by_label("Note")).to_have_value("")
+    page.keyboard.press("Escape")
 
     def state():
         return page.evaluate(

@@ -339,7 +339,7 @@
   });
 
   // After a save the server sends only what changed (views.articles._saved_patch): the runs of
-  // text between two run boundaries, the saved list item, the count and a blank form. Splice
+  // text between two run boundaries, the saved list item and the count; the form goes back blank. Splice
   // them in; if the page does not fit them (stale in another tab), reload it (the save is done).
   function applySavedPatch(html) {
     const tpl = document.createElement("template");
@@ -349,7 +349,7 @@
     const item = part("item");
     const root = textEl();
     const list = $("#my-annotations");
-    if (!text || !item || !root || !list) return false;
+    if (!text || !item || !root || !list || !blankForm) return false;
     const from = Number(text.dataset.from);
     const to = Number(text.dataset.to);
     const runs = Array.from(root.children);
@@ -377,8 +377,8 @@
       status.textContent = part("status").textContent;
     }
     const form = newForm();
-    const blank = tpl.content.querySelector("#new-annotation");
-    if (form && blank) {
+    if (form) {
+      const blank = blankForm.cloneNode(true);
       form.replaceWith(blank);
       if (window.htmx) htmx.process(blank);
     }
@@ -387,6 +387,17 @@
     if (window.htmx) htmx.process(li);
     return true;
   }
+  // A blank copy of the new-annotation form to put back after a patched save (the server sends no
+  // form then: rendering one costs more than the rest of the patch). Taken from the page as
+  // loaded, and again from every swapped-in panel whose form is blank.
+  let blankForm = null;
+  function keepBlankForm() {
+    const form = newForm();
+    if (!form || form.elements.quote.value || form.querySelector(".has-error, .form-errors")) return;
+    blankForm = form.cloneNode(true);
+    blankForm.hidden = true;
+  }
+
   function fragmentOf(el) {
     const frag = document.createDocumentFragment();
     while (el.firstChild) frag.appendChild(el.firstChild);
@@ -402,6 +413,7 @@
 
   document.body.addEventListener("htmx:afterSwap", (ev) => {
     const target = ev.detail.target;
+    keepBlankForm();
     showPending(pending);
     if (target && target.id === "form-slot") {
       const form = newForm();
@@ -437,6 +449,7 @@
     if (status) status.textContent = "Could not reach the server: nothing was saved. Try again.";
   });
 
+  keepBlankForm();
   // Deep link: /articles/<id>/?annotation=<ann_id> scrolls to that span and flashes it.
   if (workspace.dataset.focus) flash(workspace.dataset.focus);
   // A form with errors from a plain (no-JS-path) render: restore the pending outline.
