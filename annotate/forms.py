@@ -43,8 +43,8 @@ SERVICE_FIELD = {
     "source_kind": "source_kind",
     "source_actor": "source",
     "claim": "subject",
-    "source_span": None,
-    "cue_span": None,
+    "source_span": "source",
+    "cue_span": "stance",  # the cue verb is what the stance is read from
 }
 
 
@@ -89,6 +89,13 @@ class AnnotationForm(forms.Form):
     )
     note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Optional spans picked in the text ("Pick in text"): the source's name and the cue verb.
+    source_start = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    source_end = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    source_quote = forms.CharField(widget=forms.HiddenInput, required=False, strip=False)
+    cue_start = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    cue_end = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    cue_quote = forms.CharField(widget=forms.HiddenInput, required=False, strip=False)
 
     def __init__(self, *args: Any, prefix_id: str = "f", **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -150,6 +157,12 @@ class AnnotationForm(forms.Form):
             "confidence": a.confidence,
             "note": a.note,
             "version": a.version,
+            "source_start": a.source_start,
+            "source_end": a.source_end,
+            "source_quote": a.source_quote,
+            "cue_start": a.cue_start,
+            "cue_end": a.cue_end,
+            "cue_quote": a.cue_quote,
         }
 
     def _apply_service_error(self, exc: ValidationError) -> None:
@@ -204,6 +217,11 @@ class AnnotationForm(forms.Form):
             "certainty": d["certainty"],
             "confidence": d["confidence"],
             "note": d["note"].strip(),
+            **{
+                f"{prefix}_{part}": d.get(f"{prefix}_{part}")
+                for prefix in ("source", "cue")
+                for part in ("start", "end", "quote")
+            },
         }
 
     def save(

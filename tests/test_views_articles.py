@@ -337,6 +337,46 @@ def test_save_queries_constant(reviewer_client, reviewer, django_assert_max_num_
     assert response.content.count(b'<li class="ann"') == 1
 
 
+def test_create_with_source_and_cue_spans_picked_in_text(reviewer_client, article):
+    text = article.text
+    votel = text.index("Votel")
+    told = text.index("told Congress")
+    data = form_data(article)
+    data.update(
+        source_start=votel,
+        source_end=votel + 5,
+        source_quote="Votel",
+        cue_start=told,
+        cue_end=told + len("told Congress"),
+        cue_quote="told Congress",
+    )
+    response = reviewer_client.post(
+        reverse("annotate:annotation-create", args=[article.pk]), data, headers=HX
+    )
+    assert response.status_code == 200
+    ann = Annotation.objects.get()
+    assert (ann.source_start, ann.source_end, ann.source_quote) == (votel, votel + 5, "Votel")
+    assert (ann.cue_start, ann.cue_quote) == (told, "told Congress")
+    edit = reviewer_client.get(reverse("annotate:annotation-edit", args=[ann.pk]), headers=HX)
+    html = edit.content.decode()
+    assert (
+        f'name="source_start" value="{votel}"' in html
+        and '<q data-pick-quote="cue">told Congress</q>' in html
+    )
+
+
+def test_a_source_span_that_does_not_match_is_refused_next_to_source(reviewer_client, article):
+    votel = article.text.index("Votel")
+    data = form_data(article, source_start=votel, source_end=votel + 5, source_quote="Putin")
+    response = reviewer_client.post(
+        reverse("annotate:annotation-create", args=[article.pk]), data, headers=HX
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and not Annotation.objects.exists()
+    assert 'id="new_source_error"' in html and "Quote does not match" in html
+    assert "Putin" in html  # what was picked is kept for correction
+
+
 def test_create_without_js_redirects_back(reviewer_client, article):
     response = reviewer_client.post(
         reverse("annotate:annotation-create", args=[article.pk]), form_data(article)

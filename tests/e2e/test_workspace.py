@@ -176,6 +176,37 @@ def test_a_patched_save_looks_exactly_like_a_reload(page, live_server, seeded_ar
     assert reloaded["ids"] == [str(pk) for pk in order]
 
 
+def test_pick_source_and_cue_in_the_text(page, live_server, seeded_article):
+    reviewer = factories.make_user("picker")
+    login(page, reviewer, live_server)
+    page.goto(f"{live_server.url}/articles/{seeded_article.pk}/")
+    select_text(page, PHRASE)
+    form = page.locator("#new-annotation")
+    fill_votel(form)
+    form.get_by_role("button", name="Pick source in text").click()
+    expect(page.locator("#status")).to_contain_text("Select the words naming the source")
+    select_text(page, "Joseph Votel, head of U.S. Central Command")
+    expect(form.locator('[data-pick-quote="source"]')).to_have_text(
+        "Joseph Votel, head of U.S. Central Command"
+    )
+    # The content span did not move: the words picked went to the source, not to a new annotation.
+    expect(form.locator("[data-quote-preview]")).to_have_text(PHRASE)
+    form.get_by_role("button", name="Pick cue in text").click()
+    select_text(page, "told Congress")
+    expect(form.locator('[data-pick-quote="cue"]')).to_have_text("told Congress")
+    form.get_by_role("button", name="Pick cue in text").click()
+    page.keyboard.press("Escape")  # stops picking, keeps the form and what was picked
+    expect(form).to_be_visible()
+    form.get_by_role("button", name="Save annotation").click()
+    expect(page.locator("#my-annotations .ann")).to_have_count(1)
+    ann = Annotation.objects.get()
+    text = seeded_article.text
+    assert ann.quote == PHRASE and text[ann.start : ann.end] == PHRASE
+    assert ann.source_quote == "Joseph Votel, head of U.S. Central Command"
+    assert text[ann.source_start : ann.source_end] == ann.source_quote
+    assert ann.cue_quote == "told Congress" and text[ann.cue_start : ann.cue_end] == "told Congress"
+
+
 def test_emoji_before_selection_gets_code_point_offsets(page, live_server, relations):
     text = "Flags 🇷🇺 and 🎉🎉 first. Then: Gen. Votel said Russia was supporting the Taliban."
     article = factories.make_article(text, title="Emoji article")

@@ -108,6 +108,7 @@
   }
 
   function cancelForm() {
+    stopPicking();
     const form = newForm();
     if (form) {
       form.hidden = true;
@@ -188,6 +189,57 @@
     }, 150);
   }
 
+  // ------------------------------------------------------------ pick source / cue in the text
+
+  // "Pick source in text" / "Pick cue in text": the next selection in the text becomes that
+  // optional span of the open form instead of a new annotation's words.
+  let picking = null; // { form, kind, button }
+
+  function setPick(form, kind, sel) {
+    form.elements[`${kind}_start`].value = sel ? sel.start : "";
+    form.elements[`${kind}_end`].value = sel ? sel.end : "";
+    form.elements[`${kind}_quote`].value = sel ? sel.quote : "";
+    $(`[data-pick-quote="${kind}"]`, form).textContent = sel ? sel.quote : "";
+    $(`[data-pick-clear="${kind}"]`, form).hidden = !sel;
+  }
+
+  function stopPicking() {
+    if (!picking) return null;
+    const was = picking;
+    picking = null;
+    was.button.setAttribute("aria-pressed", "false");
+    const status = $("#status");
+    if (status) status.textContent = "";
+    return was;
+  }
+
+  function finishPick(sel) {
+    const was = stopPicking();
+    setPick(was.form, was.kind, sel);
+    window.getSelection().removeAllRanges();
+    showPending(pending);
+    was.button.focus();
+  }
+
+  document.addEventListener("click", (ev) => {
+    const pick = ev.target.closest && ev.target.closest("[data-pick]");
+    const clear = ev.target.closest && ev.target.closest("[data-pick-clear]");
+    if (pick) {
+      ev.preventDefault();
+      const again = picking && picking.button === pick;
+      stopPicking();
+      if (again) return; // a second click stops picking
+      picking = { form: pick.form, kind: pick.dataset.pick, button: pick };
+      pick.setAttribute("aria-pressed", "true");
+      const status = $("#status");
+      const what = picking.kind === "source" ? "the words naming the source" : "the cue words";
+      if (status) status.textContent = `Select ${what} in the text (Esc stops picking).`;
+    } else if (clear) {
+      ev.preventDefault();
+      setPick(clear.form, clear.dataset.pickClear, null);
+    }
+  });
+
   // ------------------------------------------------------------ hover / focus sync
 
   function setHot(ids, on) {
@@ -240,7 +292,8 @@
     if (!textEl() || !textEl().contains(ev.target)) return;
     setTimeout(() => {
       const sel = currentSelection();
-      if (sel) {
+      if (sel && picking) finishPick(sel);
+      else if (sel) {
         fillForm(sel);
         openForm();
       }
@@ -250,6 +303,7 @@
   document.addEventListener("selectionchange", () => {
     clearTimeout(selTimer);
     selTimer = setTimeout(() => {
+      if (picking) return; // taken on mouseup (or A / Enter), not while the selection grows
       const sel = currentSelection();
       if (sel && (!pending || sel.start !== pending.start || sel.end !== pending.end)) fillForm(sel);
     }, 120);
@@ -281,6 +335,11 @@
     if (ev.key === "Escape") {
       const dialog = $("#shortcuts-dialog");
       if (dialog && dialog.open) return; // the dialog closes itself
+      if (picking) {
+        const was = stopPicking();
+        was.button.focus();
+        return;
+      }
       if (form && form.id === "new-annotation") return void cancelForm();
       if (form && form.id === "edit-annotation") return void cancelForm();
       return;
@@ -291,6 +350,10 @@
       $("#shortcuts-dialog").showModal();
     } else if ((ev.key === "a" || ev.key === "Enter") && !itemOf(ev.target) && ev.target.tagName !== "BUTTON" && ev.target.tagName !== "A") {
       const sel = currentSelection();
+      if (sel && picking) {
+        ev.preventDefault();
+        return void finishPick(sel);
+      }
       if (sel) fillForm(sel);
       if (openForm()) ev.preventDefault();
     } else if (ev.key === "j" || ev.key === "k") {
@@ -361,6 +424,7 @@
     const anchor = before ? list.querySelector(`:scope > .ann[data-ann="${before}"]`) : null;
     if (before && !anchor) return false;
     const li = item.firstElementChild;
+    stopPicking();
     showPending(null);
     const old = list.querySelector(`:scope > .ann[data-ann="${item.dataset.id}"]`);
     if (old) old.remove(); // an edit: the item moves to its (possibly new) place
@@ -414,6 +478,7 @@
   document.body.addEventListener("htmx:afterSwap", (ev) => {
     const target = ev.detail.target;
     keepBlankForm();
+    if (picking && !document.contains(picking.button)) stopPicking();
     showPending(pending);
     if (target && target.id === "form-slot") {
       const form = newForm();
