@@ -27,6 +27,16 @@ def fill_votel(form) -> None:
     form.get_by_label("Note").fill("fair to assume")
 
 
+def votel_form(page, live_server, article, username: str):
+    """Log in as a new reviewer, open `article`, select PHRASE and fill in Votel's assertion."""
+    login(page, factories.make_user(username), live_server)
+    page.goto(f"{live_server.url}/articles/{article.pk}/")
+    select_text(page, PHRASE)
+    form = page.locator("#new-annotation")
+    fill_votel(form)
+    return form
+
+
 def test_annotate_edit_delete_restore(page, live_server, seeded_article):
     reviewer = factories.make_user("rita")
     login(page, reviewer, live_server)
@@ -177,12 +187,7 @@ def test_a_patched_save_looks_exactly_like_a_reload(page, live_server, seeded_ar
 
 
 def test_pick_source_and_cue_in_the_text(page, live_server, seeded_article):
-    reviewer = factories.make_user("picker")
-    login(page, reviewer, live_server)
-    page.goto(f"{live_server.url}/articles/{seeded_article.pk}/")
-    select_text(page, PHRASE)
-    form = page.locator("#new-annotation")
-    fill_votel(form)
+    form = votel_form(page, live_server, seeded_article, "picker")
     form.get_by_role("button", name="Pick source in text").click()
     expect(page.locator("#status")).to_contain_text("Select the words naming the source")
     select_text(page, "Joseph Votel, head of U.S. Central Command")
@@ -226,12 +231,7 @@ def test_emoji_before_selection_gets_code_point_offsets(page, live_server, relat
 
 
 def test_form_error_keeps_what_was_typed(page, live_server, seeded_article):
-    reviewer = factories.make_user("err")
-    login(page, reviewer, live_server)
-    page.goto(f"{live_server.url}/articles/{seeded_article.pk}/")
-    select_text(page, PHRASE)
-    form = page.locator("#new-annotation")
-    fill_votel(form)
+    form = votel_form(page, live_server, seeded_article, "err")
     form.get_by_label("Confidence").fill("9")
     form.get_by_role("button", name="Save annotation").click()
     form = page.locator("#new-annotation")
