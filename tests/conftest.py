@@ -1,5 +1,7 @@
 """Cheap shared fixtures. Browser fixtures live in tests/e2e/conftest.py."""
 
+import importlib
+
 import pytest
 
 from tests import factories
@@ -40,3 +42,15 @@ def article(db):
 def reviewer_client(client, reviewer):
     client.force_login(reviewer)
     return client
+
+
+@pytest.fixture
+def relations(transactional_db):
+    """The seeded relations: transactional tests flush the rows the data migration created."""
+    from annotate.models import Relation
+
+    seed = importlib.import_module("annotate.migrations.0002_seed_relations_and_curators")
+    for slug, label, description in seed.RELATIONS:
+        Relation.objects.get_or_create(
+            slug=slug, defaults={"label": label, "description": description}
+        )

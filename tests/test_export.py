@@ -346,3 +346,37 @@ def test_command_failure_leaves_previous_file_untouched(dataset, tmp_path):
         call_command("export_annotations", "--output", str(out), stderr=io.StringIO())
     assert out.read_text() == "previous export"
     assert list(tmp_path.iterdir()) == [out]
+
+
+def test_export_reads_one_snapshot_on_postgresql(relations):
+    """A claim saved by someone else mid-export is not half-seen: PostgreSQL exports read one
+    REPEATABLE READ snapshot; SQLite (no-op, see rows.snapshot) sees it, as documented."""
+    import threading
+
+    from django.db import connection, connections
+
+    from annotate.export import rows
+    from annotate.models import Claim
+
+    factories.make_claim("Russia", "supports", "Taliban")
+
+    def save_elsewhere():
+        try:
+            factories.make_claim("Iran", "supports", "Taliban")
+        finally:
+            connections.close_all()
+
+    with rows.snapshot():
+        before = Claim.objects.count()
+        writer = threading.Thread(target=save_elsewhere)
+        writer.start()
+        writer.join()
+        during = Claim.objects.count()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SHOW transaction_isolation")
+                assert cursor.fetchone()[0] == "repeatable read"
+            assert during == before == 1
+        else:
+            assert during == before + 1 == 2
+    assert Claim.objects.count() == 2

@@ -100,16 +100,17 @@ def _json_parts(plan: Plan, stats: ExportStats) -> Iterator[bytes]:
     # The header goes out before any query, so a download starts at once.
     header = orjson.dumps(_header(), option=_DUMPS_OPTIONS)
     yield header[:-1]
-    relation_slugs = dict(Relation.objects.values_list("id", "slug"))
-    yield b',"actors":' + orjson.dumps(rows.actors())
-    yield b',"relations":' + orjson.dumps(rows.relations())
-    yield b',"claims":' + orjson.dumps(rows.claims(relation_slugs))
-    yield b',"articles":['
-    first = True
-    for article, items in rows.walk(plan, stats):
-        article["annotations"] = items
-        yield (b"" if first else b",") + orjson.dumps(article, option=_DUMPS_OPTIONS)
-        first = False
+    with rows.snapshot():
+        relation_slugs = dict(Relation.objects.values_list("id", "slug"))
+        yield b',"actors":' + orjson.dumps(rows.actors())
+        yield b',"relations":' + orjson.dumps(rows.relations())
+        yield b',"claims":' + orjson.dumps(rows.claims(relation_slugs))
+        yield b',"articles":['
+        first = True
+        for article, items in rows.walk(plan, stats):
+            article["annotations"] = items
+            yield (b"" if first else b",") + orjson.dumps(article, option=_DUMPS_OPTIONS)
+            first = False
     yield b"]}"
 
 
@@ -122,6 +123,7 @@ def iter_jsonl(filters: ExportFilters, *, stats: ExportStats | None = None) -> I
 
 def _jsonl_parts(plan: Plan, stats: ExportStats) -> Iterator[bytes]:
     dumps = orjson.dumps
-    for _article, items in rows.walk(plan, stats, lines=True):
-        for item in items:
-            yield dumps(item, option=_LINE_OPTIONS)
+    with rows.snapshot():
+        for _article, items in rows.walk(plan, stats, lines=True):
+            for item in items:
+                yield dumps(item, option=_LINE_OPTIONS)

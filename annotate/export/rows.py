@@ -7,11 +7,12 @@ lookups for usernames are read once up front.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import orjson
 from django.contrib.auth import get_user_model
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import CharField, Func
 
 from annotate import spans
@@ -59,6 +60,26 @@ ARTICLE_COLUMNS = (
     "text_sha256",
     "text",
 )
+
+
+@contextmanager
+def snapshot(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """Read the whole export from one snapshot of the database, where the database allows it.
+
+    An export reads actors, relations, claims, articles and annotations in separate queries over
+    seconds; an annotator saving meanwhile could otherwise leave an annotation pointing at a claim
+    the export's claim list does not have. PostgreSQL: one REPEATABLE READ, READ ONLY transaction.
+    SQLite: no-op, because our SQLite transactions take the write lock up front (IMMEDIATE) and an
+    export must not hold up every save. Inside a caller's transaction, that transaction decides.
+    """
+    connection = connections[using]
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic(using=using):
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
 
 
 def actors() -> list[dict[str, Any]]:

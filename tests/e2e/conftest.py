@@ -8,7 +8,6 @@ between browser steps, so allowing it here is safe.
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -90,18 +89,6 @@ def login(page, user, live_server) -> None:
     page.get_by_label("Password").fill(factories.PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(f"{live_server.url}/")
-
-
-@pytest.fixture
-def relations(transactional_db):
-    """The seeded relations: transactional tests flush the rows the data migration created."""
-    from annotate.models import Relation
-
-    seed = importlib.import_module("annotate.migrations.0002_seed_relations_and_curators")
-    for slug, label, description in seed.RELATIONS:
-        Relation.objects.get_or_create(
-            slug=slug, defaults={"label": label, "description": description}
-        )
 
 
 @pytest.fixture
