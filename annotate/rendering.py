@@ -85,8 +85,16 @@ def rows(queryset: AnnotationQuerySet) -> list[AnnotationRow]:
     return [make(r) for r in queryset.values_list(*ROW_FIELDS)]
 
 
-def marks_for(annotations: Iterable[AnnotationRow], *, mine: bool) -> list[Mark]:
-    return [Mark(a.id, a.start, a.end, a.stance, mine) for a in annotations]
+def marks_for(annotations: Iterable[AnnotationRow], *, me: int) -> list[Mark]:
+    """Marks for render_text: `me`'s first, then the others', each in the order given.
+
+    The whole page and a saved patch must list tied spans in the same order, so both build their
+    marks here.
+    """
+    rows = list(annotations)
+    return [Mark(a.id, a.start, a.end, a.stance, True) for a in rows if a.reviewer_id == me] + [
+        Mark(a.id, a.start, a.end, a.stance, False) for a in rows if a.reviewer_id != me
+    ]
 
 
 def render_text(
@@ -190,7 +198,7 @@ def render_items(
         if editable:
             url = edit_url.replace("/0/", f"/{a.id}/")
             append(
-                f'<li class="ann" data-ann="{a.id}" data-start="{a.start}">'
+                f'<li class="ann" data-ann="{a.id}">'
                 f'<a class="ann-link" href="{page_url}?edit={a.id}#form-slot" hx-get="{url}" '
                 f'hx-target="#form-slot" hx-swap="innerHTML" '
                 f'aria-label="{claim}, {stance}. Edit">{head}</a></li>'
@@ -212,7 +220,6 @@ def render_items(
                 f"</button></form>"
             )
         append(
-            f'<li class="ann other-ann" data-ann="{a.id}" data-start="{a.start}" tabindex="0">'
-            f"{head}{status}{review}</li>"
+            f'<li class="ann other-ann" data-ann="{a.id}" tabindex="0">{head}{status}{review}</li>'
         )
     return mark_safe("".join(out))

@@ -80,13 +80,18 @@ def article_list(request: HtmxHttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- workspace
 
 
-def _may_see_others(user, site: SiteSettings, done: bool) -> bool:
-    """Curators always; reviewers when the site allows it and, in blind mode, once they are done."""
+def _reader_state(user, article: Article) -> tuple[SiteSettings, Progress | None, bool, bool]:
+    """The site settings, my progress on `article`, whether I marked it done, and whether I may
+    see other reviewers' annotations there: curators always; reviewers when the site allows it
+    and, in blind mode, once they are done."""
+    site = SiteSettings.load()
+    progress = Progress.objects.filter(article=article, reviewer=user).first()
+    done = bool(progress and progress.status == ProgressStatus.DONE)
     if is_curator(user):
-        return True
-    if not site.reviewers_see_others:
-        return False
-    return done or not site.blind_annotation
+        may_see_others = True
+    else:
+        may_see_others = site.reviewers_see_others and (done or not site.blind_annotation)
+    return site, progress, done, may_see_others
 
 
 def _workspace(
@@ -103,10 +108,7 @@ def _workspace(
 ) -> dict[str, Any]:
     """Everything the workspace template needs, in a constant number of queries."""
     user = request.user
-    site = SiteSettings.load()
-    progress = Progress.objects.filter(article=article, reviewer=user).first()
-    done = bool(progress and progress.status == ProgressStatus.DONE)
-    may_see_others = _may_see_others(user, site, done)
+    site, progress, done, may_see_others = _reader_state(user, article)
     if show_others is None:
         show_others = request.GET.get("others") == "1"
     base = Annotation.objects.live().filter(article=article).in_text_order()
@@ -117,7 +119,7 @@ def _workspace(
     rows = rendering.rows(base if show_others else base.filter(reviewer=user))
     mine = [a for a in rows if a.reviewer_id == user.pk]
     others = [a for a in rows if a.reviewer_id != user.pk]
-    marks = rendering.marks_for(mine, mine=True) + rendering.marks_for(others, mine=False)
+    marks = rendering.marks_for(rows, me=user.pk)
     page_url = reverse("annotate:article-detail", args=[article.pk])
     curator = is_curator(user)
     groups: dict[str, list[rendering.AnnotationRow]] = {}
@@ -249,10 +251,22 @@ def annotation_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         return _form_again(request, article, form=form)
     if not request.htmx:
         messages.success(request, "Annotation saved.")
-        return _panel(request, article, saved_id=annotation.pk)
-    return _saved_patch(request, article, annotation) or _panel(
-        request, article, saved_id=annotation.pk
-    )
+    return _after_save(request, article, annotation)
+
+
+def _after_save(
+    request: HtmxHttpRequest,
+    article: Article,
+    annotation: Annotation,
+    *,
+    was: tuple[int, int] | None = None,
+) -> HttpResponse:
+    """After a create or an edit: a patch when the page can take one, else as after any write."""
+    if request.htmx:
+        patch = _saved_patch(request, article, annotation, was=was)
+        if patch is not None:
+            return patch
+    return _panel(request, article, saved_id=annotation.pk)
 
 
 def _saved_patch(
@@ -273,11 +287,7 @@ def _saved_patch(
     its empty state and the progress badge all change then.
     """
     user = request.user
-    show_others = False
-    if request.POST.get("others") == "1":
-        progress = Progress.objects.filter(article=article, reviewer=user).first()
-        done = bool(progress and progress.status == ProgressStatus.DONE)
-        show_others = _may_see_others(user, SiteSettings.load(), done)
+    show_others = request.POST.get("others") == "1" and _reader_state(user, article)[3]
     visible = Annotation.objects.live().filter(article=article)
     if not show_others:
         visible = visible.filter(reviewer=user)
@@ -298,8 +308,7 @@ def _saved_patch(
         v for v in (len(article.text), near["start_after"], near["end_after"]) if v is not None
     )
     window = rendering.rows(visible.filter(start__lt=hi, end__gt=lo).in_text_order())
-    marks = rendering.marks_for([a for a in window if a.reviewer_id == user.pk], mine=True)
-    marks += rendering.marks_for([a for a in window if a.reviewer_id != user.pk], mine=False)
+    marks = rendering.marks_for(window, me=user.pk)
     after = (
         Q(start__gt=start)
         | Q(start=start, end__lt=end)
@@ -368,10 +377,7 @@ def annotation_update(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         return _form_again(request, article, edit=annotation, edit_form=form)
     if not request.htmx:
         messages.success(request, "Annotation updated.")
-        return _panel(request, article, saved_id=saved.pk)
-    return _saved_patch(request, article, saved, was=was) or _panel(
-        request, article, saved_id=saved.pk
-    )
+    return _after_save(request, article, saved, was=was)
 
 
 @require_POST

@@ -26,6 +26,14 @@
   const textEl = () => $("#article-text");
   const editUrl = (id) => workspace.dataset.editUrl.replace("/0/", `/${id}/`);
 
+  // One line in the panel's live region (#status), read out by screen readers.
+  function say(text, { error = false } = {}) {
+    const status = $("#status");
+    if (!status) return;
+    status.textContent = text;
+    status.classList.toggle("error", error);
+  }
+
   // ------------------------------------------------------------ selection → offsets
 
   function runOf(node) {
@@ -208,8 +216,7 @@
     const was = picking;
     picking = null;
     was.button.setAttribute("aria-pressed", "false");
-    const status = $("#status");
-    if (status) status.textContent = "";
+    say("");
     return was;
   }
 
@@ -231,9 +238,8 @@
       if (again) return; // a second click stops picking
       picking = { form: pick.form, kind: pick.dataset.pick, button: pick };
       pick.setAttribute("aria-pressed", "true");
-      const status = $("#status");
       const what = picking.kind === "source" ? "the words naming the source" : "the cue words";
-      if (status) status.textContent = `Select ${what} in the text (Esc stops picking).`;
+      say(`Select ${what} in the text (Esc stops picking).`);
     } else if (clear) {
       ev.preventDefault();
       setPick(clear.form, clear.dataset.pickClear, null);
@@ -435,11 +441,7 @@
     list.insertBefore(li, anchor);
     const count = $("#mine-title .count");
     if (count) count.textContent = part("count").textContent;
-    const status = $("#status");
-    if (status) {
-      status.classList.remove("error");
-      status.textContent = part("status").textContent;
-    }
+    say(part("status").textContent);
     const form = newForm();
     if (form) {
       const blank = blankForm.cloneNode(true);
@@ -498,20 +500,15 @@
 
   // 403/404/500: htmx does not swap them (our choice, see views); say what happened instead.
   document.body.addEventListener("htmx:responseError", (ev) => {
-    const status = $("#status");
     const xhr = ev.detail.xhr;
     const text =
       xhr.status === 403
         ? "Not allowed: you can change only your own annotations, and only curators review."
         : `Something went wrong (the server answered ${xhr.status}); nothing was saved.`;
-    if (status) {
-      status.textContent = text;
-      status.classList.add("error");
-    }
+    say(text, { error: true });
   });
   document.body.addEventListener("htmx:sendError", () => {
-    const status = $("#status");
-    if (status) status.textContent = "Could not reach the server: nothing was saved. Try again.";
+    say("Could not reach the server: nothing was saved. Try again.");
   });
 
   keepBlankForm();
