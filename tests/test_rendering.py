@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from annotate import rendering
 from annotate.rendering import Mark
+from tests.markup import splice
 
 
 def runs(html: str) -> list[tuple[int, str]]:
@@ -105,18 +106,6 @@ def test_several_of_mine_starting_together_step_the_css_counter():
     marks.append(Mark(3, 0, 3, "reports", False))
     html = rendering.render_text("abcd", marks)
     assert 'data-s="0" data-ids="1 3 2" data-label="2" style="--more:1">' in html
-
-
-RUN = re.compile(r'<(?:span|mark) [^>]*data-s="(\d+)"[^>]*>[^<]*</(?:span|mark)>')
-
-
-def splice(page_html: str, window_html: str, lo: int, hi: int) -> str:
-    """What annotate.js does with a saved patch: replace the runs starting in [lo, hi)."""
-    runs = [(int(m.group(1)), m.group(0)) for m in RUN.finditer(page_html)]
-    assert "".join(html for _, html in runs) == page_html  # nothing but flat runs
-    kept_before = "".join(html for s, html in runs if s < lo)
-    kept_after = "".join(html for s, html in runs if s >= hi)
-    return kept_before + window_html + kept_after
 
 
 @st.composite

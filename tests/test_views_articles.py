@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from annotate.models import Actor, Annotation, Progress, SiteSettings, Status
 from tests import factories
-from tests.test_rendering import splice
+from tests.markup import splice
 
 HX = {"HX-Request": "true"}
 PHRASE = "Russia was supporting the Taliban"

@@ -27,9 +27,9 @@ def fill_votel(form) -> None:
     form.get_by_label("Note").fill("fair to assume")
 
 
-def votel_form(page, live_server, article, username: str):
-    """Log in as a new reviewer, open `article`, select PHRASE and fill in Votel's assertion."""
-    login(page, factories.make_user(username), live_server)
+def votel_form(page, live_server, article, reviewer):
+    """Log in as `reviewer`, open `article`, select PHRASE and fill in Votel's assertion."""
+    login(page, reviewer, live_server)
     page.goto(f"{live_server.url}/articles/{article.pk}/")
     select_text(page, PHRASE)
     form = page.locator("#new-annotation")
@@ -187,7 +187,7 @@ def test_a_patched_save_looks_exactly_like_a_reload(page, live_server, seeded_ar
 
 
 def test_pick_source_and_cue_in_the_text(page, live_server, seeded_article):
-    form = votel_form(page, live_server, seeded_article, "picker")
+    form = votel_form(page, live_server, seeded_article, factories.make_user("picker"))
     form.get_by_role("button", name="Pick source in text").click()
     expect(page.locator("#status")).to_contain_text("Select the words naming the source")
     select_text(page, "Joseph Votel, head of U.S. Central Command")
@@ -231,7 +231,10 @@ def test_emoji_before_selection_gets_code_point_offsets(page, live_server, relat
 
 
 def test_form_error_keeps_what_was_typed(page, live_server, seeded_article):
-    form = votel_form(page, live_server, seeded_article, "err")
+    reviewer = factories.make_user("err")
+    # One earlier annotation, so the corrected save below is patched in (not a whole panel).
+    factories.make_annotation(article=seeded_article, reviewer=reviewer, phrase="Russia denies")
+    form = votel_form(page, live_server, seeded_article, reviewer)
     form.get_by_label("Confidence").fill("9")
     form.get_by_role("button", name="Save annotation").click()
     form = page.locator("#new-annotation")
@@ -241,10 +244,17 @@ def test_form_error_keeps_what_was_typed(page, live_server, seeded_article):
     expect(form.get_by_label("Subject")).to_have_value("Russia")
     expect(form.get_by_label("Note")).to_have_value("fair to assume")
     expect(form.get_by_label("Confidence")).to_have_value("9")
-    assert Annotation.objects.count() == 0
+    assert Annotation.objects.count() == 1
     form.get_by_label("Confidence").fill("3")
     form.get_by_role("button", name="Save annotation").click()
-    expect(page.locator("#my-annotations .ann")).to_have_count(1)
+    expect(page.locator("#my-annotations .ann")).to_have_count(2)
+    # The form comes back blank, not as the corrected one the error swap put on the page.
+    select_text(page, "Taliban spokesman")
+    form = page.locator("#new-annotation")
+    expect(form).to_be_visible()
+    expect(form.get_by_label("Subject")).to_have_value("")
+    expect(form.get_by_label("Confidence")).to_have_value("3")
+    expect(form.locator(".field-error")).to_have_count(0)
 
 
 def test_second_reviewer_cannot_edit_first_ones_work(page, new_page, live_server, seeded_article):
