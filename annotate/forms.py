@@ -97,8 +97,16 @@ class AnnotationForm(forms.Form):
     cue_end = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
     cue_quote = forms.CharField(widget=forms.HiddenInput, required=False, strip=False)
 
-    def __init__(self, *args: Any, prefix_id: str = "f", **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        prefix_id: str = "f",
+        relations: dict[str, Relation] | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
+        if relations is not None:  # already loaded by another form in this request
+            self.__dict__["relations"] = relations
         # Distinct ids so a create form and an edit form never clash on one page.
         self.auto_id = f"{prefix_id}_%s"
         self.fields["relation"].choices = self._relation_choices  # loaded when first needed

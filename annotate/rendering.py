@@ -8,6 +8,8 @@ safe only at the end.
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -88,8 +90,8 @@ def rows(queryset: AnnotationQuerySet) -> list[AnnotationRow]:
 def marks_for(annotations: Iterable[AnnotationRow], *, me: int) -> list[Mark]:
     """Marks for render_text: `me`'s first, then the others', each in the order given.
 
-    The whole page and a saved patch must list tied spans in the same order, so both build their
-    marks here.
+    The whole page and the chunks a save sends must list tied spans in the same order, so both
+    build their marks here.
     """
     rows = list(annotations)
     return [Mark(a.id, a.start, a.end, a.stance, True) for a in rows if a.reviewer_id == me] + [
@@ -97,22 +99,69 @@ def marks_for(annotations: Iterable[AnnotationRow], *, me: int) -> list[Mark]:
     ]
 
 
+#: A chunk of the article text ends after a paragraph's line breaks, or at a space once it is this
+#: long. Chunks depend on the text alone (frozen once annotated), so their ids are stable.
+CHUNK_MAX = 2000
+_PARAGRAPH_END = re.compile(r"\n+")
+
+
+def chunk_bounds(text: str) -> list[int]:
+    """Where the text's chunks start, then len(text): [0, …, len(text)] ([0] for no text).
+
+    The workspace renders one element per chunk (`id="chunk-<start>"`); a save sends back only the
+    chunks its spans touch, swapped in by id (htmx out-of-band), so the rest of the text stays.
+    """
+    bounds = [0]
+
+    def close(end: int) -> None:
+        while end - bounds[-1] > CHUNK_MAX:  # a long paragraph: cut after a space
+            limit = bounds[-1] + CHUNK_MAX
+            space = text.rfind(" ", bounds[-1] + 1, limit)
+            bounds.append(space + 1 if space > bounds[-1] else limit)
+        if end > bounds[-1]:
+            bounds.append(end)
+
+    for paragraph_end in _PARAGRAPH_END.finditer(text):
+        close(paragraph_end.end())
+    close(len(text))
+    return bounds
+
+
+def chunk_windows(text: str, ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The stretches of whole chunks that the spans `ranges` touch, merged where they meet."""
+    bounds = chunk_bounds(text)
+    windows: list[tuple[int, int]] = []
+    for start, end in sorted(ranges):
+        lo = bounds[bisect_right(bounds, start) - 1]
+        hi = bounds[bisect_left(bounds, end)]
+        if windows and lo <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(hi, windows[-1][1]))
+        else:
+            windows.append((lo, hi))
+    return windows
+
+
 def render_text(
-    text: str, marks: Sequence[Mark], *, window: tuple[int, int] | None = None
+    text: str, marks: Sequence[Mark], *, window: tuple[int, int] | None = None, oob: bool = False
 ) -> SafeString:
-    """The article text as flat runs: `<span data-s>` for plain text, `<mark>` for annotated text.
+    """The article text as chunks of flat runs: `<span data-s>` for plain text, `<mark>` for
+    annotated text, inside one `<span class="chunk" id="chunk-<start>">` per chunk_bounds() chunk.
 
     Each run carries `data-s`, its start offset in code points, so the browser can turn a selection
     into code-point offsets exactly (see annotate.js). Overlaps are flat runs covered by several
     spans: `data-ids` lists them all, `d1`…`d4` says how deeply they stack. Where some of mine
-    start, `data-label` says how many; CSS numbers them with a counter (so a save can patch one
-    stretch of text without renumbering the rest, and the number is never selectable text).
+    start, `data-label` says how many; CSS numbers them with a counter (so a save can replace a
+    few chunks without renumbering the rest, and the number is never selectable text). A span
+    that crosses a chunk's edge is a run in each chunk.
 
-    `window=(lo, hi)` renders only the runs in that stretch: after a save the workspace replaces
-    the runs between two run boundaries instead of re-rendering 20,000 characters (see
-    views.articles). `lo` and `hi` must be run boundaries for the result to fit the page.
+    `window=(lo, hi)`, two chunk bounds, renders only the chunks in between (what a save sends);
+    `oob` marks each chunk `hx-swap-oob="true"`, so htmx swaps it in for the chunk with its id.
     """
     lo, hi = window or (0, len(text))
+    bounds = chunk_bounds(text)
+    cuts = [b for b in bounds if lo <= b <= hi]
+    if not cuts or cuts[0] != lo or cuts[-1] != hi:
+        raise ValueError(f"Window {lo}–{hi} does not start and end at chunk bounds.")
     # Outermost first by the unclipped spans, so a window lists keys exactly as the whole text does.
     shown = sorted(
         (m for m in marks if m.start < hi and m.end > lo), key=lambda m: (m.start, -m.end)
@@ -124,10 +173,19 @@ def render_text(
     for m in shown:
         if m.mine and m.start >= lo:
             mine_starting[m.start] = mine_starting.get(m.start, 0) + 1
+    oob_attr = ' hx-swap-oob="true"' if oob else ""
+    chunk_starts = iter(cuts)
+    next_chunk = next(chunk_starts)
     out: list[str] = []
     append = out.append
-    for seg in spans.segments(text[lo:hi], clipped, ordered=True):
+    relative_cuts = [c - lo for c in cuts]
+    for seg in spans.segments(text[lo:hi], clipped, ordered=True, cuts=relative_cuts):
         start = seg.start + lo
+        if start == next_chunk:
+            if start != lo:
+                append("</span>")
+            append(f'<span class="chunk" id="chunk-{start}"{oob_attr}>')
+            next_chunk = next(chunk_starts)
         keys = seg.keys
         body = escape(seg.text, quote=False)
         if not keys:
@@ -150,6 +208,8 @@ def render_text(
         append(
             f'<mark class="{classes}" data-s="{start}" data-ids="{ids}"{label_attr}>{body}</mark>'
         )
+    if out:
+        append("</span>")
     return mark_safe("".join(out))
 
 
@@ -198,7 +258,7 @@ def render_items(
         if editable:
             url = edit_url.replace("/0/", f"/{a.id}/")
             append(
-                f'<li class="ann" data-ann="{a.id}">'
+                f'<li class="ann" data-ann="{a.id}" id="ann-{a.id}">'
                 f'<a class="ann-link" href="{page_url}?edit={a.id}#form-slot" hx-get="{url}" '
                 f'hx-target="#form-slot" hx-swap="innerHTML" '
                 f'aria-label="{claim}, {stance}. Edit">{head}</a></li>'

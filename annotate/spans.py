@@ -96,7 +96,11 @@ class Segment(NamedTuple):
 
 
 def segments(
-    text: str, spans: Iterable[tuple[object, int, int]], *, ordered: bool = False
+    text: str,
+    spans: Iterable[tuple[object, int, int]],
+    *,
+    ordered: bool = False,
+    cuts: Iterable[int] = (),
 ) -> list[Segment]:
     """Split `text` into maximal runs covered by the same spans, for rendering nested highlights.
 
@@ -105,6 +109,8 @@ def segments(
     Keys are listed outermost-first: by start, then longest first. `ordered=True` keeps the given
     order instead (it must have non-decreasing starts): a caller that clipped spans to a window
     passes them in their unclipped order, so ties the clipping made still break as before.
+    `cuts` are offsets where a run is split even when the same spans cover both sides (the
+    workspace renders its text in chunks, and no run may cross a chunk's edge).
     """
     items = list(spans)
     length = len(text)
@@ -118,7 +124,8 @@ def segments(
     elif any(a[1] > b[1] for a, b in zip(items, items[1:], strict=False)):
         raise ValueError("ordered=True needs spans with non-decreasing starts.")
     ends = {end for _, _, end in items}
-    boundaries = sorted({0, length, *(start for _, start, _ in items), *ends})
+    forced = {cut for cut in cuts if 0 < cut < length}
+    boundaries = sorted({0, length, *(start for _, start, _ in items), *ends, *forced})
     result: list[Segment] = []
     active: list[tuple[object, int, int]] = []
     keys: tuple = ()
@@ -135,7 +142,7 @@ def segments(
             changed = True
         if changed:
             keys = tuple([it[0] for it in active])
-        if result and result[-1].keys == keys:  # same spans on both sides: one run
+        if result and result[-1].keys == keys and left not in forced:  # same spans: one run
             prev = result[-1]
             result[-1] = Segment(prev.start, right, prev.text + text[left:right], keys)
         else:

@@ -2,13 +2,15 @@
 
 import re
 from html import unescape
+from unittest import mock
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from annotate import rendering
 from annotate.rendering import Mark
-from tests.markup import splice
+from tests.markup import apply_swaps, outer, parse_page
 
 
 def runs(html: str) -> list[tuple[int, str]]:
@@ -118,20 +120,50 @@ def text_and_marks(draw):
         end = draw(st.integers(min_value=start + 1, max_value=len(text)))
         stance = draw(st.sampled_from(["asserts", "denies", "reports", "questions"]))
         marks.append(Mark(i + 1, start, end, stance, draw(st.booleans())))
-    return text, marks
+    moved = draw(st.booleans())  # the last mark is new, or an edit of one that was elsewhere
+    old_start = draw(st.integers(min_value=0, max_value=len(text) - 1))
+    old_end = draw(st.integers(min_value=old_start + 1, max_value=len(text)))
+    return text, marks, (old_start, old_end) if moved else None
 
 
 @given(text_and_marks())
 @settings(max_examples=300)
-def test_a_window_spliced_into_the_old_text_equals_the_new_text(case):
-    """The save patch: runs between the old boundaries nearest the new span, rendered alone and
-    spliced into the page as it was, give exactly the page as it is now."""
-    text, marks = case
-    *old, new = marks
-    bounds = {0, len(text), *(m.start for m in old), *(m.end for m in old)}
-    lo = max(b for b in bounds if b <= new.start)
-    hi = min(b for b in bounds if b >= new.end)
-    in_window = [m for m in marks if m.start < hi and m.end > lo]
-    window_html = rendering.render_text(text, in_window, window=(lo, hi))
-    before = rendering.render_text(text, old)
-    assert splice(before, window_html, lo, hi) == rendering.render_text(text, marks)
+def test_the_chunks_a_save_touches_swapped_into_the_old_text_give_the_new_text(case):
+    """The save's text swaps: the chunks around the saved span (and its old place after an edit),
+    rendered alone and swapped in by id as htmx does, give exactly the text as it is now. Chunks
+    are cut short here (7 code points) so that spans cross chunk edges and long paragraphs split."""
+    text, marks, was = case
+    *others, saved = marks
+    old = others + ([Mark(saved.id, *was, "reports", saved.mine)] if was else [])
+    with mock.patch.object(rendering, "CHUNK_MAX", 7):
+        windows = rendering.chunk_windows(text, [(saved.start, saved.end), *([was] if was else [])])
+        swaps = "".join(
+            rendering.render_text(text, marks, window=window, oob=True) for window in windows
+        )
+        page = parse_page(f'<div id="article-text">{rendering.render_text(text, old)}</div>')
+        applied = apply_swaps(page, swaps)
+        now = parse_page(f'<div id="article-text">{rendering.render_text(text, marks)}</div>')
+        chunks = len(rendering.chunk_bounds(text)) - 1
+    assert outer(page, "article-text") == outer(now, "article-text")
+    assert applied == ["true"] * len(applied) and 0 < len(applied) <= chunks
+
+
+def test_chunks_end_after_paragraphs_or_at_a_space_in_long_ones():
+    text = "First line.\n\nSecond " + "word " * 500 + "end.\nLast"
+    bounds = rendering.chunk_bounds(text)
+    assert bounds[:2] == [0, len("First line.\n\n")] and bounds[-1] == len(text)
+    pieces = [text[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    assert "".join(pieces) == text
+    assert all(len(p) <= rendering.CHUNK_MAX for p in pieces)
+    assert all(p.endswith((" ", "\n")) for p in pieces[:-1]) and pieces[-1] == "Last"
+    assert rendering.chunk_bounds("") == [0] and rendering.render_text("", []) == ""
+    html = rendering.render_text(text, [Mark(1, 5, 20, "asserts", True)])
+    assert html.count('<span class="chunk" id="chunk-') == len(pieces)
+    assert f'<span class="chunk" id="chunk-{bounds[1]}">' in html
+    # A span across the paragraph break is a run in each chunk; only the first carries its number.
+    assert html.count('data-ids="1"') == 2 and html.count("data-label") == 1
+
+
+def test_a_window_must_be_whole_chunks():
+    with pytest.raises(ValueError, match="chunk bounds"):
+        rendering.render_text("one\ntwo", [], window=(1, 4))

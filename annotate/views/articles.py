@@ -1,7 +1,7 @@
 """Articles list and the reviewer workspace: read, select, annotate, edit, delete, restore, done.
 
-One template per page with named partials: htmx requests get a partial (`#results`, `#panel`),
-plain requests the whole page, so everything but text selection works without JavaScript. Invalid
+One template per page with named partials: htmx requests get a partial (`#results`, `#panel`, a
+form's slot, or a save's out-of-band swaps), plain requests the whole page, so everything but text selection works without JavaScript. Invalid
 input is answered with status 200 and the form re-rendered with its errors (htmx swaps only 2xx by
 default; we keep that default everywhere); refusals (someone else's annotation, not a curator) are
 403, which htmx does not swap: annotate.js shows a message instead.
@@ -14,14 +14,14 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html_join
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import trigger_client_event
+from django_htmx.http import retarget, trigger_client_event
 from django_htmx.middleware import HtmxDetails
 
 from annotate import rendering, services
@@ -152,7 +152,7 @@ def _workspace(
         "text_html": rendering.render_text(article.text, marks),
         "items_html": rendering.render_items(
             mine,
-            edit_url=reverse("annotate:annotation-edit", args=[0]),
+            edit_url=_edit_url(show_others),
             page_url=page_url,
             editable=True,
         ),
@@ -175,6 +175,7 @@ def _workspace(
         "deleted": deleted,
         "focus_id": focus_id,
         "page_url": page_url,
+        "edit_url": _edit_url(show_others),
     }
 
 
@@ -232,18 +233,29 @@ def _panel(
 
 
 def _form_again(request: HtmxHttpRequest, article: Article, **kwargs: Any) -> HttpResponse:
-    """Re-show a form with its errors and the typed values (status 200, see module docstring)."""
-    if request.htmx:
-        context = _workspace(
-            request, article, show_others=request.POST.get("others") == "1", **kwargs
+    """Re-show a form with its errors and the typed values (status 200, see module docstring).
+
+    htmx gets just that form, into its slot: the new-annotation form replaces #new-slot, an edit
+    form fills #form-slot. Plain requests get the whole page.
+    """
+    if not request.htmx:
+        return render(
+            request, "annotate/article_detail.html", _workspace(request, article, **kwargs)
         )
-        return render(request, "annotate/article_detail.html#panel", context)
-    return render(request, "annotate/article_detail.html", _workspace(request, article, **kwargs))
+    context = {"article": article, "show_others": _show_others(request, article), **kwargs}
+    partial = "#edit-form" if kwargs.get("edit") is not None else "#new-slot"
+    return render(request, "annotate/article_detail.html" + partial, context)
+
+
+def _show_others(request: HttpRequest, article: Article) -> bool:
+    """Whether the page that sent `request` shows other reviewers' work (`others=1`), if allowed."""
+    asked = (request.POST if request.method == "POST" else request.GET).get("others") == "1"
+    return asked and _reader_state(request.user, article)[3]
 
 
 @require_POST
 def annotation_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    """Record a new annotation on the selected words; htmx gets the updated panel and highlights."""
+    """Record a new annotation on the selected words; htmx gets the changed pieces (_saved_swaps)."""
     article = get_object_or_404(Article, pk=pk)
     form = AnnotationForm(request.POST, prefix_id="new")
     annotation = form.save(article=article, user=request.user) if form.is_valid() else None
@@ -251,64 +263,46 @@ def annotation_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         return _form_again(request, article, form=form)
     if not request.htmx:
         messages.success(request, "Annotation saved.")
-    return _after_save(request, article, annotation)
+        return _panel(request, article, saved_id=annotation.pk)
+    return _saved_swaps(request, article, annotation, form=form)
 
 
-def _after_save(
+def _saved_swaps(
     request: HtmxHttpRequest,
     article: Article,
     annotation: Annotation,
     *,
+    form: AnnotationForm,
     was: tuple[int, int] | None = None,
 ) -> HttpResponse:
-    """After a create or an edit: a patch when the page can take one, else as after any write."""
-    if request.htmx:
-        patch = _saved_patch(request, article, annotation, was=was)
-        if patch is not None:
-            return patch
-    return _panel(request, article, saved_id=annotation.pk)
+    """After an htmx create or edit: only what changed, as htmx out-of-band swaps.
 
-
-def _saved_patch(
-    request: HtmxHttpRequest,
-    article: Article,
-    annotation: Annotation,
-    *,
-    was: tuple[int, int] | None = None,
-) -> HttpResponse | None:
-    """After a save, send only what changed; None when the whole panel must come back.
-
-    Re-rendering the workspace costs ~40 ms at 1,000 annotations, over DESIGN.md's 30 ms for a
-    save. A saved span changes only the runs of text between the nearest run boundaries of the
-    other spans around it (and around its old place, `was`, after an edit), its list item
-    (inserted before the next of mine in text order) and a count; numbers are CSS counters.
-    annotate.js splices the pieces in, or reloads if the page does not fit them (e.g. it went
-    stale in another tab). When it is my only annotation the whole panel comes back: the list,
-    its empty state and the progress badge all change then.
+    Re-rendering the workspace costs ~40 ms at 1,000 annotations, over the 30 ms a save may take
+    (docs/architecture.md). The text is rendered in chunks with stable ids (rendering.chunk_bounds),
+    and a saved span changes only the chunks it touches, now and, after an edit, at its old place
+    `was`. So the response is: those chunks, the list item (inserted before the next of mine in
+    text order; an edit first deletes its old item), the count and the status line, all
+    out of band, around the main content: a blank new-annotation form for #new-slot after a
+    create, nothing for #form-slot (the edit form closes) after an edit. Numbers are CSS counters,
+    so nothing else needs renumbering. My first annotation gets the whole panel instead (retargeted
+    to #panel): the list, its empty state and the progress badge all change then.
     """
     user = request.user
-    show_others = request.POST.get("others") == "1" and _reader_state(user, article)[3]
+    show_others = _show_others(request, article)
     visible = Annotation.objects.live().filter(article=article)
     if not show_others:
         visible = visible.filter(reviewer=user)
+    others_of_mine = visible.filter(reviewer=user).exclude(pk=annotation.pk).count()
+    if not others_of_mine and was is None:
+        return retarget(_panel(request, article, saved_id=annotation.pk), "#panel")
+    ranges = [(annotation.start, annotation.end), *([was] if was else [])]
+    windows = rendering.chunk_windows(article.text, ranges)
+    touching = Q()
+    for lo, hi in windows:
+        touching |= Q(start__lt=hi, end__gt=lo)
+    in_windows = rendering.rows(visible.filter(touching).in_text_order())
+    marks = rendering.marks_for(in_windows, me=user.pk)
     start, end = annotation.start, annotation.end
-    low, high = (min(start, was[0]), max(end, was[1])) if was else (start, end)
-    # The page's run boundaries are the starts and ends of the spans it shows (without this one).
-    near = visible.exclude(pk=annotation.pk).aggregate(
-        mine=Count("pk", filter=Q(reviewer=user)),
-        start_before=Max("start", filter=Q(start__lte=low)),
-        end_before=Max("end", filter=Q(end__lte=low)),
-        start_after=Min("start", filter=Q(start__gte=high)),
-        end_after=Min("end", filter=Q(end__gte=high)),
-    )
-    if not near["mine"]:
-        return None
-    lo = max(v for v in (0, near["start_before"], near["end_before"]) if v is not None)
-    hi = min(
-        v for v in (len(article.text), near["start_after"], near["end_after"]) if v is not None
-    )
-    window = rendering.rows(visible.filter(start__lt=hi, end__gt=lo).in_text_order())
-    marks = rendering.marks_for(window, me=user.pk)
     after = (
         Q(start__gt=start)
         | Q(start=start, end__lt=end)
@@ -320,24 +314,33 @@ def _saved_patch(
     page_url = reverse("annotate:article-detail", args=[article.pk])
     context = {
         "article": article,
-        "window": (lo, hi),
-        "text_html": rendering.render_text(article.text, marks, window=(lo, hi)),
+        "show_others": show_others,
+        "chunks_html": [
+            rendering.render_text(article.text, marks, window=window, oob=True)
+            for window in windows
+        ],
         "item_html": rendering.render_items(
-            [a for a in window if a.id == annotation.pk],
-            edit_url=reverse("annotate:annotation-edit", args=[0]),
+            [a for a in in_windows if a.id == annotation.pk],
+            edit_url=_edit_url(show_others),
             page_url=page_url,
             editable=True,
         ),
-        "before_id": next_id or "",
-        "mine_count": near["mine"] + 1,
+        "insert_at": f"beforebegin:#ann-{next_id}" if next_id else "beforeend:#my-annotations",
+        "mine_count": others_of_mine + 1,
         "saved": annotation,
-        "verb": "Updated" if was else "Saved",
+        "edited": was is not None,
+        # The next annotation starts from a blank form (its relation choices already loaded).
+        "form": None if was else AnnotationForm(prefix_id="new", relations=form.relations),
     }
-    response = render(request, "annotate/article_detail.html#saved-patch", context)
-    response["HX-Reswap"] = "none"  # annotate.js applies it (htmx:beforeSwap)
-    response["X-Stancemark-Patch"] = "saved"
+    response = render(request, "annotate/article_detail.html#saved-swaps", context)
     trigger_client_event(response, "annotation-saved", {"id": annotation.pk})
     return response
+
+
+def _edit_url(show_others: bool) -> str:
+    """The edit form's URL with the placeholder id 0; it keeps others shown if they are."""
+    url = reverse("annotate:annotation-edit", args=[0])
+    return f"{url}?others=1" if show_others else url
 
 
 @require_GET
@@ -348,7 +351,12 @@ def annotation_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         url = reverse("annotate:article-detail", args=[annotation.article_id])
         return redirect(f"{url}?edit={pk}#form-slot")
     form = AnnotationForm(initial=AnnotationForm.initial_for(annotation), prefix_id="edit")
-    context = {"edit": annotation, "edit_form": form, "article": annotation.article}
+    context = {
+        "edit": annotation,
+        "edit_form": form,
+        "article": annotation.article,
+        "show_others": _show_others(request, annotation.article),
+    }
     return render(request, "annotate/article_detail.html#edit-form", context)
 
 
@@ -377,7 +385,8 @@ def annotation_update(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         return _form_again(request, article, edit=annotation, edit_form=form)
     if not request.htmx:
         messages.success(request, "Annotation updated.")
-    return _after_save(request, article, saved, was=was)
+        return _panel(request, article, saved_id=saved.pk)
+    return _saved_swaps(request, article, saved, form=form, was=was)
 
 
 @require_POST

@@ -127,8 +127,9 @@ def test_keyboard_only_flow(page, live_server, seeded_article):
 
 
 def test_a_patched_save_looks_exactly_like_a_reload(page, live_server, seeded_article):
-    """Saves after the first splice a few runs into the page (numbers are CSS counters over the
-    runs and the list). The page must then be what the server renders from scratch."""
+    """Saves after the first swap a few text chunks, the list item and the count into the page
+    (htmx out-of-band swaps; numbers are CSS counters over the runs and the list). The page must
+    then be what the server renders from scratch."""
     reviewer = factories.make_user("pat")
     text = seeded_article.text
     after = text.index(PHRASE) + len(PHRASE)  # a span that starts where the new one will end
@@ -145,7 +146,7 @@ def test_a_patched_save_looks_exactly_like_a_reload(page, live_server, seeded_ar
     expect(page.locator("#status")).to_contain_text("Saved “Russia supports Taliban”")
     expect(page.locator("#new-annotation")).to_be_hidden()
     expect(page.locator("#select-hint")).to_be_visible()
-    # The next selection opens a blank form (the one the page kept), not the last one's values.
+    # The next selection opens a blank form (the one the save sent back), not the last one's values.
     select_text(page, "Russia denies")
     expect(page.locator("#new-annotation")).to_be_visible()
     expect(page.get_by_label("Subject")).to_have_value("")
@@ -232,7 +233,7 @@ def test_emoji_before_selection_gets_code_point_offsets(page, live_server, relat
 
 def test_form_error_keeps_what_was_typed(page, live_server, seeded_article):
     reviewer = factories.make_user("err")
-    # One earlier annotation, so the corrected save below is patched in (not a whole panel).
+    # One earlier annotation, so the corrected save below is swapped in piecewise (not a whole panel).
     factories.make_annotation(article=seeded_article, reviewer=reviewer, phrase="Russia denies")
     form = votel_form(page, live_server, seeded_article, reviewer)
     form.get_by_label("Confidence").fill("9")

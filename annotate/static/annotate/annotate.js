@@ -55,12 +55,11 @@
       return Number(run.dataset.s) + (offset === 0 ? 0 : cpLength(run.textContent));
     }
     if (node === root || root.contains(node)) {
-      const kids = node.childNodes;
-      for (let i = offset; i < kids.length; i++) {
-        const r = kids[i].nodeType === Node.ELEMENT_NODE && (kids[i].matches("[data-s]") ? kids[i] : kids[i].querySelector("[data-s]"));
-        if (r) return Number(r.dataset.s);
-      }
-      return codePoints.length;
+      // Between elements (a chunk, the text itself): the first run at or after the boundary.
+      const point = document.createRange();
+      point.setStart(node, offset);
+      const next = $$("[data-s]", root).find((r) => point.comparePoint(r, 0) >= 0);
+      return next ? Number(next.dataset.s) : codePoints.length;
     }
     // The boundary lies outside the text: clamp to its start or end.
     return isEnd ? codePoints.length : 0;
@@ -396,9 +395,14 @@
     });
   }
 
+  // After a save (views.articles._saved_swaps, plain htmx out-of-band swaps): the form is blank
+  // again or closed, the saved span flashes and its list item takes the focus.
   document.body.addEventListener("annotation-saved", (ev) => {
     pending = null;
+    stopPicking();
     window.getSelection().removeAllRanges();
+    const status = $("#status");
+    if (status) status.classList.remove("error");
     const id = ev.detail && ev.detail.id;
     setTimeout(() => {
       if (id) flash(id);
@@ -407,88 +411,19 @@
     }, 0);
   });
 
-  // After a save the server sends only what changed (views.articles._saved_patch): the runs of
-  // text between two run boundaries, the saved list item and the count; the form goes back blank. Splice
-  // them in; if the page does not fit them (stale in another tab), reload it (the save is done).
-  function applySavedPatch(html) {
-    const tpl = document.createElement("template");
-    tpl.innerHTML = html;
-    const part = (name) => tpl.content.querySelector(`[data-patch="${name}"]`);
-    const text = part("text");
-    const item = part("item");
-    const root = textEl();
-    const list = $("#my-annotations");
-    if (!text || !item || !root || !list || !blankForm) return false;
-    const from = Number(text.dataset.from);
-    const to = Number(text.dataset.to);
-    const runs = Array.from(root.children);
-    const first = runs.findIndex((r) => Number(r.dataset.s) === from);
-    let stop = runs.findIndex((r) => Number(r.dataset.s) === to);
-    if (first < 0 || (stop < 0 && to !== codePoints.length) || (stop >= 0 && stop <= first)) return false;
-    if (stop < 0) stop = runs.length;
-    const before = item.dataset.before;
-    const anchor = before ? list.querySelector(`:scope > .ann[data-ann="${before}"]`) : null;
-    if (before && !anchor) return false;
-    const li = item.firstElementChild;
-    stopPicking();
-    showPending(null);
-    const old = list.querySelector(`:scope > .ann[data-ann="${item.dataset.id}"]`);
-    if (old) old.remove(); // an edit: the item moves to its (possibly new) place
-    const slot = $("#form-slot");
-    if (slot) slot.replaceChildren();
-    runs.slice(first, stop).forEach((r) => r.remove());
-    root.insertBefore(fragmentOf(text), runs[stop] || null);
-    list.insertBefore(li, anchor);
-    const count = $("#mine-title .count");
-    if (count) count.textContent = part("count").textContent;
-    say(part("status").textContent);
-    const form = newForm();
-    if (form) {
-      const blank = blankForm.cloneNode(true);
-      form.replaceWith(blank);
-      if (window.htmx) htmx.process(blank);
-    }
-    const hint = $("#select-hint");
-    if (hint) hint.hidden = false;
-    if (window.htmx) htmx.process(li);
-    return true;
-  }
-  // A blank copy of the new-annotation form to put back after a patched save (the server sends no
-  // form then: rendering one costs more than the rest of the patch). Taken from the page as
-  // loaded, and again from every swapped-in panel whose form is blank.
-  let blankForm = null;
-  function keepBlankForm() {
-    const form = newForm();
-    if (!form || form.elements.quote.value || form.querySelector(".has-error, .form-errors")) return;
-    blankForm = form.cloneNode(true);
-    blankForm.hidden = true;
-  }
-
-  function fragmentOf(el) {
-    const frag = document.createDocumentFragment();
-    while (el.firstChild) frag.appendChild(el.firstChild);
-    return frag;
-  }
-
-  document.body.addEventListener("htmx:beforeSwap", (ev) => {
-    const xhr = ev.detail.xhr;
-    if (!xhr || xhr.getResponseHeader("X-Stancemark-Patch") !== "saved") return;
-    ev.detail.shouldSwap = false;
-    if (!applySavedPatch(xhr.responseText)) window.location.reload();
-  });
-
   document.body.addEventListener("htmx:afterSwap", (ev) => {
     const target = ev.detail.target;
-    keepBlankForm();
     if (picking && !document.contains(picking.button)) stopPicking();
     showPending(pending);
-    if (target && target.id === "form-slot") {
-      const form = newForm();
-      if (form) form.hidden = true;
-      const hint = $("#select-hint");
+    const form = newForm();
+    const hint = $("#select-hint");
+    if (target && target.id === "form-slot" && target.querySelector("#edit-annotation")) {
+      if (form) form.hidden = true; // an edit form opened
       if (hint) hint.hidden = true;
       const first = $("#edit-annotation select, #edit-annotation input:not([type=hidden])");
       if (first) first.focus();
+    } else if (target && target.id === "form-slot" && hint && form && form.hidden) {
+      hint.hidden = false; // the edit form closed after a save
     }
     // An invalid form comes back in place: put the cursor on the first field with an error.
     const bad = $("#panel .has-error input, #panel .has-error select, #panel .has-error textarea");
@@ -511,7 +446,6 @@
     say("Could not reach the server: nothing was saved. Try again.");
   });
 
-  keepBlankForm();
   // Deep link: /articles/<id>/?annotation=<ann_id> scrolls to that span and flashes it.
   if (workspace.dataset.focus) flash(workspace.dataset.focus);
   // A form with errors from a plain (no-JS-path) render: restore the pending outline.
