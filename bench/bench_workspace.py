@@ -122,13 +122,14 @@ def run(ctx: Context) -> list[Row]:
                 )
             )
 
-    # One save round trip: htmx POST → the runs around the new span, its list item, a blank form.
+    # One save round trip: htmx POST → the chunks around the new span, its list item, a blank form
+    # (out-of-band swaps).
     for save_article in save_articles:
         save_ms = _save_median(client, save_article, repeats)
         count = save_article.annotations.count() - repeats - 1
         rows.append(
             Row(
-                f"save one annotation (htmx POST → patch, {count:,} annotations)",
+                f"save one annotation (htmx POST → swaps, {count:,} annotations)",
                 f"{save_ms:.1f} ms",
                 f"≤ {TARGET_SAVE_MS} ms",
                 verdict(ctx, save_ms, TARGET_SAVE_MS),
@@ -137,7 +138,7 @@ def run(ctx: Context) -> list[Row]:
         edit_ms = _edit_median(client, save_article, reviewer, repeats)
         rows.append(
             Row(
-                f"  edit one (htmx POST → patch, {count:,} annotations)",
+                f"  edit one (htmx POST → swaps, {count:,} annotations)",
                 f"{edit_ms:.1f} ms",
             )
         )
@@ -171,7 +172,7 @@ def _median_post_ms(client, url: str, payloads) -> float:
 
 
 def _edit_median(client, article, reviewer, repeats: int) -> float:
-    """Change the stance of one of mine: patched in like a new one (old and new place)."""
+    """Change the stance of one of mine: swapped in like a new one (the chunks of its old and new place)."""
     from django.urls import reverse
 
     from annotate.models import Annotation

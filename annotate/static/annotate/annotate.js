@@ -155,7 +155,7 @@
       range.setStart(...cpToBoundary(sel.start));
       range.setEnd(...cpToBoundary(sel.end));
       CSS.highlights.set("pending", new Highlight(range));
-    } catch (err) {
+    } catch {
       // A stale selection after the text was re-rendered: nothing to outline.
     }
   }
