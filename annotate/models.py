@@ -64,6 +64,7 @@ class ProgressStatus(models.TextChoices):
 CONFIDENCE_MIN = 1
 CONFIDENCE_MAX = 5
 CURATORS_GROUP = "Curators"
+TITLE_MAX_LENGTH = 500
 
 
 def _in_choices(field: str, choices: type[models.TextChoices]) -> Q:
@@ -103,7 +104,7 @@ class ArticleQuerySet(models.QuerySet["Article"]):
 
 
 class Article(models.Model):
-    title = models.CharField(max_length=500, help_text="Headline, as imported.")
+    title = models.CharField(max_length=TITLE_MAX_LENGTH, help_text="Headline, as imported.")
     outlet = models.CharField(max_length=200, blank=True, help_text="Publication, if known.")
     url = models.URLField(max_length=1000, blank=True, help_text="Where the article was published.")
     published_on = models.DateField(null=True, blank=True, help_text="Publication date, if known.")
@@ -404,7 +405,7 @@ class Annotation(models.Model):
         """Human-readable source: actor name, description, or 'the author'."""
         if self.source_kind == SourceKind.AUTHOR:
             return "Author of the article"
-        if self.source_actor_id:
+        if self.source_actor_id and self.source_actor is not None:
             return self.source_actor.name
         return self.source_description or "Unnamed source"
 
