@@ -27,7 +27,7 @@ install-test: $(VENV)/.installed-test
 ## Migrate, import seeds/, load the starter actors, create an admin if there is no user (idempotent).
 setup: install
 	$(PY) manage.py migrate --no-input
-	$(PY) manage.py bootstrap seeds/
+	$(PY) manage.py bootstrap seeds/ --host $(HOST) --port $(PORT)
 
 run: setup
 	$(PY) manage.py runserver $(HOST):$(PORT)
