@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test bench lint setup install install-test clean
+.PHONY: run serve test bench lint lint-js typecheck setup install install-test clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,7 @@ install-test: $(VENV)/.installed-test
 ## Migrate, import seeds/, load the starter actors, create an admin if there is no user (idempotent).
 setup: install
 	$(PY) manage.py migrate --no-input
-	$(PY) manage.py bootstrap seeds/
+	$(PY) manage.py bootstrap seeds/ --host $(HOST) --port $(PORT)
 
 run: setup
 	$(PY) manage.py runserver $(HOST):$(PORT)
@@ -47,8 +47,20 @@ test: install-test
 lint: install-test
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
+## mypy with django-stubs (settings in pyproject.toml: strict for spans, agreement, export).
+typecheck: install-test
+	$(VENV)/bin/mypy
+
+# npm ci writes node_modules/.package-lock.json: re-install only when package-lock.json changes.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+## ESLint on annotate/static (needs Node.js and npm; the install is the only step that downloads).
+lint-js: node_modules/.package-lock.json
+	node_modules/.bin/eslint annotate/static
+
 bench: install-test
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) staticfiles var .pytest_cache
+	rm -rf $(VENV) staticfiles var .pytest_cache .mypy_cache node_modules

@@ -35,13 +35,18 @@ What is measured, and how (the agreement page and `manage.py agreement_report` s
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from itertools import combinations
+from typing import Any, NotRequired, TypedDict
 
 OVERLAP_THRESHOLD = 0.5
 CERTAINTY_ORDER = ("possible", "probable", "certain")  # ascending; "unspecified" is missing
 CONFIDENCE_ORDER = (1, 2, 3, 4, 5)
+
+# A label a coder gives: a claim id or a confidence (int), a stance or a certainty (str). Values
+# must be comparable among themselves for ordinal alpha without an explicit order.
+Label = str | int
 
 
 # ---------------------------------------------------------------- scores
@@ -57,7 +62,7 @@ class Score:
     def __str__(self) -> str:
         return "n/a" if self.value is None else f"{self.value:.3f}"
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"value": self.value, "reason": self.reason}
 
 
@@ -69,8 +74,8 @@ def _undefined(reason: str) -> Score:
 
 
 def _ordinal_distances(
-    totals: dict[Hashable, float], order: Sequence[Hashable]
-) -> dict[tuple[Hashable, Hashable], float]:
+    totals: dict[Label, float], order: Sequence[Label]
+) -> dict[tuple[Label, Label], float]:
     """Squared ordinal distances from the coincidence marginals (Krippendorff 2011)."""
     ranked = [v for v in order if v in totals]
     position = {v: i for i, v in enumerate(ranked)}
@@ -87,9 +92,9 @@ def _ordinal_distances(
 
 
 def krippendorff_alpha(
-    units: Iterable[Iterable[Hashable | None]],
+    units: Iterable[Iterable[Label | None]],
     level: str = "nominal",
-    order: Sequence[Hashable] | None = None,
+    order: Sequence[Label] | None = None,
 ) -> Score:
     """Krippendorff's alpha for `units`, each the values the coders gave it (None = missing).
 
@@ -98,7 +103,7 @@ def krippendorff_alpha(
     """
     if level not in ("nominal", "ordinal"):
         raise ValueError(f"Unknown level {level!r}: use 'nominal' or 'ordinal'.")
-    coincidences: dict[tuple[Hashable, Hashable], float] = defaultdict(float)
+    coincidences: dict[tuple[Label, Label], float] = defaultdict(float)
     for unit in units:
         counts = Counter(v for v in unit if v is not None)
         m = sum(counts.values())
@@ -109,7 +114,7 @@ def krippendorff_alpha(
                 pairs = nc * (nk - 1) if c == k else nc * nk
                 if pairs:
                     coincidences[(c, k)] += pairs / (m - 1)
-    totals: dict[Hashable, float] = defaultdict(float)
+    totals: dict[Label, float] = defaultdict(float)
     for (c, _k), o in coincidences.items():
         totals[c] += o
     n = sum(totals.values())
@@ -134,9 +139,9 @@ def krippendorff_alpha(
 
 
 def alpha_from_matrix(
-    matrix: Sequence[Sequence[Hashable | None]],
+    matrix: Sequence[Sequence[Label | None]],
     level: str = "nominal",
-    order: Sequence[Hashable] | None = None,
+    order: Sequence[Label] | None = None,
 ) -> Score:
     """Alpha for reliability data laid out coders × units (as in Krippendorff's papers)."""
     return krippendorff_alpha(zip(*matrix, strict=True), level=level, order=order)
@@ -145,7 +150,7 @@ def alpha_from_matrix(
 # ---------------------------------------------------------------- Cohen's kappa
 
 
-def cohen_kappa(pairs: Iterable[tuple[Hashable, Hashable]]) -> Score:
+def cohen_kappa(pairs: Iterable[tuple[Label, Label]]) -> Score:
     """Cohen's kappa for two coders' labels on the same items: (p_o − p_e) / (1 − p_e)."""
     pairs = list(pairs)
     if not pairs:
@@ -250,9 +255,9 @@ def _overlap_matches(a: Sequence[Item], b: Sequence[Item], threshold: float) -> 
     candidates.sort()
     used: set[int] = set()
     matched = 0
-    for _, x, y in candidates:
-        if x not in used and y not in used:
-            used.update((x, y))
+    for _, x_id, y_id in candidates:
+        if x_id not in used and y_id not in used:
+            used.update((x_id, y_id))
             matched += 1
     return matched
 
@@ -284,7 +289,7 @@ class GroupScores:
     alpha_confidence: Score
     kappa_stance: Score | None = None  # pairs only
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         for key, value in vars(self).items():
             if isinstance(value, Score):
@@ -303,7 +308,7 @@ class Section:
     pairs: list[GroupScores] = field(default_factory=list)
     all: GroupScores | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "label": self.label,
             "article_id": self.article_id,
@@ -319,7 +324,7 @@ class Report:
     overall: Section
     articles: list[Section]
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "method": {
                 "overlap_ratio": "shared characters / characters in the union of both spans",
@@ -336,12 +341,25 @@ def _certainty(value: str) -> str | None:
     return value if value in CERTAINTY_ORDER else None
 
 
-def _label_scores(items: Sequence[Item], reviewers: Sequence[str]) -> dict[str, object]:
+class _LabelScores(TypedDict):
+    """The GroupScores fields that come from matching units (see _label_scores)."""
+
+    span_units_matched: int
+    claim_units_matched: int
+    unmatched: int
+    alpha_claim: Score
+    alpha_stance: Score
+    alpha_certainty: Score
+    alpha_confidence: Score
+    kappa_stance: NotRequired[Score]
+
+
+def _label_scores(items: Sequence[Item], reviewers: Sequence[str]) -> _LabelScores:
     """Alpha (and kappa for a pair) from the units matched among `items`."""
     span_units = [u for u in match_units(items, same_claim=False) if len(u) > 1]
     claim_units_all = match_units(items, same_claim=True)
     claim_units = [u for u in claim_units_all if len(u) > 1]
-    scores: dict[str, object] = {
+    scores: _LabelScores = {
         "span_units_matched": len(span_units),
         "claim_units_matched": len(claim_units),
         "unmatched": sum(1 for u in claim_units_all if len(u) == 1),

@@ -7,7 +7,7 @@ StringIO, nothing is drawn, so logs and test output stay clean.
 from __future__ import annotations
 
 import time
-from typing import TextIO
+from typing import TextIO, cast
 
 from django.core.management.base import OutputWrapper
 
@@ -38,11 +38,18 @@ class ProgressBar:
     """
 
     def __init__(
-        self, total: int, *, stream: TextIO, label: str = "", unit: str = "", width: int = 30
+        self,
+        total: int,
+        *,
+        stream: TextIO | OutputWrapper,
+        label: str = "",
+        unit: str = "",
+        width: int = 30,
     ):
         self.total = max(0, total)
         # A command's OutputWrapper appends a newline to every write; the bar needs raw writes.
-        self.stream = stream._out if isinstance(stream, OutputWrapper) else stream
+        # (`_out` is the wrapped stream; django-stubs does not declare it.)
+        self.stream = cast(TextIO, stream._out) if isinstance(stream, OutputWrapper) else stream
         self.label = label
         self.unit = unit
         self.width = width

@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 
-from annotate.models import Article
+from annotate.models import TITLE_MAX_LENGTH, Article
 from annotate.wording import plural
 
 
@@ -171,7 +171,7 @@ def _clean_text(text: str) -> str:
 def _fit_title(title: str) -> str:
     """Collapse whitespace and shorten an over-long first line to fit the title column."""
     title = " ".join(title.split())
-    limit = Article._meta.get_field("title").max_length
+    limit = TITLE_MAX_LENGTH
     if len(title) <= limit:
         return title
     cut = title[: limit - 1].rsplit(" ", 1)[0] or title[: limit - 1]

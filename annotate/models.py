@@ -64,6 +64,7 @@ class ProgressStatus(models.TextChoices):
 CONFIDENCE_MIN = 1
 CONFIDENCE_MAX = 5
 CURATORS_GROUP = "Curators"
+TITLE_MAX_LENGTH = 500
 
 
 def _in_choices(field: str, choices: type[models.TextChoices]) -> Q:
@@ -103,7 +104,7 @@ class ArticleQuerySet(models.QuerySet["Article"]):
 
 
 class Article(models.Model):
-    title = models.CharField(max_length=500, help_text="Headline, as imported.")
+    title = models.CharField(max_length=TITLE_MAX_LENGTH, help_text="Headline, as imported.")
     outlet = models.CharField(max_length=200, blank=True, help_text="Publication, if known.")
     url = models.URLField(max_length=1000, blank=True, help_text="Where the article was published.")
     published_on = models.DateField(null=True, blank=True, help_text="Publication date, if known.")
@@ -150,7 +151,7 @@ class Article(models.Model):
 class Actor(models.Model):
     name = models.CharField(max_length=200, help_text="Canonical name, unique ignoring case.")
     kind = models.CharField(
-        max_length=20, choices=ActorKind.choices, default=ActorKind.OTHER, help_text="What it is."
+        max_length=20, choices=ActorKind, default=ActorKind.OTHER, help_text="What it is."
     )
     affiliation = models.ForeignKey(
         "self",
@@ -292,7 +293,7 @@ class Annotation(models.Model):
     quote = models.TextField(help_text="text[start:end], checked on every write.")
 
     source_kind = models.CharField(
-        max_length=10, choices=SourceKind.choices, help_text="Who makes the claim."
+        max_length=10, choices=SourceKind, help_text="Who makes the claim."
     )
     source_actor = models.ForeignKey(
         Actor,
@@ -317,11 +318,11 @@ class Annotation(models.Model):
     cue_quote = models.TextField(blank=True, default="", help_text="Cue ('said', 'denied') text.")
 
     stance = models.CharField(
-        max_length=10, choices=Stance.choices, help_text="The source's stance toward the claim."
+        max_length=10, choices=Stance, help_text="The source's stance toward the claim."
     )
     certainty = models.CharField(
         max_length=12,
-        choices=Certainty.choices,
+        choices=Certainty,
         default=Certainty.UNSPECIFIED,
         help_text="How sure the source sounds; hedging is probable or possible.",
     )
@@ -332,7 +333,7 @@ class Annotation(models.Model):
 
     status = models.CharField(
         max_length=10,
-        choices=Status.choices,
+        choices=Status,
         default=Status.PENDING,
         help_text="Set by curators.",
     )
@@ -404,7 +405,7 @@ class Annotation(models.Model):
         """Human-readable source: actor name, description, or 'the author'."""
         if self.source_kind == SourceKind.AUTHOR:
             return "Author of the article"
-        if self.source_actor_id:
+        if self.source_actor_id and self.source_actor is not None:
             return self.source_actor.name
         return self.source_description or "Unnamed source"
 
@@ -414,9 +415,7 @@ class Progress(models.Model):
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="progress"
     )
-    status = models.CharField(
-        max_length=10, choices=ProgressStatus.choices, default=ProgressStatus.STARTED
-    )
+    status = models.CharField(max_length=10, choices=ProgressStatus, default=ProgressStatus.STARTED)
     started_at = models.DateTimeField(auto_now_add=True)
     done_at = models.DateTimeField(null=True, blank=True)
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
+from typing import Generic, NamedTuple, TypeVar
 
 CONTEXT_WIDTH = 32
+
+K = TypeVar("K")  # what identifies a span to the caller of segments(), e.g. an annotation id
 
 
 class SpanError(ValueError):
@@ -83,7 +85,7 @@ def overlap(a_start: int, a_end: int, b_start: int, b_end: int) -> int:
     return max(0, min(a_end, b_end) - max(a_start, b_start))
 
 
-class Segment(NamedTuple):
+class Segment(NamedTuple, Generic[K]):
     """A run of text covered by exactly the same set of spans (`keys`, in span order).
 
     A named tuple rather than a dataclass: the workspace builds ~2,000 of them per page view.
@@ -92,16 +94,16 @@ class Segment(NamedTuple):
     start: int
     end: int
     text: str
-    keys: tuple
+    keys: tuple[K, ...]
 
 
 def segments(
     text: str,
-    spans: Iterable[tuple[object, int, int]],
+    spans: Iterable[tuple[K, int, int]],
     *,
     ordered: bool = False,
     cuts: Iterable[int] = (),
-) -> list[Segment]:
+) -> list[Segment[K]]:
     """Split `text` into maximal runs covered by the same spans, for rendering nested highlights.
 
     `spans` are (key, start, end); invalid spans raise SpanError. Runs with no span have empty keys.
@@ -126,9 +128,9 @@ def segments(
     ends = {end for _, _, end in items}
     forced = {cut for cut in cuts if 0 < cut < length}
     boundaries = sorted({0, length, *(start for _, start, _ in items), *ends, *forced})
-    result: list[Segment] = []
-    active: list[tuple[object, int, int]] = []
-    keys: tuple = ()
+    result: list[Segment[K]] = []
+    active: list[tuple[K, int, int]] = []
+    keys: tuple[K, ...] = ()
     next_item, count = 0, len(items)
     for i in range(len(boundaries) - 1):
         left, right = boundaries[i], boundaries[i + 1]

@@ -1,7 +1,8 @@
 """Full JSON and JSONL export: wall time and peak RSS in a fresh process; HTTP time to first byte.
 
-Targets (DESIGN.md): 100,000 annotations over 1,000 articles in ≤ 1.2 s with peak RSS ≤ 100 MB and
-the first byte of the download within 0.3 s, for JSON (text included) and JSONL alike.
+Targets (docs/architecture.md, "Targets"): 100,000 annotations over 1,000 articles in ≤ 1.2 s
+with peak RSS ≤ 100 MB and the first byte of the download within 0.3 s, for JSON (text included)
+and JSONL alike.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Import 1,000 text files with `manage.py import_articles` (target ≤ 2 s)."""
+"""Import 1,000 text files with `manage.py import_articles` (target ≤ 2 s: docs/architecture.md)."""
 
 from __future__ import annotations
 

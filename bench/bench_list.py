@@ -1,7 +1,8 @@
 """Articles list (`/`): one page of 25 out of 10,000 articles, in-process through Django's stack.
 
-Target (DESIGN.md): ≤ 50 ms per page with constant queries. The corpus has 1,000 articles; this
-section adds plain articles up to 10,000 (text only, no annotations) before measuring.
+Target (docs/architecture.md, "Targets"): ≤ 50 ms per page with constant queries. The corpus has
+1,000 articles; this section adds plain articles up to 10,000 (text only, no annotations) before
+measuring.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Reviewer workspace: page server time and one save round trip, in-process through Django's stack.
 
-Targets (DESIGN.md): the article page with 1,000 annotations on a 20,000-character article ≤ 60 ms
-median server time with constant queries (≤ 10); with 100 annotations ≤ 25 ms; saving one
-annotation (htmx POST → updated panel and highlights) ≤ 30 ms median.
+Targets (docs/architecture.md, "Targets"): the article page with 1,000 annotations on a
+20,000-character article ≤ 60 ms median server time with constant queries (≤ 10); with 100
+annotations ≤ 25 ms; saving one annotation (htmx POST → updated panel and highlights) ≤ 30 ms
+median.
 """
 
 from __future__ import annotations

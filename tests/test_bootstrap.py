@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -47,6 +49,44 @@ def test_first_run_creates_articles_actors_and_admin(db):
     assert admin.check_password(match.group(1))
     assert len(match.group(1)) >= 12
     assert "+---" in out  # shown in a box
+
+
+def test_login_address_is_the_host_and_port_the_server_listens_on(db):
+    # `make run HOST=0.0.0.0 PORT=8080` passes them on; the box must not say 127.0.0.1:8000.
+    out, _ = bootstrap(str(SEEDS), "--host", "0.0.0.0", "--port", "8080")
+    assert "Log in at http://0.0.0.0:8080/ as admin / " in out
+    assert "8000" not in out
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_setup_passes_its_host_and_port_to_bootstrap():
+    # -n prints the recipe without running anything.
+    shown = subprocess.run(
+        ["make", "-n", "setup", "HOST=0.0.0.0", "PORT=8080"],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "manage.py bootstrap seeds/ --host 0.0.0.0 --port 8080" in shown
+
+
+def test_ipv6_host_is_bracketed_in_the_login_address(db):
+    out, _ = bootstrap(str(SEEDS), "--host", "::1", "--port", "9000")
+    assert "Log in at http://[::1]:9000/ as admin / " in out
+
+
+@pytest.mark.parametrize("port", ["0", "65536", "-1"])
+def test_port_outside_tcp_range_is_a_clear_error_and_changes_nothing(db, port):
+    with pytest.raises(CommandError, match=f"--port {port} is not a TCP port"):
+        bootstrap(str(SEEDS), "--host", "127.0.0.1", f"--port={port}")
+    assert counts() == dict.fromkeys(counts(), 0)
+
+
+def test_empty_host_is_a_clear_error(db):
+    with pytest.raises(CommandError, match="--host is empty"):
+        bootstrap(str(SEEDS), "--host", " ")
+    assert not get_user_model().objects.exists()
 
 
 def test_second_run_changes_nothing_and_prints_no_password(db):

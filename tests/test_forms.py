@@ -4,7 +4,7 @@ import pytest
 
 from annotate import services
 from annotate.forms import AnnotationForm
-from annotate.models import Actor, Annotation, Claim
+from annotate.models import Actor, ActorKind, Annotation, Claim, Relation
 from tests import factories
 
 PHRASE = "Russia was supporting the Taliban"
@@ -99,7 +99,61 @@ def test_stale_version_raises_and_changes_nothing(article, reviewer):
 
 
 def test_initial_for_round_trips(article, reviewer):
-    ann = factories.make_annotation(article=article, reviewer=reviewer, phrase=PHRASE)
+    """Every field initial_for fills shows the annotation, and posting it back changes nothing."""
+    votel = factories.make_actor("Joseph Votel", kind=ActorKind.PERSON)
+    claim, _ = services.claim_get_or_create(
+        subject=factories.make_actor("Russia"),
+        relation=Relation.objects.get(slug="supports"),
+        object=factories.make_actor("Taliban", kind=ActorKind.ARMED_GROUP),
+        text="Russia backs the Taliban",
+    )
+    text = article.text
+    source_start, cue_start = text.index("Joseph Votel"), text.index("told Congress")
+    ann = factories.make_annotation(
+        article=article,
+        reviewer=reviewer,
+        claim=claim,
+        phrase=PHRASE,
+        stance="asserts",
+        certainty="probable",
+        confidence=3,
+        note="fair to assume",
+        source_kind="named",
+        source_actor=votel,
+        source_start=source_start,
+        source_end=source_start + len("Joseph Votel"),
+        cue_start=cue_start,
+        cue_end=cue_start + len("told Congress"),
+    )
+    start = text.index(PHRASE)
     initial = AnnotationForm.initial_for(ann)
-    assert initial["subject"] == "Russia" and initial["relation"] == "supports"
-    assert initial["version"] == ann.version and initial["quote"] == PHRASE
+    assert initial == {
+        "start": start,
+        "end": start + len(PHRASE),
+        "quote": PHRASE,
+        "subject": "Russia",
+        "relation": "supports",
+        "object": "Taliban",
+        "claim_text": "Russia backs the Taliban",
+        "source_kind": "named",
+        "source": "Joseph Votel",
+        "stance": "asserts",
+        "certainty": "probable",
+        "confidence": 3,
+        "note": "fair to assume",
+        "version": 1,
+        "source_start": source_start,
+        "source_end": source_start + len("Joseph Votel"),
+        "source_quote": "Joseph Votel",
+        "cue_start": cue_start,
+        "cue_end": cue_start + len("told Congress"),
+        "cue_quote": "told Congress",
+    }
+    before = {field: getattr(ann, field) for field in services.ANNOTATION_FIELDS}
+    form = AnnotationForm({key: "" if value is None else value for key, value in initial.items()})
+    assert form.is_valid(), form.errors
+    saved = form.save(article=article, user=reviewer, annotation=ann)
+    assert saved is not None, form.errors
+    saved.refresh_from_db()
+    assert {field: getattr(saved, field) for field in services.ANNOTATION_FIELDS} == before
+    assert Claim.objects.count() == 1 and Actor.objects.count() == 3

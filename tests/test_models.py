@@ -3,7 +3,7 @@
 import pytest
 from django.db import IntegrityError, transaction
 
-from annotate.models import Annotation, Relation, SiteSettings
+from annotate.models import Relation, SiteSettings
 from tests import factories
 
 
@@ -51,9 +51,16 @@ def test_actor_names_unique_ignoring_case(db):
 
 
 def test_site_settings_singleton(db):
-    assert SiteSettings.load().pk == 1
-    assert SiteSettings.load().pk == 1
-    assert Annotation.objects.count() == 0
+    first = SiteSettings.load()
+    assert first.pk == 1
+    first.reviewers_see_others = True
+    first.save()
+    again = SiteSettings.load()
+    assert again.pk == 1 and again.reviewers_see_others  # the same row, not a fresh default
+    assert SiteSettings.objects.count() == 1
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SiteSettings.objects.create(pk=2)  # the check constraint allows no second row
+    assert SiteSettings.objects.count() == 1
 
 
 def test_article_search_is_indexed_on_postgresql_and_plain_on_sqlite(db):

@@ -83,6 +83,8 @@ def test_items_escape_user_text_and_link_to_edit():
         editable=True,
     )
     assert "Russia &lt;arms&gt; Taliban" in html and "an &lt;official&gt;" in html
+    assert "&lt;q&gt;" in html  # the quote
+    assert "<arms>" not in html and "<official>" not in html and "<q>" not in html
     assert (
         'hx-get="/annotations/5/edit/"' in html and 'href="/articles/1/?edit=5#form-slot"' in html
     )

@@ -52,8 +52,11 @@ def test_curators_and_staff_see_the_report(client, curator, who, two_reviewers_a
     html = response.content.decode()
     assert "other + reviewer" in html
     assert "Votel testimony" in html
-    assert "few" in html  # 2 matches is flagged as few
-    assert "n/a" in html  # certainty: one unit only has values → every value the same
+    # The page explains "few" and "n/a" in prose; these are the table cells themselves.
+    assert '<td class="num">2<span class="few">few</span></td>' in html  # 2 matches are few
+    # Certainty: one unit only has values, and they are the same.
+    reason = "every value is the same, so there is no variation to agree on"
+    assert f'<td class="num na" title="{reason}"><abbr title="{reason}">n/a</abbr></td>' in html
 
 
 def test_empty_state(client, curator):

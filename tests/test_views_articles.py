@@ -8,8 +8,8 @@ import random
 import pytest
 from django.urls import reverse
 
-from annotate import rendering
-from annotate.models import Actor, Annotation, Progress, SiteSettings, Status
+from annotate import rendering, services
+from annotate.models import Actor, Annotation, Progress, Relation, SiteSettings, Status
 from tests import factories
 from tests.markup import apply_swaps, by_id, outer, parse_page
 
@@ -118,14 +118,31 @@ def test_reviewer_sees_no_admin_link(reviewer_client, article):
 
 
 def test_workspace_renders_highlights_escaped(reviewer_client, reviewer):
+    # The article text, the quote (in the text and the panel), the typed claim text and the source
+    # description are all shown on the page; each carries markup that must come out as text.
     article = factories.make_article("<b>x</b> Russia was supporting the Taliban & more.")
-    factories.make_annotation(article=article, reviewer=reviewer, phrase=PHRASE, note="<script>")
+    claim, _ = services.claim_get_or_create(
+        subject=factories.make_actor("Russia"),
+        relation=Relation.objects.get(slug="supports"),
+        object=factories.make_actor("Taliban"),
+        text="<img src=x onerror=alert(1)>",
+    )
+    factories.make_annotation(
+        article=article,
+        reviewer=reviewer,
+        claim=claim,
+        phrase="<b>x</b> " + PHRASE,
+        source_kind="unnamed",
+        source_description="<script>alert(2)</script>",
+    )
     html = reviewer_client.get(detail_url(article)).content.decode()
     assert "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x</b>" not in html
     assert 'class="hl mine s-asserts d1"' in html and 'data-label="1"' in html
-    assert "<script>" not in html.split("<body")[1].replace('<script src="', "").replace(
-        '<script id="article-data" type="application/json">', ""
-    )
+    assert '<q class="quote">&lt;b&gt;x&lt;/b&gt; Russia was supporting' in html
+    assert '<span class="claim">&lt;img src=x onerror=alert(1)&gt;</span>' in html
+    assert "<img src=x" not in html
+    assert '<span class="source">&lt;script&gt;alert(2)&lt;/script&gt;</span>' in html
+    assert "<script>alert(2)" not in html
 
 
 def test_workspace_lists_only_my_annotations_by_default(
@@ -585,6 +602,8 @@ def test_delete_and_restore_without_js_redirect(reviewer_client, reviewer, artic
     assert b"Annotation deleted" in page.content and b"Restore</button>" in page.content
     response = reviewer_client.post(reverse("annotate:annotation-restore", args=[ann.pk]))
     assert response.status_code == 302
+    ann.refresh_from_db()
+    assert ann.deleted_at is None
 
 
 def test_update_of_deleted_annotation_is_404(reviewer_client, reviewer, article):
@@ -617,6 +636,8 @@ def test_curator_review_htmx(client, curator, other_reviewer, article):
     assert client.post(url, {"status": "bogus"}, headers=HX).status_code == 400
     plain = client.post(url, {"status": "rejected"})
     assert plain.status_code == 302
+    theirs.refresh_from_db()
+    assert theirs.status == Status.REJECTED
 
 
 def test_reviewer_cannot_review(reviewer_client, other_reviewer, article):

@@ -79,7 +79,8 @@ def test_who_supports_the_taliban_according_to_whom(client, curator, taliban_cla
     [row] = response.context["rows"]
     assert (row.asserts, row.denies, row.sources, row.articles) == (1, 1, 2, 1)
     html = response.content.decode()
-    assert "Joseph Votel" in html and "Russia" in html
+    # According to whom: both sources (Russia is also the claim's subject, so look at the cell).
+    assert '<td class="sources">Joseph Votel, Russia</td>' in html
     assert 'role="img"' in html and 'aria-label="1 asserts, 1 denies"' in html
     assert "<title>1 asserts, 1 denies</title>" in html
 
@@ -199,8 +200,15 @@ def test_claim_detail_lists_every_attribution_with_link_into_article(
     for ann in (taliban_claims["asserted"], taliban_claims["denied"]):
         assert f"/articles/{article.pk}/?annotation={ann.pk}" in html
         assert f'<mark class="quote stance-{ann.stance}">{ann.quote}</mark>' in html
-    assert "Joseph Votel" in html and "Probable" in html and "other" in html
-    assert "Votel testimony" in html and "Pending" in html
+    # Each fact in its own cell: "Joseph Votel" is also in the quote's context, "other" anywhere.
+    votel_id = taliban_claims["asserted"].source_actor_id
+    assert f'<dt>Source</dt><dd><a href="/actors/{votel_id}/">Joseph Votel</a></dd>' in html
+    assert "<dt>Certainty</dt><dd>Probable</dd>" in html
+    assert (
+        "<dt>Reviewer</dt><dd>other</dd>" in html and "<dt>Reviewer</dt><dd>reviewer</dd>" in html
+    )
+    assert f'?annotation={taliban_claims["asserted"].pk}">Votel testimony</a>' in html
+    assert html.count('<span class="status pending">Pending</span>') == 2
     assert client.get(reverse("annotate:claim-detail", args=[999999])).status_code == 404
 
 

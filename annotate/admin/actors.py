@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
@@ -83,7 +85,7 @@ class ActorAdmin(admin.ModelAdmin):
 
     @admin.display(description="Claims", ordering="claim_count")
     def claim_count(self, obj: Actor) -> int:
-        return obj.claim_count
+        return obj.claim_count  # type: ignore[attr-defined]  # added by get_queryset()
 
 
 @admin.register(ActorAlias)
@@ -106,7 +108,7 @@ class RelationAdmin(admin.ModelAdmin):
 
     @admin.display(description="Claims", ordering="claim_count")
     def claim_count(self, obj: Relation) -> int:
-        return obj.claim_count
+        return obj.claim_count  # type: ignore[attr-defined]  # added by get_queryset()
 
 
 class ClaimAdminForm(forms.ModelForm):
@@ -123,19 +125,20 @@ class ClaimAdminForm(forms.ModelForm):
             "text"
         ].help_text = "Readable form. Leave blank to generate it, e.g. “Russia arms Taliban”."
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         cleaned["qualifier"] = " ".join((cleaned.get("qualifier") or "").split())
-        parts = [cleaned.get(name) for name in ("subject", "relation", "object")]
+        subject, relation, obj = (cleaned.get(name) for name in ("subject", "relation", "object"))
         text = " ".join((cleaned.get("text") or "").split())
-        if not text and all(parts):
-            text = Claim.generated_text(*parts, cleaned["qualifier"])
+        if not text and subject and relation and obj:
+            text = Claim.generated_text(subject, relation, obj, cleaned["qualifier"])
         cleaned["text"] = text
-        if all(parts):
+        if subject and relation and obj:
             # The database constraint ignores the qualifier's case; say which claim is the twin.
             twin = (
                 Claim.objects.annotate(lq=Lower("qualifier"))
-                .filter(subject=parts[0], relation=parts[1], object=parts[2])
+                .filter(subject=subject, relation=relation, object=obj)
                 .filter(lq=cleaned["qualifier"].lower())
                 .exclude(pk=self.instance.pk)
                 .first()
@@ -170,4 +173,4 @@ class ClaimAdmin(admin.ModelAdmin):
 
     @admin.display(description="Annotations", ordering="annotation_count")
     def annotation_count(self, obj: Claim) -> int:
-        return obj.annotation_count
+        return obj.annotation_count  # type: ignore[attr-defined]  # added by get_queryset()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -84,8 +86,9 @@ class AnnotationAdminForm(forms.ModelForm):
                 "again.",
             )
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         self._check_not_stale(cleaned.get("loaded_version"))
         if set(self.errors) & {"article", *services.ANNOTATION_FIELDS}:
             return cleaned  # a field is already wrong on its own; its message says so
@@ -287,11 +290,12 @@ class AnnotationAdmin(admin.ModelAdmin):
         hint = " They stay recoverable: filter by “deleted” and restore them." if deleted else ""
         self.message_user(request, f"{verb} {plural(count, 'annotation')}.{hint}", messages.SUCCESS)
 
-    def get_actions(self, request: HttpRequest) -> dict:
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         """Annotation work is deleted softly; only a superuser may purge rows for good."""
         actions = super().get_actions(request)
-        if "delete_selected" in actions:
-            func, name, _ = actions["delete_selected"]
+        delete_selected = actions.get("delete_selected")
+        if delete_selected is not None:
+            func, name, _ = delete_selected
             actions["delete_selected"] = (func, name, "Purge selected annotations permanently")
         return actions
 

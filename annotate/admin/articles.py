@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
@@ -51,8 +53,9 @@ class ArticleAdminForm(forms.ModelForm):
             raise ValidationError("The text is empty: paste the article body.")
         return text
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         text = cleaned.get("text")
         if text is None:
             return cleaned
@@ -173,7 +176,7 @@ class ArticleAdmin(admin.ModelAdmin):
 
     @admin.display(description="Annotations", ordering="annotation_count")
     def annotation_count(self, obj: Article) -> int:
-        return obj.annotation_count
+        return obj.annotation_count  # type: ignore[attr-defined]  # added by get_queryset()
 
     @admin.display(description="Workspace")
     def workspace(self, obj: Article) -> str:

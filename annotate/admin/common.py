@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 
 from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, StreamingHttpResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
@@ -41,7 +41,7 @@ def export_action(
     live (not soft-deleted) annotations, the same as /export/.
     """
 
-    def action(modeladmin, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+    def action(modeladmin, request: HttpRequest, queryset: QuerySet) -> StreamingHttpResponse:
         ids = sorted(set(article_ids_of(queryset)))
         return export.export_response(fmt=fmt, filters=export.ExportFilters(article_ids=ids))
 

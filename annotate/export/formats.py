@@ -42,7 +42,7 @@ def generator_version() -> str:
         pass
     try:
         with open(settings.BASE_DIR / "pyproject.toml", "rb") as fh:
-            return tomllib.load(fh)["project"]["version"]
+            return str(tomllib.load(fh)["project"]["version"])
     except (OSError, KeyError, tomllib.TOMLDecodeError):
         return "unknown"
 

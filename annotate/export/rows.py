@@ -6,18 +6,22 @@ lookups for usernames are read once up front.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from django.contrib.auth import get_user_model
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.models import CharField, Func
+from django.db.models import CharField, Func, QuerySet
 
 from annotate import spans
 from annotate.export.filters import ExportError, ExportStats, Plan
 from annotate.models import Actor, ActorAlias, Claim, Relation
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.models.sql.compiler import SQLCompiler, _AsSqlType  # _AsSqlType: stubs only
 
 # Rows fetched per round trip; big enough that fetching is not per-row, small enough to stay flat.
 CHUNK_SIZE = 5000
@@ -156,7 +160,15 @@ def _usernames() -> dict[int, str]:
 # ---------------------------------------------------------------- merging articles and annotations
 
 
-def _mismatch(article_id: int, annotation_id: int, what: str, start, end, quote, text: str) -> str:
+def _mismatch(
+    article_id: int,
+    annotation_id: int,
+    what: str,
+    start: int | None,
+    end: int | None,
+    quote: str,
+    text: str,
+) -> str:
     found = text[start:end] if isinstance(start, int) and isinstance(end, int) else ""
     return (
         f"Export stopped: annotation {annotation_id} in article {article_id} has a {what} span "
@@ -165,10 +177,18 @@ def _mismatch(article_id: int, annotation_id: int, what: str, start, end, quote,
     )
 
 
-def _optional_span(article_id, annotation_id, what, text, start, end, quote):
+def _optional_span(
+    article_id: int,
+    annotation_id: int,
+    what: str,
+    text: str,
+    start: int | None,
+    end: int | None,
+    quote: str,
+) -> dict[str, Any] | None:
     if start is None:
         return None
-    if text[start:end] != quote or not 0 <= start < end <= len(text):
+    if end is None or text[start:end] != quote or not 0 <= start < end <= len(text):
         raise ExportError(_mismatch(article_id, annotation_id, what, start, end, quote, text))
     return {"start": start, "end": end, "quote": quote}
 
@@ -184,7 +204,9 @@ class UtcIso(Func):
     output_field = CharField()
     template = "%(expressions)s"
 
-    def as_postgresql(self, compiler, connection, **extra):
+    def as_postgresql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> _AsSqlType:
         return self.as_sql(
             compiler,
             connection,
@@ -194,7 +216,9 @@ class UtcIso(Func):
         )
 
 
-def stream(queryset, columns: tuple[str, ...], chunk_size: int) -> Iterator[tuple]:
+def stream(
+    queryset: QuerySet[Any], columns: tuple[str, ...], chunk_size: int
+) -> Generator[tuple[Any, ...], None, None]:
     """Rows as plain tuples straight from the driver, through a server-side cursor on PostgreSQL.
 
     Django's per-value converters were most of the export's time (make_aware on 200,000
@@ -213,7 +237,7 @@ def stream(queryset, columns: tuple[str, ...], chunk_size: int) -> Iterator[tupl
 
 def walk(
     plan: Plan, stats: ExportStats, *, lines: bool = False
-) -> Iterator[tuple[dict, list[dict]]]:
+) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
     """Yield (article dict, [annotation dict, ...]) per article, in article-id order.
 
     With `lines`, each annotation is a self-contained JSONL object instead: it carries its article
@@ -237,7 +261,16 @@ def walk(
         articles.close()
 
 
-def _merge(rows, articles, plan, stats, lines, usernames, context, fragment):
+def _merge(
+    rows: Iterator[tuple[Any, ...]],
+    articles: Iterator[tuple[Any, ...]],
+    plan: Plan,
+    stats: ExportStats,
+    lines: bool,
+    usernames: dict[int, str],
+    context: Callable[[str, int, int], tuple[str, str]],
+    fragment: type[orjson.Fragment],
+) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
     """The merge join proper: both streams are ordered by article id."""
     if lines:
         actor_names = dict(Actor.objects.values_list("id", "name"))
@@ -266,7 +299,7 @@ def _merge(rows, articles, plan, stats, lines, usernames, context, fragment):
         }
         if lines:
             article_value = fragment(orjson.dumps(article))
-        items: list[dict] = []
+        items: list[dict[str, Any]] = []
         text_length = len(text)
         while pending is not None and pending[1] == article_id:
             (

@@ -1,13 +1,15 @@
-"""`manage.py bootstrap [SEED_DIR]`: first-run setup for `make run`, safe to repeat.
+"""`manage.py bootstrap [SEED_DIR] [--host HOST] [--port PORT]`: first-run setup for `make run`.
 
 Imports the seed articles, loads the starter actors and, only when the database has no user yet,
-creates a superuser `admin` with a random password shown once. A second run changes nothing.
+creates a superuser `admin` with a random password shown once, with the address to log in at (the
+Makefile passes the HOST and PORT the server is about to listen on). A second run changes nothing.
 """
 
 from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -17,6 +19,14 @@ from django.db import transaction
 from annotate import importing, starter_actors
 
 ADMIN_USERNAME = "admin"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+
+
+def site_url(host: str, port: int) -> str:
+    """The address a browser opens for a server listening on host:port (IPv6 in brackets)."""
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/"
 
 
 class Command(BaseCommand):
@@ -33,9 +43,28 @@ class Command(BaseCommand):
             metavar="SEED_DIR",
             help="Folder of seed articles (default: seeds/ in the project).",
         )
+        parser.add_argument(
+            "--host",
+            default=DEFAULT_HOST,
+            help=f"Host the server will listen on, for the login address (default {DEFAULT_HOST}).",
+        )
+        parser.add_argument(
+            "--port",
+            type=int,
+            default=DEFAULT_PORT,
+            help=f"Port the server will listen on, for the login address (default {DEFAULT_PORT}).",
+        )
 
-    def handle(self, *args, seed_dir: str | None, **options) -> None:
+    def handle(
+        self, *args: Any, seed_dir: str | None, host: str, port: int, **options: Any
+    ) -> None:
         self.verbosity = options["verbosity"]
+        if not host.strip():
+            raise CommandError(
+                "--host is empty: pass the host the server listens on, e.g. 127.0.0.1."
+            )
+        if not 1 <= port <= 65535:
+            raise CommandError(f"--port {port} is not a TCP port: use a number from 1 to 65535.")
         folder = Path(seed_dir) if seed_dir else Path(settings.BASE_DIR) / "seeds"
         if not folder.is_dir():
             raise CommandError(
@@ -44,7 +73,7 @@ class Command(BaseCommand):
             )
         self.import_seeds(folder)
         self.load_actors()
-        self.create_admin()
+        self.create_admin(site_url(host.strip(), port))
 
     def say(self, message: str, *, level: int = 1) -> None:
         if self.verbosity >= level:
@@ -75,7 +104,7 @@ class Command(BaseCommand):
         else:
             self.say("Starter actors: all present, nothing changed.")
 
-    def create_admin(self) -> None:
+    def create_admin(self, url: str) -> None:
         User = get_user_model()
         password = secrets.token_urlsafe(12)
         with transaction.atomic():
@@ -83,7 +112,7 @@ class Command(BaseCommand):
             if User.objects.exists():
                 return
             User.objects.create_superuser(ADMIN_USERNAME, "", password)
-        line = f"Log in at http://127.0.0.1:8000/ as {ADMIN_USERNAME} / {password}"
+        line = f"Log in at {url} as {ADMIN_USERNAME} / {password}"
         note = "This password is shown only once: change it in the admin after logging in."
         width = max(len(line), len(note))
         border = "+" + "-" * (width + 2) + "+"
