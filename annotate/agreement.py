@@ -39,6 +39,8 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from itertools import combinations
 
+from annotate.spans import overlap
+
 OVERLAP_THRESHOLD = 0.5
 CERTAINTY_ORDER = ("possible", "probable", "certain")  # ascending; "unspecified" is missing
 CONFIDENCE_ORDER = (1, 2, 3, 4, 5)
@@ -161,11 +163,6 @@ def cohen_kappa(pairs: Iterable[tuple[Hashable, Hashable]]) -> Score:
 
 
 # ---------------------------------------------------------------- spans and matching
-
-
-def overlap(a_start: int, a_end: int, b_start: int, b_end: int) -> int:
-    """Characters both half-open spans cover."""
-    return max(0, min(a_end, b_end) - max(a_start, b_start))
 
 
 def overlap_ratio(a_start: int, a_end: int, b_start: int, b_end: int) -> float:
