@@ -116,7 +116,7 @@ class AnnotationAdminForm(forms.ModelForm):
 
 
 @admin.register(Annotation)
-class AnnotationAdmin(admin.ModelAdmin):
+class AnnotationAdmin(common.ArticleTitlesOnly, admin.ModelAdmin):
     form = AnnotationAdminForm
     list_display = (
         "id",
@@ -195,27 +195,11 @@ class AnnotationAdmin(admin.ModelAdmin):
         "reject_selected",
         "soft_delete_selected",
         "restore_selected",
-        common.export_action(
-            "json",
-            "Export the articles of the selected annotations as JSON",
-            lambda qs: qs.values_list("article_id", flat=True),
-        ),
-        common.export_action(
-            "jsonl",
-            "Export the articles of the selected annotations as JSONL",
+        *common.export_actions(
+            "Export the articles of the selected annotations as {format}",
             lambda qs: qs.values_list("article_id", flat=True),
         ),
     )
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Annotation]:
-        # The list shows article titles; their full texts are not worth loading per row. (The
-        # changelist skips list_select_related once a queryset has select_related, so name it here.)
-        return (
-            super()
-            .get_queryset(request)
-            .select_related(*self.list_select_related)
-            .defer("article__text")
-        )
 
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> tuple[str, ...]:
         # Offsets point into one article's text: moving an annotation to another article is
