@@ -1,24 +1,31 @@
 """Every write to Stancemark's data goes through these functions.
 
-They validate (spans against the article text, labels, ownership, stale versions), write atomically and
-raise django.core.exceptions.ValidationError with per-field messages, so forms, admin actions, management
-commands and tests all get the same rules and the same wording.
+Annotations (created, saved from the form, edited, deleted, restored, reviewed: in the workspace,
+on the curator screens and in the admin alike), the actors and claims they name, reviewers'
+progress, imported articles and the starter actors are all written here. The functions validate
+(spans against the article text, labels, ownership, stale versions), write atomically and raise
+django.core.exceptions.ValidationError with per-field messages, so forms, the admin, management
+commands and tests get the same rules and the same wording.
+
+What Django writes itself: the admin's plain edits of articles (their frozen-text rule is
+Article.clean), actors, aliases, relations, claims and site settings (SiteSettings.load() creates
+the row on first use); user accounts and sessions.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NotRequired, TypedDict
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from annotate import spans
 from annotate.models import (
-    CONFIDENCE_MAX,
-    CONFIDENCE_MIN,
     Actor,
     ActorAlias,
     ActorKind,
@@ -32,8 +39,10 @@ from annotate.models import (
     SourceKind,
     Stance,
     Status,
+    confidence_problem,
 )
-from annotate.permissions import can_change_annotation, is_curator
+from annotate.permissions import can_change_annotation, can_manage_annotations, is_curator
+from annotate.starter_actors import STARTER_ACTORS, LoadResult, StarterActor
 
 
 class StaleEdit(ValidationError):
@@ -106,6 +115,42 @@ def alias_add(*, actor: Actor, name: str) -> ActorAlias | None:
     return ActorAlias.objects.create(actor=actor, name=clean)
 
 
+@transaction.atomic
+def actors_load_starter(*, actors: Sequence[StarterActor] = STARTER_ACTORS) -> LoadResult:
+    """Create the starter actors that do not exist yet, with their aliases and affiliations.
+
+    Actors that already exist (by name or alias, ignoring case) are left exactly as they are, so an
+    admin's edits survive every later `bootstrap`. An alias that already names another actor is
+    skipped with a warning rather than stopping the load.
+    """
+    result = LoadResult()
+    new: list[tuple[Actor, StarterActor]] = []
+    for entry in actors:
+        actor, created = actor_get_or_create(name=entry.name, kind=entry.kind)
+        if not created:
+            continue
+        result.created.append(actor)
+        new.append((actor, entry))
+        for alias in entry.aliases:
+            try:
+                if alias_add(actor=actor, name=alias):
+                    result.aliases_added += 1
+            except ValidationError as exc:
+                result.warnings.append(f"{entry.name}: alias skipped, {' '.join(exc.messages)}")
+    # Affiliations in a second pass, so an entry may name an actor listed after it.
+    for actor, entry in new:
+        if entry.affiliation:
+            target = actor_lookup(entry.affiliation)
+            if target is None:
+                result.warnings.append(
+                    f"{entry.name}: affiliation {entry.affiliation!r} is not a known actor."
+                )
+                continue
+            actor.affiliation = target
+            actor.save(update_fields=["affiliation"])
+    return result
+
+
 def claim_get_or_create(
     *, subject: Actor, relation: Relation, object: Actor, qualifier: str = "", text: str = ""
 ) -> tuple[Claim, bool]:
@@ -151,6 +196,34 @@ ANNOTATION_FIELDS = (
     "confidence",
     "note",
 )
+SPAN_FIELDS = tuple(f"{prefix}_{part}" for prefix in ("source", "cue") for part in ("start", "end"))
+
+
+class AnnotationInput(TypedDict):
+    """One annotation as a reviewer types it, parsed: annotation_save's `values`.
+
+    Actors are given by name (or alias) and the claim by its parts; new ones are created.
+    """
+
+    start: int
+    end: int
+    quote: str
+    subject: str
+    relation: Relation
+    object: str
+    claim_text: NotRequired[str]  # the readable form of a new claim; generated when empty
+    source_kind: str
+    source: NotRequired[str]  # named: the actor's name; unnamed: a description; author: unused
+    stance: str
+    certainty: NotRequired[str]
+    confidence: int
+    note: NotRequired[str]
+    source_start: NotRequired[int | None]
+    source_end: NotRequired[int | None]
+    source_quote: NotRequired[str]
+    cue_start: NotRequired[int | None]
+    cue_end: NotRequired[int | None]
+    cue_quote: NotRequired[str]
 
 
 def _check_span(errors: dict, field: str, text: str, start, end, quote) -> None:
@@ -190,16 +263,9 @@ def annotation_validate(article: Article, values: dict[str, Any]) -> None:
         errors["certainty"] = (
             f"Unknown certainty {values.get('certainty')!r}: use one of {', '.join(Certainty.values)}."
         )
-    confidence = values.get("confidence")
-    if (
-        isinstance(confidence, bool)
-        or not isinstance(confidence, int)
-        or not (CONFIDENCE_MIN <= confidence <= CONFIDENCE_MAX)
-    ):
-        errors["confidence"] = (
-            f"Confidence {confidence!r} is out of range: choose a whole number "
-            f"from {CONFIDENCE_MIN} to {CONFIDENCE_MAX}."
-        )
+    problem = confidence_problem(values.get("confidence"))
+    if problem:
+        errors["confidence"] = problem
     kind = values.get("source_kind")
     if kind not in SourceKind.values:
         errors["source_kind"] = (
@@ -217,11 +283,37 @@ def annotation_validate(article: Article, values: dict[str, Any]) -> None:
         raise ValidationError(errors)
 
 
+def _insert(article: Article, reviewer: AbstractBaseUser, values: dict[str, Any]) -> Annotation:
+    """annotation_create's work, for a caller already inside a transaction."""
+    annotation_validate(article, values)
+    annotation = Annotation.objects.create(article=article, reviewer=reviewer, **values)
+    progress_touch(article=article, reviewer=reviewer)
+    return annotation
+
+
+def _apply(current: Annotation, changes: dict[str, Any]) -> Annotation:
+    """annotation_update's work on the locked, checked row (see annotation_lock_for_edit)."""
+    # Fields not being changed are read from the row; reading a changed claim or actor would cost
+    # a query for nothing.
+    values = {f: changes[f] if f in changes else getattr(current, f) for f in ANNOTATION_FIELDS}
+    for prefix in ("source", "cue"):
+        # Moving an optional span without sending its quote re-derives the quote from the text.
+        moved = f"{prefix}_start" in changes or f"{prefix}_end" in changes
+        if moved and f"{prefix}_quote" not in changes:
+            values[f"{prefix}_quote"] = ""
+    annotation_validate(current.article, values)
+    for field, value in values.items():
+        setattr(current, field, value)
+    current.version = current.version + 1
+    current.save()
+    return current
+
+
 @transaction.atomic
 def annotation_create(
     *,
     article: Article,
-    reviewer,
+    reviewer: AbstractBaseUser,
     claim: Claim,
     start: int,
     end: int,
@@ -242,15 +334,37 @@ def annotation_create(
 ) -> Annotation:
     """Record one attribution after checking its spans against the article text and its labels."""
     values = {k: v for k, v in locals().items() if k in ANNOTATION_FIELDS}
-    annotation_validate(article, values)
-    annotation = Annotation.objects.create(article=article, reviewer=reviewer, **values)
-    progress_touch(article=article, reviewer=reviewer)
-    return annotation
+    return _insert(article, reviewer, values)
+
+
+def annotation_lock_for_edit(
+    *, annotation: Annotation, user: AbstractBaseUser, version: int | None, force: bool = False
+) -> Annotation:
+    """The stored row, locked until the transaction ends, once `user` may edit it at `version`.
+
+    Raises PermissionDenied (not theirs: only the reviewer, or staff in the admin), ValidationError
+    (deleted) or StaleEdit (changed since `version`, unless `force`). Every edit starts here; the
+    admin form calls it while validating, so a refusal shows on the form and the row stays as
+    checked until the admin saves it. Call it inside a transaction.
+    """
+    current = Annotation.objects.select_for_update().select_related("article").get(pk=annotation.pk)
+    if not (can_change_annotation(user, current) or can_manage_annotations(user)):
+        raise PermissionDenied("You can change only your own annotations.")
+    if current.deleted_at is not None:
+        raise ValidationError("This annotation was deleted: restore it before editing.")
+    if version is not None and version != current.version and not force:
+        raise StaleEdit(current)
+    return current
 
 
 @transaction.atomic
 def annotation_update(
-    *, annotation: Annotation, user, version: int | None, force: bool = False, **changes: Any
+    *,
+    annotation: Annotation,
+    user: AbstractBaseUser,
+    version: int | None,
+    force: bool = False,
+    **changes: Any,
 ) -> Annotation:
     """Apply `changes` if `user` owns the annotation and `version` is still current.
 
@@ -260,97 +374,148 @@ def annotation_update(
     unknown = set(changes) - set(ANNOTATION_FIELDS)
     if unknown:
         raise ValidationError(f"Unknown annotation field(s): {', '.join(sorted(unknown))}.")
-    current = Annotation.objects.select_for_update().select_related("article").get(pk=annotation.pk)
+    current = annotation_lock_for_edit(
+        annotation=annotation, user=user, version=version, force=force
+    )
+    return _apply(current, changes)
+
+
+def _resolved(values: AnnotationInput) -> dict[str, Any]:
+    """`values` as annotation fields: actors and the claim looked up by name, or created."""
+    errors: dict[str, str] = {}
+    actors: dict[str, Actor] = {}
+    names = {"subject": values["subject"], "object": values["object"]}
+    kind = values["source_kind"]
+    if kind == SourceKind.NAMED:
+        names["source"] = values.get("source", "")
+    for field, name in names.items():
+        try:
+            actors[field], _ = actor_get_or_create(name=name)
+        except ValidationError as exc:
+            errors[field] = " ".join(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+    claim, _ = claim_get_or_create(
+        subject=actors["subject"],
+        relation=values["relation"],
+        object=actors["object"],
+        text=values.get("claim_text", ""),
+    )
+    unnamed = kind == SourceKind.UNNAMED
+    return {
+        "claim": claim,
+        "start": values["start"],
+        "end": values["end"],
+        "quote": values["quote"],
+        "source_kind": kind,
+        "source_actor": actors.get("source"),
+        "source_description": " ".join(values.get("source", "").split()) if unnamed else "",
+        "stance": values["stance"],
+        "certainty": values.get("certainty", Certainty.UNSPECIFIED),
+        "confidence": values["confidence"],
+        "note": values.get("note", "").strip(),
+        **{field: values.get(field) for field in SPAN_FIELDS},
+        "source_quote": values.get("source_quote", ""),
+        "cue_quote": values.get("cue_quote", ""),
+    }
+
+
+@transaction.atomic
+def annotation_save(
+    *,
+    article: Article,
+    reviewer: AbstractBaseUser,
+    values: AnnotationInput,
+    annotation: Annotation | None = None,
+    version: int | None = None,
+) -> Annotation:
+    """Save what a reviewer typed: a new annotation on `article`, or an edit of `annotation`.
+
+    Actors and the claim named in `values` are looked up (names and aliases) or created, then the
+    annotation is created, or updated if `version` is still current; all or nothing, so a refused
+    save leaves no new actor or claim behind. Raises ValidationError keyed by "subject", "object"
+    or "source" for an unusable name and by annotation_validate's keys otherwise, StaleEdit, and
+    PermissionDenied when `annotation` is not `reviewer`'s.
+    """
+    if annotation is None:
+        return _insert(article, reviewer, _resolved(values))
+    # Checked before resolving names, so a refused edit creates nothing, not even for a moment.
+    current = annotation_lock_for_edit(annotation=annotation, user=reviewer, version=version)
+    return _apply(current, _resolved(values))
+
+
+def _set_deleted(annotation: Annotation, user: AbstractBaseUser, *, deleted: bool) -> Annotation:
+    current = Annotation.objects.select_for_update().get(pk=annotation.pk)
     if not can_change_annotation(user, current):
-        raise PermissionDenied("You can change only your own annotations.")
-    if current.deleted_at is not None:
-        raise ValidationError("This annotation was deleted: restore it before editing.")
-    if version is not None and version != current.version and not force:
-        raise StaleEdit(current)
-    values = {field: getattr(current, field) for field in ANNOTATION_FIELDS}
-    values.update(changes)
-    for prefix in ("source", "cue"):
-        # Moving an optional span without sending its quote re-derives the quote from the text.
-        moved = f"{prefix}_start" in changes or f"{prefix}_end" in changes
-        if moved and f"{prefix}_quote" not in changes:
-            values[f"{prefix}_quote"] = ""
-    annotation_validate(current.article, values)
-    for field, value in values.items():
-        setattr(current, field, value)
-    current.version = current.version + 1
-    current.save()
+        verb = "delete" if deleted else "restore"
+        raise PermissionDenied(f"You can {verb} only your own annotations.")
+    if (current.deleted_at is not None) != deleted:
+        current.deleted_at = timezone.now() if deleted else None
+        current.version = F("version") + 1
+        current.save(update_fields=["deleted_at", "version", "updated_at"])
+        current.refresh_from_db()
     return current
 
 
 @transaction.atomic
-def annotation_delete(*, annotation: Annotation, user) -> Annotation:
+def annotation_delete(*, annotation: Annotation, user: AbstractBaseUser) -> Annotation:
     """Soft-delete: the row stays recoverable from 'recently deleted' until restored."""
-    current = Annotation.objects.select_for_update().get(pk=annotation.pk)
-    if not can_change_annotation(user, current):
-        raise PermissionDenied("You can delete only your own annotations.")
-    if current.deleted_at is None:
-        current.deleted_at = timezone.now()
-        current.version = F("version") + 1
-        current.save(update_fields=["deleted_at", "version", "updated_at"])
-        current.refresh_from_db()
-    return current
+    return _set_deleted(annotation, user, deleted=True)
 
 
 @transaction.atomic
-def annotation_restore(*, annotation: Annotation, user) -> Annotation:
+def annotation_restore(*, annotation: Annotation, user: AbstractBaseUser) -> Annotation:
     """Undo a soft delete."""
-    current = Annotation.objects.select_for_update().get(pk=annotation.pk)
-    if not can_change_annotation(user, current):
-        raise PermissionDenied("You can restore only your own annotations.")
-    if current.deleted_at is not None:
-        current.deleted_at = None
-        current.version = F("version") + 1
-        current.save(update_fields=["deleted_at", "version", "updated_at"])
-        current.refresh_from_db()
-    return current
+    return _set_deleted(annotation, user, deleted=False)
+
+
+def _review_fields(curator: AbstractBaseUser, status: str, comment: str) -> dict[str, Any]:
+    """What a review writes, once `curator` may review and `status` is known."""
+    if not is_curator(curator):
+        raise PermissionDenied("Only curators and staff can accept or reject annotations.")
+    if status not in Status.values:
+        raise ValidationError({"status": f"Unknown status {status!r}: use one of {Status.values}."})
+    pending = status == Status.PENDING
+    return {
+        "status": status,
+        "curator": None if pending else curator,
+        "curator_comment": comment.strip(),
+        "reviewed_at": None if pending else timezone.now(),
+    }
 
 
 @transaction.atomic
 def annotation_review(
-    *, annotation: Annotation, curator, status: str, comment: str = ""
+    *, annotation: Annotation, curator: AbstractBaseUser, status: str, comment: str = ""
 ) -> Annotation:
     """A curator accepts or rejects (or resets to pending) an annotation, with an optional comment."""
-    if not is_curator(curator):
-        raise PermissionDenied("Only curators and staff can accept or reject annotations.")
-    if status not in Status.values:
-        raise ValidationError({"status": f"Unknown status {status!r}: use one of {Status.values}."})
+    fields = _review_fields(curator, status, comment)
     current = Annotation.objects.select_for_update().get(pk=annotation.pk)
-    current.status = status
-    current.curator = None if status == Status.PENDING else curator
-    current.curator_comment = comment.strip()
-    current.reviewed_at = None if status == Status.PENDING else timezone.now()
-    current.save(update_fields=["status", "curator", "curator_comment", "reviewed_at"])
+    for field, value in fields.items():
+        setattr(current, field, value)
+    current.save(update_fields=list(fields))
     return current
 
 
 @transaction.atomic
-def annotations_review_bulk(*, annotation_ids, curator, status: str, comment: str = "") -> int:
+def annotations_review_bulk(
+    *, annotation_ids: Sequence[int], curator: AbstractBaseUser, status: str, comment: str = ""
+) -> int:
     """Accept or reject many annotations at once (admin action); all or nothing."""
-    if not is_curator(curator):
-        raise PermissionDenied("Only curators and staff can accept or reject annotations.")
-    if status not in Status.values:
-        raise ValidationError({"status": f"Unknown status {status!r}: use one of {Status.values}."})
-    return Annotation.objects.filter(pk__in=list(annotation_ids)).update(
-        status=status,
-        curator=None if status == Status.PENDING else curator,
-        curator_comment=comment.strip(),
-        reviewed_at=None if status == Status.PENDING else timezone.now(),
-    )
+    fields = _review_fields(curator, status, comment)
+    return Annotation.objects.filter(pk__in=list(annotation_ids)).update(**fields)
 
 
 @transaction.atomic
-def annotations_set_deleted_bulk(*, annotation_ids, user, deleted: bool) -> int:
+def annotations_set_deleted_bulk(
+    *, annotation_ids: Sequence[int], user: AbstractBaseUser, deleted: bool
+) -> int:
     """Soft-delete (or restore) many annotations at once: the admin's delete, recoverable.
 
     Staff only (it is an admin action). Bumps each version, so an editor open on one of them gets a
     stale-edit warning instead of silently reviving or overwriting it. Returns how many changed.
     """
-    if not getattr(user, "is_staff", False):
+    if not can_manage_annotations(user):
         raise PermissionDenied("Only staff can delete or restore other people's annotations.")
     rows = Annotation.objects.filter(pk__in=list(annotation_ids), deleted_at__isnull=deleted)
     return rows.update(
@@ -363,14 +528,14 @@ def annotations_set_deleted_bulk(*, annotation_ids, user, deleted: bool) -> int:
 # ---------------------------------------------------------------- progress, articles
 
 
-def progress_touch(*, article: Article, reviewer) -> Progress:
+def progress_touch(*, article: Article, reviewer: AbstractBaseUser) -> Progress:
     """Mark an article as started by `reviewer` (no-op when already started or done)."""
     progress, _ = Progress.objects.get_or_create(article=article, reviewer=reviewer)
     return progress
 
 
 @transaction.atomic
-def progress_set(*, article: Article, reviewer, done: bool) -> Progress:
+def progress_set(*, article: Article, reviewer: AbstractBaseUser, done: bool) -> Progress:
     """Mark the article done for `reviewer`, or reopen it."""
     progress, _ = Progress.objects.get_or_create(article=article, reviewer=reviewer)
     progress.status = ProgressStatus.DONE if done else ProgressStatus.STARTED
@@ -380,27 +545,11 @@ def progress_set(*, article: Article, reviewer, done: bool) -> Progress:
 
 
 @transaction.atomic
-def article_update_text(*, article: Article, text: str) -> Article:
-    """Change an article's text, refused once annotations point into it (the frozen-text rule)."""
-    from annotate.importing import normalise_text, text_hash
+def articles_create_bulk(*, articles: Sequence[Article], batch_size: int = 500) -> None:
+    """Insert new articles (the importer's write), `batch_size` rows a statement; all or none.
 
-    text = normalise_text(text)
-    locked = Article.objects.select_for_update().get(pk=article.pk)
-    if text == locked.text:
-        return locked
-    count = locked.annotations.count()
-    if count:
-        raise ValidationError(
-            {
-                "text": f"The text is frozen: {count} annotation(s) point into it by offset. "
-                "Import the new text as a new article instead."
-            }
-        )
-    locked.text = text
-    locked.text_sha256 = text_hash(text)
-    try:
-        with transaction.atomic():
-            locked.save(update_fields=["text", "text_sha256"])
-    except IntegrityError:
-        raise ValidationError({"text": "Another article already has exactly this text."}) from None
-    return locked
+    The caller has normalised, hashed and deduplicated them (annotate.importing). An IntegrityError
+    means another process stored one of the same texts meanwhile; nothing is written then.
+    """
+    for i in range(0, len(articles), batch_size):
+        Article.objects.bulk_create(articles[i : i + batch_size])

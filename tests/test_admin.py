@@ -377,10 +377,9 @@ def test_annotation_named_source_needs_actor(su_client, data):
     assert "A named source needs an actor" in errors_of(response)
 
 
-def test_annotation_add_in_admin(su_client, data, reviewer):
-    article = factories.make_article("Iran says it talks to the Taliban.", title="Talks")
-    claim = data["claim"]
-    post = {
+def add_annotation_post(article, claim, reviewer, **overrides) -> dict:
+    """The admin's add form for an annotation of the article's first four characters."""
+    return {
         "article": article.pk,
         "claim": claim.pk,
         "start": "0",
@@ -391,7 +390,13 @@ def test_annotation_add_in_admin(su_client, data, reviewer):
         "confidence": "3",
         "reviewer": reviewer.pk,
         "status": "pending",
+        **overrides,
     }
+
+
+def test_annotation_add_in_admin(su_client, data, reviewer):
+    article = factories.make_article("Iran says it talks to the Taliban.", title="Talks")
+    post = add_annotation_post(article, data["claim"], reviewer)
     response = su_client.post(url(Annotation, "add"), post)
     assert response.status_code == 302, errors_of(response)
     created = Annotation.objects.get(article=article)
@@ -554,6 +559,60 @@ def test_annotation_change_over_a_newer_edit_is_refused(su_client, data, reviewe
     assert "Someone changed this annotation" in response.content.decode()
     annotation.refresh_from_db()
     assert (annotation.note, annotation.version) == ("mine", 2)
+
+
+def test_annotation_change_of_a_deleted_annotation_is_refused(su_client, data, reviewer):
+    from annotate import services
+
+    annotation = data["annotations"][0]
+    services.annotation_delete(annotation=annotation, user=reviewer)
+    post = form_data(su_client.get(url(Annotation, "change", annotation.pk)))
+    post["note"] = "admin's"
+    response = su_client.post(url(Annotation, "change", annotation.pk), post)
+    assert response.status_code == 200
+    assert "This annotation was deleted: restore it before editing." in errors_of(response)
+    annotation.refresh_from_db()
+    assert (annotation.note, annotation.version) == ("", 2)
+
+
+def test_annotation_reviewer_and_deletion_are_not_edited_in_the_change_form(
+    su_client, data, reviewer
+):
+    annotation = data["annotations"][0]
+    post = form_data(su_client.get(url(Annotation, "change", annotation.pk)))
+    assert "reviewer" not in post and "deleted_at" not in post
+    post.update(reviewer=factories.make_user().pk, deleted_at_0="2024-01-01", note="edited")
+    assert su_client.post(url(Annotation, "change", annotation.pk), post).status_code == 302
+    annotation.refresh_from_db()
+    assert (annotation.reviewer, annotation.deleted_at) == (reviewer, None)
+    assert (annotation.note, annotation.version) == ("edited", 2)
+
+
+def test_annotation_added_as_accepted_records_the_curator(su_client, data, reviewer, superuser):
+    article = factories.make_article("Iran says it talks to the Taliban.", title="Talks")
+    post = add_annotation_post(
+        article, data["claim"], reviewer, status="accepted", curator_comment=" fine "
+    )
+    response = su_client.post(url(Annotation, "add"), post)
+    assert response.status_code == 302, errors_of(response)
+    created = Annotation.objects.get(article=article)
+    assert response["Location"] == url(Annotation, "changelist")
+    assert (created.status, created.curator, created.curator_comment) == (
+        "accepted",
+        superuser,
+        "fine",
+    )
+    assert created.reviewed_at is not None and created.version == 1
+
+
+def test_annotation_status_change_alone_leaves_the_content_version(su_client, data):
+    annotation = data["annotations"][0]
+    post = form_data(su_client.get(url(Annotation, "change", annotation.pk)))
+    post["status"] = "accepted"
+    assert su_client.post(url(Annotation, "change", annotation.pk), post).status_code == 302
+    annotation.refresh_from_db()
+    # A review does not touch what the reviewer wrote, so their open editor is not made stale.
+    assert (annotation.status, annotation.version) == ("accepted", 1)
 
 
 def _staff_client(client):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import re
 
@@ -329,12 +330,22 @@ def test_save_queries_constant(reviewer_client, reviewer, django_assert_max_num_
     create = reverse("annotate:annotation-create", args=[article.pk])
     reviewer_client.post(create, form_data(article, phrase="officials said"), headers=HX)
     # Session, user, article, relations, 3 actors, claim, insert, progress, 3 for the patch, and
-    # 4 savepoint statements (the test's own transaction makes the view's atomic blocks
-    # savepoints): 17, the same at 10 and 1,000 annotations.
-    with django_assert_max_num_queries(17):
+    # 2 savepoint statements (the test's own transaction makes services.annotation_save's atomic
+    # block a savepoint): 15, the same at 10 and 1,000 annotations.
+    with django_assert_max_num_queries(15):
         response = reviewer_client.post(create, form_data(article), headers=HX)
     assert response["X-Stancemark-Patch"] == "saved"
     assert response.content.count(b'<li class="ann"') == 1
+    # An edit: the annotation (with its article), then the locked row in place of the progress
+    # and the update in place of the insert: 15 as well.
+    saved = Annotation.objects.get(pk=json.loads(response["HX-Trigger"])["annotation-saved"]["id"])
+    update = reverse("annotate:annotation-update", args=[saved.pk])
+    edit = form_data(article, stance="denies", version=str(saved.version))
+    with django_assert_max_num_queries(15):
+        response = reviewer_client.post(update, edit, headers=HX)
+    assert response["X-Stancemark-Patch"] == "saved"
+    saved.refresh_from_db()
+    assert (saved.stance, saved.version) == ("denies", 2)
 
 
 def test_create_with_source_and_cue_spans_picked_in_text(reviewer_client, article):
@@ -407,6 +418,8 @@ def test_create_resolves_aliases_and_creates_new_actor(reviewer_client, article)
         ({"stance": "agrees"}, "stance", "Select a valid choice"),
         ({"subject": ""}, "subject", "This field is required"),
         ({"source": ""}, "source", "A named source needs a name"),
+        ({"source": "x" * 250}, "source", "Actor name is longer than 200 characters"),
+        ({"cue_start": "18", "cue_end": "22", "cue_quote": "said"}, "stance", "Quote does not"),
         ({"quote": "Russia was supporting the Talibam"}, None, "Quote does not match the text"),
         ({"start": "5000", "end": "5010"}, None, "runs past the end of the text"),
     ],
