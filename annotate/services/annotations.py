@@ -1,16 +1,4 @@
-"""Every write to Stancemark's data goes through these functions.
-
-Annotations (created, saved from the form, edited, deleted, restored, reviewed: in the workspace,
-on the curator screens and in the admin alike), the actors and claims they name, reviewers'
-progress, imported articles and the starter actors are all written here. The functions validate
-(spans against the article text, labels, ownership, stale versions), write atomically and raise
-django.core.exceptions.ValidationError with per-field messages, so forms, the admin, management
-commands and tests get the same rules and the same wording.
-
-What Django writes itself: the admin's plain edits of articles (their frozen-text rule is
-Article.clean), actors, aliases, relations, claims and site settings (SiteSettings.load() creates
-the row on first use); user accounts and sessions.
-"""
+"""Writes of annotations: create, save what the form parsed, edit, delete, restore, review."""
 
 from __future__ import annotations
 
@@ -21,20 +9,15 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 from annotate import spans
 from annotate.models import (
     Actor,
-    ActorAlias,
-    ActorKind,
     Annotation,
     Article,
     Certainty,
     Claim,
-    Progress,
-    ProgressStatus,
     Relation,
     SourceKind,
     Stance,
@@ -42,7 +25,8 @@ from annotate.models import (
     confidence_problem,
 )
 from annotate.permissions import can_change_annotation, can_manage_annotations, is_curator
-from annotate.starter_actors import STARTER_ACTORS, LoadResult, StarterActor
+from annotate.services.actors import actor_get_or_create, claim_get_or_create
+from annotate.services.articles import progress_touch
 
 
 class StaleEdit(ValidationError):
@@ -56,126 +40,6 @@ class StaleEdit(ValidationError):
             code="stale",
         )
 
-
-# ---------------------------------------------------------------- actors, claims
-
-
-def actor_lookup(name: str) -> Actor | None:
-    """Find an actor by name or alias, ignoring case and surrounding whitespace."""
-    key = " ".join(name.split()).lower()
-    if not key:
-        return None
-    actor = Actor.objects.annotate(lname=Lower("name")).filter(lname=key).first()
-    if actor:
-        return actor
-    alias = (
-        ActorAlias.objects.annotate(lname=Lower("name"))
-        .filter(lname=key)
-        .select_related("actor")
-        .first()
-    )
-    return alias.actor if alias else None
-
-
-def actor_get_or_create(
-    *, name: str, kind: str = ActorKind.OTHER, aliases: list[str] | None = None
-) -> tuple[Actor, bool]:
-    """Return the actor called `name` (or aliased so), creating it with `kind` and `aliases` if new."""
-    clean = " ".join(name.split())
-    if not clean:
-        raise ValidationError({"name": "Actor name is empty: type a name."})
-    if len(clean) > 200:
-        raise ValidationError({"name": "Actor name is longer than 200 characters."})
-    if kind not in ActorKind.values:
-        raise ValidationError(
-            {"kind": f"Unknown actor kind {kind!r}: use one of {ActorKind.values}."}
-        )
-    existing = actor_lookup(clean)
-    if existing:  # the common case reads only: no transaction or savepoint round trips
-        return existing, False
-    with transaction.atomic():
-        actor = Actor.objects.create(name=clean, kind=kind)
-        for alias in aliases or []:
-            alias_add(actor=actor, name=alias)
-    return actor, True
-
-
-def alias_add(*, actor: Actor, name: str) -> ActorAlias | None:
-    """Add an alias unless that name already means this actor; refuse one that means another."""
-    clean = " ".join(name.split())
-    if not clean:
-        return None
-    other = actor_lookup(clean)
-    if other and other.pk == actor.pk:
-        return None
-    if other:
-        raise ValidationError(
-            {"aliases": f"{clean!r} already names {other.name}; an alias must be unambiguous."}
-        )
-    return ActorAlias.objects.create(actor=actor, name=clean)
-
-
-@transaction.atomic
-def actors_load_starter(*, actors: Sequence[StarterActor] = STARTER_ACTORS) -> LoadResult:
-    """Create the starter actors that do not exist yet, with their aliases and affiliations.
-
-    Actors that already exist (by name or alias, ignoring case) are left exactly as they are, so an
-    admin's edits survive every later `bootstrap`. An alias that already names another actor is
-    skipped with a warning rather than stopping the load.
-    """
-    result = LoadResult()
-    new: list[tuple[Actor, StarterActor]] = []
-    for entry in actors:
-        actor, created = actor_get_or_create(name=entry.name, kind=entry.kind)
-        if not created:
-            continue
-        result.created.append(actor)
-        new.append((actor, entry))
-        for alias in entry.aliases:
-            try:
-                if alias_add(actor=actor, name=alias):
-                    result.aliases_added += 1
-            except ValidationError as exc:
-                result.warnings.append(f"{entry.name}: alias skipped, {' '.join(exc.messages)}")
-    # Affiliations in a second pass, so an entry may name an actor listed after it.
-    for actor, entry in new:
-        if entry.affiliation:
-            target = actor_lookup(entry.affiliation)
-            if target is None:
-                result.warnings.append(
-                    f"{entry.name}: affiliation {entry.affiliation!r} is not a known actor."
-                )
-                continue
-            actor.affiliation = target
-            actor.save(update_fields=["affiliation"])
-    return result
-
-
-def claim_get_or_create(
-    *, subject: Actor, relation: Relation, object: Actor, qualifier: str = "", text: str = ""
-) -> tuple[Claim, bool]:
-    """Return the claim (subject, relation, object, qualifier), creating it if new.
-
-    `text` overrides the generated readable form for a new claim; an existing claim keeps its text.
-    """
-    qualifier = " ".join(qualifier.split())
-    existing = (
-        Claim.objects.annotate(lq=Lower("qualifier"))
-        .filter(subject=subject, relation=relation, object=object, lq=qualifier.lower())
-        .first()
-    )
-    if existing:
-        return existing, False
-    text = " ".join(text.split()) or Claim.generated_text(subject, relation, object, qualifier)
-    return (
-        Claim.objects.create(
-            subject=subject, relation=relation, object=object, qualifier=qualifier, text=text
-        ),
-        True,
-    )
-
-
-# ---------------------------------------------------------------- annotations
 
 ANNOTATION_FIELDS = (
     "claim",
@@ -523,33 +387,3 @@ def annotations_set_deleted_bulk(
         version=F("version") + 1,
         updated_at=timezone.now(),
     )
-
-
-# ---------------------------------------------------------------- progress, articles
-
-
-def progress_touch(*, article: Article, reviewer: AbstractBaseUser) -> Progress:
-    """Mark an article as started by `reviewer` (no-op when already started or done)."""
-    progress, _ = Progress.objects.get_or_create(article=article, reviewer=reviewer)
-    return progress
-
-
-@transaction.atomic
-def progress_set(*, article: Article, reviewer: AbstractBaseUser, done: bool) -> Progress:
-    """Mark the article done for `reviewer`, or reopen it."""
-    progress, _ = Progress.objects.get_or_create(article=article, reviewer=reviewer)
-    progress.status = ProgressStatus.DONE if done else ProgressStatus.STARTED
-    progress.done_at = timezone.now() if done else None
-    progress.save(update_fields=["status", "done_at"])
-    return progress
-
-
-@transaction.atomic
-def articles_create_bulk(*, articles: Sequence[Article], batch_size: int = 500) -> None:
-    """Insert new articles (the importer's write), `batch_size` rows a statement; all or none.
-
-    The caller has normalised, hashed and deduplicated them (annotate.importing). An IntegrityError
-    means another process stored one of the same texts meanwhile; nothing is written then.
-    """
-    for i in range(0, len(articles), batch_size):
-        Article.objects.bulk_create(articles[i : i + batch_size])
