@@ -166,11 +166,19 @@ def test_changelist_search(su_client, data, model, query, found, absent):
     assert not any(absent in row for row in results), results
 
 
-def test_article_changelist_counts_live_annotations(su_client, data, reviewer):
+def test_article_and_claim_changelists_count_live_annotations(su_client, data, reviewer):
+    from annotate import services
+
     factories.make_article("Nothing annotated here.", title="Empty one")
+    factories.make_claim("Iran", "funds", "Taliban")
+    services.annotation_delete(annotation=data["annotations"][1], user=reviewer)
     response = su_client.get(url(Article, "changelist"))
     counts = {a.title: a.annotation_count for a in response.context["cl"].result_list}
-    assert counts == {"Votel testimony": 2, "Empty one": 0}
+    assert counts == {"Votel testimony": 1, "Empty one": 0}
+    response = su_client.get(url(Claim, "changelist"))
+    counts = {c.text: c.annotation_count for c in response.context["cl"].result_list}
+    assert counts == {"Russia supports Taliban": 1, "Iran funds Taliban": 0}
+    assert "column-annotation_count" in response.content.decode()  # the column is shown
 
 
 def test_view_on_site_goes_to_the_workspace(su_client, data):
@@ -474,6 +482,33 @@ def test_annotation_export_action_streams_jsonl(su_client, data):
     assert {line["article"]["id"] for line in lines} == {data["article"].pk}
 
 
+@pytest.mark.parametrize(
+    ("model", "description"),
+    [
+        (Article, "Export the selected articles' annotations as {}"),
+        (Annotation, "Export the articles of the selected annotations as {}"),
+    ],
+    ids=["articles", "annotations"],
+)
+def test_both_export_formats_are_offered_and_stream_what_they_say(
+    su_client, data, model, description
+):
+    changelist = url(model, "changelist")
+    actions = dict(su_client.get(changelist).context["action_form"].fields["action"].choices)
+    assert actions["export_json"] == description.format("JSON")
+    assert actions["export_jsonl"] == description.format("JSONL")
+    selected = model.objects.first().pk
+    body = streamed(
+        su_client.post(changelist, {"action": "export_json", "_selected_action": [selected]})
+    )
+    assert orjson.loads(body)["schema_version"]
+    body = streamed(
+        su_client.post(changelist, {"action": "export_jsonl", "_selected_action": [selected]})
+    )
+    lines = [orjson.loads(line) for line in body.splitlines()]
+    assert len(lines) == 2 and all(line["article"]["id"] == data["article"].pk for line in lines)
+
+
 # ---------------------------------------------------------------- access
 
 
@@ -559,6 +594,28 @@ def test_annotation_change_over_a_newer_edit_is_refused(su_client, data, reviewe
     assert "Someone changed this annotation" in response.content.decode()
     annotation.refresh_from_db()
     assert (annotation.note, annotation.version) == ("mine", 2)
+
+
+def test_annotation_change_saves_with_the_loaded_version(su_client, data, reviewer, monkeypatch):
+    """The save itself is version-checked (services.annotation_update), not only the form: a
+    change landing between the form's check and the save is refused too, and nothing is kept."""
+    from annotate import services
+    from annotate.admin.annotations import AnnotationAdminForm
+
+    annotation = data["annotations"][0]
+    post = form_data(su_client.get(url(Annotation, "change", annotation.pk)))
+    post["note"] = "admin's"
+    check = AnnotationAdminForm._check_editable
+
+    def check_then_someone_saves(form, loaded):
+        check(form, loaded)
+        services.annotation_update(annotation=annotation, user=reviewer, version=1, note="mine")
+
+    monkeypatch.setattr(AnnotationAdminForm, "_check_editable", check_then_someone_saves)
+    with pytest.raises(services.StaleEdit):
+        su_client.post(url(Annotation, "change", annotation.pk), post)
+    annotation.refresh_from_db()
+    assert annotation.note != "admin's"
 
 
 def test_annotation_change_of_a_deleted_annotation_is_refused(su_client, data, reviewer):
