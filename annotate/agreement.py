@@ -40,6 +40,8 @@ from dataclasses import asdict, dataclass, field
 from itertools import combinations
 from typing import Any, NotRequired, TypedDict
 
+from annotate.spans import overlap
+
 OVERLAP_THRESHOLD = 0.5
 CERTAINTY_ORDER = ("possible", "probable", "certain")  # ascending; "unspecified" is missing
 CONFIDENCE_ORDER = (1, 2, 3, 4, 5)
@@ -166,11 +168,6 @@ def cohen_kappa(pairs: Iterable[tuple[Label, Label]]) -> Score:
 
 
 # ---------------------------------------------------------------- spans and matching
-
-
-def overlap(a_start: int, a_end: int, b_start: int, b_end: int) -> int:
-    """Characters both half-open spans cover."""
-    return max(0, min(a_end, b_end) - max(a_start, b_start))
 
 
 def overlap_ratio(a_start: int, a_end: int, b_start: int, b_end: int) -> float:

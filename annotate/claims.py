@@ -28,6 +28,7 @@ from annotate.models import (
     Actor,
     ActorAlias,
     Annotation,
+    AnnotationQuerySet,
     Article,
     Claim,
     Progress,
@@ -35,6 +36,7 @@ from annotate.models import (
     SiteSettings,
     SourceKind,
     Stance,
+    source_label,
 )
 from annotate.permissions import is_curator
 
@@ -106,17 +108,13 @@ class ClaimFilters:
     def actor_not_found(self) -> bool:
         return bool(self.actor_name.strip()) and self.actor is None
 
-    def apply(self, annotations: QuerySet[Annotation]) -> QuerySet[Annotation]:
+    def apply(self, annotations: AnnotationQuerySet) -> AnnotationQuerySet:
         """Keep the attributions matching every filter that is set."""
         qs = annotations
         if self.actor_not_found:
             return qs.none()
         if self.actor is not None:
-            by_subject, by_object = Q(claim__subject=self.actor), Q(claim__object=self.actor)
-            qs = qs.filter(
-                by_subject if self.role == "subject" else by_object
-                if self.role == "object" else by_subject | by_object
-            )  # fmt: skip
+            qs = qs.involving(self.actor, self.role)
         if self.relation:
             qs = qs.filter(claim__relation__slug=self.relation)
         if self.stance:
@@ -210,12 +208,10 @@ def source_names_by_claim(
     )
     counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in rows:
-        if row["source_kind"] == SourceKind.AUTHOR:
-            label = "Author of the article"
-        elif row["source_kind"] == SourceKind.NAMED and row["source_actor__name"]:
-            label = row["source_actor__name"]
-        else:
-            label = row["source_description"] or "Unnamed source"
+        # Without the description: claim_groups counts a named source once per actor (source_key).
+        label = source_label(
+            row["source_kind"], row["source_actor__name"], row["source_description"], detail=False
+        )
         counts[row["claim_id"]][label] += row["n"]
     return {
         claim_id: [name for name, _ in sorted(names.items(), key=lambda kv: (-kv[1], kv[0]))]

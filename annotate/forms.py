@@ -1,8 +1,10 @@
-"""The annotation form: parses what the reviewer typed, then hands it to the services atomically.
+"""The annotation form: parses and checks what the reviewer typed; it writes nothing itself.
 
-Field-level checks (required, whole numbers, known labels) happen here; the rules that need the
-article and the database (spans, quotes, actors, claims) stay in annotate.services, whose per-field
-errors are mapped back onto these fields so each message appears next to the field it is about.
+Field-level checks (required, whole numbers, known labels) happen here. Saving hands the parsed
+values to services.annotation_save, which resolves actors and the claim, applies the rules that
+need the article and the database (spans, quotes, ownership, versions) and writes, all or nothing;
+its per-field errors are mapped back onto these fields so each message appears next to the field
+it is about.
 """
 
 from __future__ import annotations
@@ -11,19 +13,20 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import transaction
 from django.utils.functional import cached_property
 
 from annotate import services
 from annotate.models import (
     CONFIDENCE_MAX,
     CONFIDENCE_MIN,
+    CONFIDENCE_SCALE,
     Annotation,
     Article,
     Certainty,
     Relation,
     SourceKind,
     Stance,
+    confidence_problem,
 )
 
 SOURCE_KIND_CHOICES = [
@@ -85,7 +88,7 @@ class AnnotationForm(forms.Form):
         widget=forms.NumberInput(
             attrs={"min": CONFIDENCE_MIN, "max": CONFIDENCE_MAX, "inputmode": "numeric"}
         ),
-        error_messages={"invalid": "Confidence must be a whole number from 1 to 5."},
+        error_messages={"invalid": f"Confidence must be {CONFIDENCE_SCALE}."},
     )
     note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -129,11 +132,9 @@ class AnnotationForm(forms.Form):
 
     def clean_confidence(self) -> int:
         value = self.cleaned_data["confidence"]
-        if not CONFIDENCE_MIN <= value <= CONFIDENCE_MAX:
-            raise ValidationError(
-                f"Confidence {value} is out of range: choose a whole number "
-                f"from {CONFIDENCE_MIN} to {CONFIDENCE_MAX}."
-            )
+        problem = confidence_problem(value)
+        if problem:
+            raise ValidationError(problem)
         return value
 
     def clean(self) -> dict[str, Any]:
@@ -186,71 +187,27 @@ class AnnotationForm(forms.Form):
             for message in exc.messages:
                 self.add_error(None, message)
 
-    def _values(self) -> dict[str, Any]:
-        """Resolve actors and the claim (creating them when new) and return service arguments."""
-        d = self.cleaned_data
-        errors: dict[str, str] = {}
-        actors = {}
-        for field in ("subject", "object"):
-            try:
-                actors[field], _ = services.actor_get_or_create(name=d[field])
-            except ValidationError as exc:
-                errors[field] = " ".join(exc.messages)
-        source_actor = None
-        description = ""
-        if d["source_kind"] == SourceKind.NAMED:
-            try:
-                source_actor, _ = services.actor_get_or_create(name=d["source"])
-            except ValidationError as exc:
-                errors["source"] = " ".join(exc.messages)
-        elif d["source_kind"] == SourceKind.UNNAMED:
-            description = " ".join(d["source"].split())
-        if errors:
-            raise ValidationError(errors)
-        claim, _ = services.claim_get_or_create(
-            subject=actors["subject"],
-            relation=d["relation"],
-            object=actors["object"],
-            text=d["claim_text"],
-        )
-        return {
-            "claim": claim,
-            "start": d["start"],
-            "end": d["end"],
-            "quote": d["quote"],
-            "source_kind": d["source_kind"],
-            "source_actor": source_actor,
-            "source_description": description,
-            "stance": d["stance"],
-            "certainty": d["certainty"],
-            "confidence": d["confidence"],
-            "note": d["note"].strip(),
-            **{
-                f"{prefix}_{part}": d.get(f"{prefix}_{part}")
-                for prefix in ("source", "cue")
-                for part in ("start", "end", "quote")
-            },
-        }
+    def values(self) -> services.AnnotationInput:
+        """The cleaned fields as services.annotation_save takes them (call after is_valid())."""
+        # Every field is an AnnotationInput key but the version, which the save takes on its own.
+        return {name: value for name, value in self.cleaned_data.items() if name != "version"}
 
     def save(
         self, *, article: Article, user, annotation: Annotation | None = None
     ) -> Annotation | None:
-        """Create (or update) the annotation atomically; a broken rule adds errors, saves nothing.
+        """Save through services.annotation_save; a broken rule adds errors here, saves nothing.
 
         Raises services.StaleEdit (nothing saved) when the annotation changed since the version in
         the form, and PermissionDenied when `user` does not own it.
         """
         try:
-            with transaction.atomic():
-                values = self._values()
-                if annotation is None:
-                    return services.annotation_create(article=article, reviewer=user, **values)
-                return services.annotation_update(
-                    annotation=annotation,
-                    user=user,
-                    version=self.cleaned_data.get("version"),
-                    **values,
-                )
+            return services.annotation_save(
+                article=article,
+                reviewer=user,
+                values=self.values(),
+                annotation=annotation,
+                version=self.cleaned_data.get("version"),
+            )
         except services.StaleEdit:
             raise
         except ValidationError as exc:

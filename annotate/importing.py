@@ -1,4 +1,4 @@
-"""Files → articles: normalise, dedupe by text hash, write atomically.
+"""Files → articles: normalise, dedupe by text hash, then write through services (atomically).
 
 (Text normalisation is defined here because every path that stores article text must agree on it.)
 """
@@ -16,8 +16,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 
+from annotate import services
 from annotate.models import TITLE_MAX_LENGTH, Article
 from annotate.wording import plural
 
@@ -340,10 +341,6 @@ def _existing(hashes: list[str]) -> dict[str, tuple[int, str]]:
     return found
 
 
-def _insert_batch(articles: list[Article]) -> None:
-    Article.objects.bulk_create(articles)
-
-
 def import_paths(
     paths: Iterable[str | Path],
     *,
@@ -396,9 +393,7 @@ def import_paths(
 
 def _write(articles: list[Article]) -> None:
     try:
-        with transaction.atomic():
-            for i in range(0, len(articles), BATCH_SIZE):
-                _insert_batch(articles[i : i + BATCH_SIZE])
+        services.articles_create_bulk(articles=articles, batch_size=BATCH_SIZE)
     except IntegrityError as exc:
         for article in articles:
             article.pk = None

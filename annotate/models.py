@@ -63,8 +63,30 @@ class ProgressStatus(models.TextChoices):
 
 CONFIDENCE_MIN = 1
 CONFIDENCE_MAX = 5
+#: How the confidence scale reads in every message and hint about it.
+CONFIDENCE_SCALE = f"a whole number from {CONFIDENCE_MIN} to {CONFIDENCE_MAX}"
 CURATORS_GROUP = "Curators"
 TITLE_MAX_LENGTH = 500
+
+
+def confidence_problem(value: object) -> str | None:
+    """What is wrong with `value` as a reviewer's confidence, or None when it is on the scale."""
+    if type(value) is int and CONFIDENCE_MIN <= value <= CONFIDENCE_MAX:  # not True, not "3"
+        return None
+    return f"Confidence {value!r} is out of range: choose {CONFIDENCE_SCALE}."
+
+
+def source_label(
+    kind: str, actor_name: str | None, description: str, *, detail: bool = True
+) -> str:
+    """How a source reads on every screen: "Zamir Kabulov (Russia's special envoy)" for a named
+    source (`detail=False` leaves the description out), an unnamed source's description, or
+    "Author of the article"."""
+    if kind == SourceKind.AUTHOR:
+        return SourceKind.AUTHOR.label
+    if kind == SourceKind.NAMED and actor_name:
+        return f"{actor_name} ({description})" if description and detail else actor_name
+    return description or "Unnamed source"
 
 
 def _in_choices(field: str, choices: type[models.TextChoices]) -> Q:
@@ -203,15 +225,6 @@ class Relation(models.Model):
         return self.label
 
 
-class ClaimQuerySet(models.QuerySet["Claim"]):
-    def involving(self, actor: Actor, role: str = "either") -> ClaimQuerySet:
-        if role == "subject":
-            return self.filter(subject=actor)
-        if role == "object":
-            return self.filter(object=actor)
-        return self.filter(Q(subject=actor) | Q(object=actor))
-
-
 class Claim(models.Model):
     subject = models.ForeignKey(
         Actor, on_delete=models.PROTECT, related_name="claims_as_subject", help_text="Who acts."
@@ -228,8 +241,6 @@ class Claim(models.Model):
     text = models.CharField(
         max_length=500, help_text="Readable form, generated from the parts unless typed."
     )
-
-    objects = ClaimQuerySet.as_manager()
 
     class Meta:
         ordering = ["text"]
@@ -256,8 +267,14 @@ class AnnotationQuerySet(models.QuerySet["Annotation"]):
     def deleted(self) -> AnnotationQuerySet:
         return self.filter(deleted_at__isnull=False)
 
-    def for_reviewer(self, user) -> AnnotationQuerySet:
-        return self.filter(reviewer=user)
+    def involving(self, actor: Actor, role: str = "either") -> AnnotationQuerySet:
+        """Attributions of claims with `actor` as their "subject", "object" or "either"."""
+        as_subject, as_object = Q(claim__subject=actor), Q(claim__object=actor)
+        if role == "subject":
+            return self.filter(as_subject)
+        if role == "object":
+            return self.filter(as_object)
+        return self.filter(as_subject | as_object)
 
     def with_related(self) -> AnnotationQuerySet:
         return self.select_related(
@@ -327,7 +344,8 @@ class Annotation(models.Model):
         help_text="How sure the source sounds; hedging is probable or possible.",
     )
     confidence = models.PositiveSmallIntegerField(
-        help_text="The reviewer's own confidence in this annotation, 1 (low) to 5 (high)."
+        help_text=f"The reviewer's own confidence in this annotation, {CONFIDENCE_MIN} (low) to "
+        f"{CONFIDENCE_MAX} (high)."
     )
     note = models.TextField(blank=True, help_text="Free note by the reviewer.")
 
@@ -402,12 +420,11 @@ class Annotation(models.Model):
 
     @property
     def source_label(self) -> str:
-        """Human-readable source: actor name, description, or 'the author'."""
-        if self.source_kind == SourceKind.AUTHOR:
-            return "Author of the article"
-        if self.source_actor_id and self.source_actor is not None:
-            return self.source_actor.name
-        return self.source_description or "Unnamed source"
+        """The source as every screen names it (see source_label())."""
+        actor = self.source_actor if self.source_actor_id else None
+        return source_label(
+            self.source_kind, actor.name if actor else None, self.source_description
+        )
 
 
 class Progress(models.Model):

@@ -23,6 +23,11 @@ def can_change_annotation(user, annotation: Annotation) -> bool:
     return user.is_authenticated and annotation.reviewer_id == user.pk
 
 
+def can_manage_annotations(user) -> bool:
+    """Staff manage every reviewer's annotations in the admin: edit, delete and restore them."""
+    return user.is_authenticated and user.is_staff
+
+
 def can_see_others(user, site: SiteSettings | None = None) -> bool:
     """Curators and staff always; reviewers only when the site allows it."""
     if is_curator(user):

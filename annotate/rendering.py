@@ -18,7 +18,7 @@ from typing import NamedTuple
 from django.utils.safestring import SafeString, mark_safe
 
 from annotate import spans
-from annotate.models import AnnotationQuerySet, Certainty, SourceKind, Stance, Status
+from annotate.models import AnnotationQuerySet, Certainty, Stance, Status, source_label
 
 STANCE_LABELS = dict(Stance.choices)
 CERTAINTY_LABELS = dict(Certainty.choices)
@@ -214,12 +214,7 @@ def render_text(
 
 
 def _source(a: AnnotationRow) -> str:
-    if a.source_kind == SourceKind.AUTHOR:
-        return "Author of the article"
-    if a.source_kind == SourceKind.NAMED and a.source_name:
-        name = a.source_name
-        return f"{name} ({a.source_description})" if a.source_description else name
-    return a.source_description or "Unnamed source"
+    return source_label(a.source_kind, a.source_name, a.source_description)
 
 
 def render_items(

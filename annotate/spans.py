@@ -1,7 +1,8 @@
 """Pure offset maths. No Django here: these are the rules every write, render and export relies on.
 
 Offsets are Unicode code points (Python ``str`` indices) into the article text, start inclusive,
-end exclusive. Browsers measure UTF-16 code units, so conversions live here too.
+end exclusive. Browsers measure UTF-16 code units: annotate.js converts before posting, and
+validate_span refuses any span whose quote does not match.
 """
 
 from __future__ import annotations
@@ -41,43 +42,9 @@ def validate_span(text: str, start: int, end: int, quote: str | None = None) -> 
         )
 
 
-def quote_of(text: str, start: int, end: int) -> str:
-    """The words a valid span covers."""
-    validate_span(text, start, end)
-    return text[start:end]
-
-
 def context(text: str, start: int, end: int, width: int = CONTEXT_WIDTH) -> tuple[str, str]:
     """Up to `width` code points before and after the span, so a consumer can re-anchor it."""
     return text[max(0, start - width) : start], text[end : end + width]
-
-
-def utf16_length(s: str) -> int:
-    """Length of `s` in UTF-16 code units (what JavaScript's String.length reports)."""
-    return len(s) + sum(1 for ch in s if ord(ch) > 0xFFFF)
-
-
-def utf16_to_codepoint(text: str, offset16: int) -> int:
-    """Convert a UTF-16 offset into a code-point offset; refuse one that splits a surrogate pair."""
-    if offset16 < 0:
-        raise SpanError(f"Offset {offset16} is negative.")
-    units = 0
-    for index, ch in enumerate(text):
-        if units == offset16:
-            return index
-        units += 2 if ord(ch) > 0xFFFF else 1
-        if units > offset16:
-            raise SpanError(f"UTF-16 offset {offset16} falls inside a character.")
-    if units == offset16:
-        return len(text)
-    raise SpanError(f"UTF-16 offset {offset16} is past the end of the text ({units} units).")
-
-
-def codepoint_to_utf16(text: str, offset: int) -> int:
-    """Convert a code-point offset into a UTF-16 offset."""
-    if not 0 <= offset <= len(text):
-        raise SpanError(f"Offset {offset} is outside the text (0–{len(text)}).")
-    return utf16_length(text[:offset])
 
 
 def overlap(a_start: int, a_end: int, b_start: int, b_end: int) -> int:

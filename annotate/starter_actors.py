@@ -1,4 +1,5 @@
-"""The starter actors for the seed corpus (seeds/), loaded by `manage.py bootstrap`.
+"""The starter actors for the seed corpus (seeds/), loaded by `manage.py bootstrap` through
+services.actors_load_starter.
 
 Built from the five seed articles: the states, groups and bodies they discuss and the people they
 quote, with the names the articles use for them. Aliases must be unambiguous across the whole list
@@ -12,10 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
-
-from annotate import services
 from annotate.models import Actor, ActorKind
 
 
@@ -176,42 +173,8 @@ STARTER_ACTORS: tuple[StarterActor, ...] = (
 
 @dataclass
 class LoadResult:
+    """What loading the starter actors did: actors created, aliases added, what was skipped and why."""
+
     created: list[Actor] = field(default_factory=list)
     aliases_added: int = 0
     warnings: list[str] = field(default_factory=list)
-
-
-@transaction.atomic
-def load(actors: tuple[StarterActor, ...] = STARTER_ACTORS) -> LoadResult:
-    """Create the starter actors that do not exist yet, with their aliases and affiliations.
-
-    Actors that already exist (by name or alias, ignoring case) are left exactly as they are, so an
-    admin's edits survive every later `bootstrap`. An alias that already names another actor is
-    skipped with a warning rather than stopping the load.
-    """
-    result = LoadResult()
-    new: list[tuple[Actor, StarterActor]] = []
-    for entry in actors:
-        actor, created = services.actor_get_or_create(name=entry.name, kind=entry.kind)
-        if not created:
-            continue
-        result.created.append(actor)
-        new.append((actor, entry))
-        for alias in entry.aliases:
-            try:
-                if services.alias_add(actor=actor, name=alias):
-                    result.aliases_added += 1
-            except ValidationError as exc:
-                result.warnings.append(f"{entry.name}: alias skipped, {' '.join(exc.messages)}")
-    # Affiliations in a second pass, so an entry may name an actor listed after it.
-    for actor, entry in new:
-        if entry.affiliation:
-            target = services.actor_lookup(entry.affiliation)
-            if target is None:
-                result.warnings.append(
-                    f"{entry.name}: affiliation {entry.affiliation!r} is not a known actor."
-                )
-                continue
-            actor.affiliation = target
-            actor.save(update_fields=["affiliation"])
-    return result

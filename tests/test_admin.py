@@ -166,11 +166,19 @@ def test_changelist_search(su_client, data, model, query, found, absent):
     assert not any(absent in row for row in results), results
 
 
-def test_article_changelist_counts_live_annotations(su_client, data, reviewer):
+def test_article_and_claim_changelists_count_live_annotations(su_client, data, reviewer):
+    from annotate import services
+
     factories.make_article("Nothing annotated here.", title="Empty one")
+    factories.make_claim("Iran", "funds", "Taliban")
+    services.annotation_delete(annotation=data["annotations"][1], user=reviewer)
     response = su_client.get(url(Article, "changelist"))
     counts = {a.title: a.annotation_count for a in response.context["cl"].result_list}
-    assert counts == {"Votel testimony": 2, "Empty one": 0}
+    assert counts == {"Votel testimony": 1, "Empty one": 0}
+    response = su_client.get(url(Claim, "changelist"))
+    counts = {c.text: c.annotation_count for c in response.context["cl"].result_list}
+    assert counts == {"Russia supports Taliban": 1, "Iran funds Taliban": 0}
+    assert "column-annotation_count" in response.content.decode()  # the column is shown
 
 
 def test_view_on_site_goes_to_the_workspace(su_client, data):
@@ -378,10 +386,9 @@ def test_annotation_named_source_needs_actor(su_client, data):
     assert "A named source needs an actor" in errors_of(response)
 
 
-def test_annotation_add_in_admin(su_client, data, reviewer):
-    article = factories.make_article("Iran says it talks to the Taliban.", title="Talks")
-    claim = data["claim"]
-    post = {
+def add_annotation_post(article, claim, reviewer, **overrides) -> dict:
+    """The admin's add form for an annotation of the article's first four characters."""
+    return {
         "article": article.pk,
         "claim": claim.pk,
         "start": "0",
@@ -392,7 +399,13 @@ def test_annotation_add_in_admin(su_client, data, reviewer):
         "confidence": "3",
         "reviewer": reviewer.pk,
         "status": "pending",
+        **overrides,
     }
+
+
+def test_annotation_add_in_admin(su_client, data, reviewer):
+    article = factories.make_article("Iran says it talks to the Taliban.", title="Talks")
+    post = add_annotation_post(article, data["claim"], reviewer)
     response = su_client.post(url(Annotation, "add"), post)
     assert response.status_code == 302, errors_of(response)
     created = Annotation.objects.get(article=article)
@@ -468,6 +481,33 @@ def test_annotation_export_action_streams_jsonl(su_client, data):
     # The export works per article: the selection's article comes out whole.
     assert {line["id"] for line in lines} == {a.pk for a in data["annotations"]}
     assert {line["article"]["id"] for line in lines} == {data["article"].pk}
+
+
+@pytest.mark.parametrize(
+    ("model", "description"),
+    [
+        (Article, "Export the selected articles' annotations as {}"),
+        (Annotation, "Export the articles of the selected annotations as {}"),
+    ],
+    ids=["articles", "annotations"],
+)
+def test_both_export_formats_are_offered_and_stream_what_they_say(
+    su_client, data, model, description
+):
+    changelist = url(model, "changelist")
+    actions = dict(su_client.get(changelist).context["action_form"].fields["action"].choices)
+    assert actions["export_json"] == description.format("JSON")
+    assert actions["export_jsonl"] == description.format("JSONL")
+    selected = model.objects.first().pk
+    body = streamed(
+        su_client.post(changelist, {"action": "export_json", "_selected_action": [selected]})
+    )
+    assert orjson.loads(body)["schema_version"]
+    body = streamed(
+        su_client.post(changelist, {"action": "export_jsonl", "_selected_action": [selected]})
+    )
+    lines = [orjson.loads(line) for line in body.splitlines()]
+    assert len(lines) == 2 and all(line["article"]["id"] == data["article"].pk for line in lines)
 
 
 # ---------------------------------------------------------------- access
@@ -555,6 +595,82 @@ def test_annotation_change_over_a_newer_edit_is_refused(su_client, data, reviewe
     assert "Someone changed this annotation" in response.content.decode()
     annotation.refresh_from_db()
     assert (annotation.note, annotation.version) == ("mine", 2)
+
+
+def test_annotation_change_saves_with_the_loaded_version(su_client, data, reviewer, monkeypatch):
+    """The save itself is version-checked (services.annotation_update), not only the form: a
+    change landing between the form's check and the save is refused too, and nothing is kept."""
+    from annotate import services
+    from annotate.admin.annotations import AnnotationAdminForm
+
+    annotation = data["annotations"][0]
+    post = form_data(su_client.get(url(Annotation, "change", annotation.pk)))
+    post["note"] = "admin's"
+    check = AnnotationAdminForm._check_editable
+
+    def check_then_someone_saves(form, loaded):
+        check(form, loaded)
+        services.annotation_update(annotation=annotation, user=reviewer, version=1, note="mine")
+
+    monkeypatch.setattr(AnnotationAdminForm, "_check_editable", check_then_someone_saves)
+    with pytest.raises(services.StaleEdit):
+        su_client.post(url(Annotation, "change", annotation.pk), post)
+    annotation.refresh_from_db()
+    assert annotation.note != "admin's"
+
+
+def test_annotation_change_of_a_deleted_annotation_is_refused(su_client, data, reviewer):
+    from annotate import services
+
+    annotation = data["annotations"][0]
+    services.annotation_delete(annotation=annotation, user=reviewer)
+    post = form_data(su_client.get(url(Annotation, "change", annotation.pk)))
+    post["note"] = "admin's"
+    response = su_client.post(url(Annotation, "change", annotation.pk), post)
+    assert response.status_code == 200
+    assert "This annotation was deleted: restore it before editing." in errors_of(response)
+    annotation.refresh_from_db()
+    assert (annotation.note, annotation.version) == ("", 2)
+
+
+def test_annotation_reviewer_and_deletion_are_not_edited_in_the_change_form(
+    su_client, data, reviewer
+):
+    annotation = data["annotations"][0]
+    post = form_data(su_client.get(url(Annotation, "change", annotation.pk)))
+    assert "reviewer" not in post and "deleted_at" not in post
+    post.update(reviewer=factories.make_user().pk, deleted_at_0="2024-01-01", note="edited")
+    assert su_client.post(url(Annotation, "change", annotation.pk), post).status_code == 302
+    annotation.refresh_from_db()
+    assert (annotation.reviewer, annotation.deleted_at) == (reviewer, None)
+    assert (annotation.note, annotation.version) == ("edited", 2)
+
+
+def test_annotation_added_as_accepted_records_the_curator(su_client, data, reviewer, superuser):
+    article = factories.make_article("Iran says it talks to the Taliban.", title="Talks")
+    post = add_annotation_post(
+        article, data["claim"], reviewer, status="accepted", curator_comment=" fine "
+    )
+    response = su_client.post(url(Annotation, "add"), post)
+    assert response.status_code == 302, errors_of(response)
+    created = Annotation.objects.get(article=article)
+    assert response["Location"] == url(Annotation, "changelist")
+    assert (created.status, created.curator, created.curator_comment) == (
+        "accepted",
+        superuser,
+        "fine",
+    )
+    assert created.reviewed_at is not None and created.version == 1
+
+
+def test_annotation_status_change_alone_leaves_the_content_version(su_client, data):
+    annotation = data["annotations"][0]
+    post = form_data(su_client.get(url(Annotation, "change", annotation.pk)))
+    post["status"] = "accepted"
+    assert su_client.post(url(Annotation, "change", annotation.pk), post).status_code == 302
+    annotation.refresh_from_db()
+    # A review does not touch what the reviewer wrote, so their open editor is not made stale.
+    assert (annotation.status, annotation.version) == ("accepted", 1)
 
 
 def _staff_client(client):

@@ -159,7 +159,7 @@ def test_starter_names_and_aliases_are_unambiguous():
 
 
 def test_all_starter_actors_load_and_resolve(db):
-    result = starter_actors.load()
+    result = services.actors_load_starter()
     assert result.warnings == []
     assert len(result.created) == len(starter_actors.STARTER_ACTORS)
     for entry in starter_actors.STARTER_ACTORS:

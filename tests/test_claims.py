@@ -106,6 +106,21 @@ def test_claim_groups_counts_stances_sources_articles(reviewer, other_reviewer):
     }  # fmt: skip
 
 
+def test_source_names_name_an_actor_once_whatever_its_descriptions(reviewer, article):
+    claim = factories.make_claim("Russia", "supports", "Taliban")
+    kabulov = factories.make_actor("Zamir Kabulov", kind="person")
+    for phrase, description in (("Russia was", "Russia's envoy"), ("Russia denies", "")):
+        factories.make_annotation(
+            article=article, reviewer=reviewer, claim=claim, phrase=phrase,
+            source_kind=SourceKind.NAMED, source_actor=kabulov, source_description=description,
+        )  # fmt: skip
+    live = Annotation.objects.live()
+    [row] = claims.claim_groups(live)
+    [claim_row] = claims.claim_rows(live, [row])
+    # One source counted, so one name listed: the description stays on the attribution itself.
+    assert (row["sources"], claim_row.source_names) == (1, ["Zamir Kabulov"])
+
+
 def test_sort_by_disagreement_puts_asserted_and_denied_first(reviewer, article):
     popular = factories.make_claim("Iran", "arms", "Taliban")
     disputed = factories.make_claim("Russia", "arms", "Taliban")

@@ -223,15 +223,15 @@ def test_write_is_all_or_nothing(db, tmp_path, monkeypatch):
         write(tmp_path / f"{i}.txt", f"Title {i}\nBody {i}.")
     monkeypatch.setattr(importing, "BATCH_SIZE", 2)
     calls = []
-    real_insert = importing._insert_batch
+    real_insert = Article.objects.bulk_create
 
     def failing_insert(articles):
         calls.append(len(articles))
         if len(calls) == 2:
             raise RuntimeError("disk full")
-        real_insert(articles)
+        return real_insert(articles)
 
-    monkeypatch.setattr(importing, "_insert_batch", failing_insert)
+    monkeypatch.setattr(Article.objects, "bulk_create", failing_insert)
     with pytest.raises(RuntimeError):
         importing.import_paths([tmp_path])
     assert calls == [2, 2]

@@ -1,9 +1,17 @@
-"""Database constraints hold even when the services are bypassed."""
+"""Database constraints hold even when the services are bypassed; the rules models.py holds once."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from annotate.models import Relation, SiteSettings
+from annotate.models import (
+    Annotation,
+    Relation,
+    SiteSettings,
+    SourceKind,
+    confidence_problem,
+    source_label,
+)
 from tests import factories
 
 
@@ -85,3 +93,73 @@ def test_article_search_is_indexed_on_postgresql_and_plain_on_sqlite(db):
         else:
             cursor.execute("SELECT name FROM sqlite_master WHERE name LIKE '%trgm%'")
             assert cursor.fetchall() == []
+
+
+# ---------------------------------------------------------------- rules held once
+
+
+def test_article_clean_enforces_the_frozen_text_rule(db):
+    annotation = factories.make_annotation()
+    article = annotation.article
+    article.full_clean()  # the stored text, unchanged: fine
+    article.text = article.text + " more"
+    with pytest.raises(ValidationError) as excinfo:
+        article.full_clean()
+    assert excinfo.value.message_dict["text"] == [
+        "The text is frozen: 1 annotation(s) point into it by offset. Delete or move those "
+        "annotations first, or import the new text as a new article."
+    ]
+    draft = factories.make_article("Not annotated yet.")
+    draft.text = "Changed freely."
+    draft.full_clean()
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "description", "label"),
+    [
+        (SourceKind.NAMED, "Zamir Kabulov", "Russia's envoy", "Zamir Kabulov (Russia's envoy)"),
+        (SourceKind.NAMED, "Zamir Kabulov", "", "Zamir Kabulov"),
+        (SourceKind.UNNAMED, None, "an Afghan official", "an Afghan official"),
+        (SourceKind.UNNAMED, None, "", "Unnamed source"),
+        (SourceKind.AUTHOR, "ignored", "ignored", "Author of the article"),
+    ],
+)
+def test_source_label(kind, name, description, label):
+    assert source_label(kind, name, description) == label
+
+
+def test_source_label_without_detail_is_the_actor_alone():
+    assert source_label(SourceKind.NAMED, "Zamir Kabulov", "envoy", detail=False) == "Zamir Kabulov"
+    assert source_label(SourceKind.UNNAMED, None, "an official", detail=False) == "an official"
+
+
+def test_annotation_source_label_uses_the_shared_wording(db):
+    actor = factories.make_actor("Zamir Kabulov")
+    annotation = factories.make_annotation(source_kind="named", source_actor=actor)
+    annotation.source_description = "Russia's envoy"
+    assert annotation.source_label == "Zamir Kabulov (Russia's envoy)"
+
+
+@pytest.mark.parametrize("value", [1, 3, 5])
+def test_confidence_on_the_scale(value):
+    assert confidence_problem(value) is None
+
+
+@pytest.mark.parametrize("value", [0, 6, -1, "3", 3.0, True, None])
+def test_confidence_off_the_scale(value):
+    assert confidence_problem(value) == (
+        f"Confidence {value!r} is out of range: choose a whole number from 1 to 5."
+    )
+
+
+def test_involving_filters_attributions_by_the_actor_role(db):
+    russia_arms = factories.make_annotation(claim=factories.make_claim("Russia", "arms", "Taliban"))
+    iran_opposes = factories.make_annotation(
+        claim=factories.make_claim("Iran", "opposes", "Russia")
+    )
+    factories.make_annotation(claim=factories.make_claim("Iran", "funds", "Taliban"))
+    russia = russia_arms.claim.subject
+    live = Annotation.objects.live()
+    assert set(live.involving(russia)) == {russia_arms, iran_opposes}
+    assert list(live.involving(russia, "subject")) == [russia_arms]
+    assert list(live.involving(russia, "object")) == [iran_opposes]

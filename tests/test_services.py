@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from annotate import services, spans
-from annotate.importing import text_hash
+from annotate import services
 from annotate.models import (
     Actor,
     ActorAlias,
@@ -95,7 +94,8 @@ def test_create_offsets_are_code_points_after_an_emoji(emoji_article, reviewer, 
     annotation = create(emoji_article, reviewer, claim, phrase="and Iran")
     assert annotation.start == EMOJI_TEXT.index("and Iran")
     # The browser would say 3 more: 😀 and the two regional indicators of 🇺🇸 are surrogate pairs.
-    assert spans.codepoint_to_utf16(EMOJI_TEXT, annotation.start) == annotation.start + 3
+    utf16_start = len(EMOJI_TEXT[: annotation.start].encode("utf-16-le")) // 2
+    assert utf16_start == annotation.start + 3
 
 
 def test_author_source_drops_any_actor(emoji_article, reviewer, claim, russia):
@@ -225,6 +225,106 @@ def test_unknown_field_is_refused(emoji_article, reviewer, claim):
             annotation=annotation, user=reviewer, version=1, status=Status.ACCEPTED
         )
     assert Annotation.objects.get(pk=annotation.pk).status == Status.PENDING
+
+
+# ---------------------------------------------------------------- annotation_save
+
+
+def typed(article: Article, phrase: str = "Russia arms the Taliban", **overrides) -> dict:
+    """What the annotation form hands annotation_save: names, not actors."""
+    return {
+        **span_of(article, phrase),
+        "subject": "Russia",
+        "relation": Relation.objects.get(slug="arms"),
+        "object": "Taliban",
+        "source_kind": SourceKind.NAMED,
+        "source": "Moscow",
+        "stance": Stance.ASSERTS,
+        "confidence": 4,
+        **overrides,
+    }
+
+
+def test_save_resolves_names_and_creates_what_is_new(emoji_article, reviewer, russia):
+    factories.make_actor("Kremlin", aliases=["Moscow"])
+    saved = services.annotation_save(
+        article=emoji_article,
+        reviewer=reviewer,
+        values=typed(emoji_article, object="Taliban movement", note="  hedged  "),
+    )
+    assert saved.claim.subject == russia
+    assert saved.claim.object.name == "Taliban movement"  # new actor
+    assert saved.claim.text == "Russia arms Taliban movement"  # new claim, generated text
+    assert saved.source_actor.name == "Kremlin"  # by alias
+    assert (saved.source_description, saved.note, saved.certainty) == ("", "hedged", "unspecified")
+    assert Progress.objects.filter(article=emoji_article, reviewer=reviewer).exists()
+
+
+def test_save_unnamed_source_keeps_a_tidied_description(emoji_article, reviewer):
+    values = typed(emoji_article, source_kind=SourceKind.UNNAMED, source="  an   official ")
+    saved = services.annotation_save(article=emoji_article, reviewer=reviewer, values=values)
+    assert (saved.source_actor, saved.source_description) == (None, "an official")
+
+
+def test_save_refused_leaves_no_new_actor_or_claim(emoji_article, reviewer):
+    values = typed(emoji_article, subject="Nobody Yet", source="x" * 201, confidence=9)
+    with pytest.raises(ValidationError) as excinfo:
+        services.annotation_save(article=emoji_article, reviewer=reviewer, values=values)
+    assert excinfo.value.message_dict == {"source": ["Actor name is longer than 200 characters."]}
+    values = typed(emoji_article, subject="Nobody Yet", confidence=9)
+    with pytest.raises(ValidationError) as excinfo:
+        services.annotation_save(article=emoji_article, reviewer=reviewer, values=values)
+    assert "out of range" in excinfo.value.message_dict["confidence"][0]
+    assert not Actor.objects.filter(name__in=["Nobody Yet", "Moscow"]).exists()
+    assert Claim.objects.count() == 0 and Annotation.objects.count() == 0
+
+
+def test_save_edits_at_the_current_version_only(emoji_article, reviewer, claim):
+    annotation = create(emoji_article, reviewer, claim)
+    values = typed(emoji_article, "Iran funds them", subject="Iran", relation=claim.relation)
+    edited = services.annotation_save(
+        article=emoji_article, reviewer=reviewer, values=values, annotation=annotation, version=1
+    )
+    stored = Annotation.objects.get(pk=annotation.pk)
+    assert (stored.quote, stored.claim.text, stored.version) == (
+        "Iran funds them",
+        "Iran arms Taliban",
+        2,
+    )
+    assert edited.version == 2
+    with pytest.raises(services.StaleEdit):
+        services.annotation_save(
+            article=emoji_article,
+            reviewer=reviewer,
+            values=typed(emoji_article, subject="Newcomer"),
+            annotation=annotation,
+            version=1,
+        )
+    assert not Actor.objects.filter(name="Newcomer").exists()
+    assert Annotation.objects.get(pk=annotation.pk).version == 2
+
+
+def test_save_refuses_someone_elses_annotation_before_creating_anything(
+    emoji_article, reviewer, claim
+):
+    annotation = create(emoji_article, reviewer, claim)
+    with pytest.raises(PermissionDenied):
+        services.annotation_save(
+            article=emoji_article,
+            reviewer=factories.make_user("intruder"),
+            values=typed(emoji_article, subject="Newcomer"),
+            annotation=annotation,
+            version=1,
+        )
+    assert not Actor.objects.filter(name="Newcomer").exists()
+    assert Annotation.objects.get(pk=annotation.pk).version == 1
+
+
+def test_staff_may_update_anyones_annotation_for_the_admin(emoji_article, reviewer, claim):
+    annotation = create(emoji_article, reviewer, claim)
+    staff = factories.make_user("staff", staff=True)
+    updated = services.annotation_update(annotation=annotation, user=staff, version=1, note="fixed")
+    assert (updated.note, updated.version, updated.reviewer) == ("fixed", 2, reviewer)
 
 
 # ---------------------------------------------------------------- delete / restore
@@ -398,38 +498,6 @@ def test_progress_set_done_and_reopen(article, reviewer):
     services.progress_set(article=article, reviewer=reviewer, done=True)
     factories.make_annotation(article=article, reviewer=reviewer, phrase="Russia")
     assert Progress.objects.get().status == ProgressStatus.DONE
-
-
-# ---------------------------------------------------------------- article text
-
-
-def test_article_text_can_change_until_annotated(db):
-    article = factories.make_article("Old text.")
-    updated = services.article_update_text(article=article, text="New\r\ntext.")
-    assert updated.text == "New\ntext." and updated.text_sha256 == text_hash("New\ntext.")
-    factories.make_annotation(article=updated, phrase="New")
-    with pytest.raises(ValidationError, match="frozen: 1 annotation"):
-        services.article_update_text(article=updated, text="Changed.")
-    stored = Article.objects.get(pk=article.pk)
-    assert stored.text == "New\ntext."
-    # Saving the same text again is fine even when frozen.
-    assert services.article_update_text(article=stored, text="New\r\ntext.").text == stored.text
-
-
-def test_article_text_cannot_duplicate_another_article(db):
-    factories.make_article("Taken text.")
-    article = factories.make_article("Mine.")
-    with pytest.raises(ValidationError, match="already has exactly this text"):
-        services.article_update_text(article=article, text="Taken text.")
-    assert Article.objects.get(pk=article.pk).text == "Mine."
-
-
-def test_article_clean_enforces_the_frozen_text_rule(db):
-    annotation = factories.make_annotation()
-    article = annotation.article
-    article.text = article.text + " more"
-    with pytest.raises(ValidationError, match="frozen"):
-        article.full_clean()
 
 
 def test_moving_the_cue_span_rederives_its_quote(emoji_article, reviewer, claim):

@@ -7,11 +7,12 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.db.models.functions import Lower
 from django.http import HttpRequest
 
 from annotate import services
+from annotate.admin import common
 from annotate.models import Actor, ActorAlias, Claim, Relation
 
 
@@ -151,7 +152,7 @@ class ClaimAdminForm(forms.ModelForm):
 
 
 @admin.register(Claim)
-class ClaimAdmin(admin.ModelAdmin):
+class ClaimAdmin(common.AnnotationCountColumn, admin.ModelAdmin):
     form = ClaimAdminForm
     list_display = ("text", "subject", "relation", "object", "qualifier", "annotation_count")
     list_filter = ("relation",)
@@ -159,18 +160,3 @@ class ClaimAdmin(admin.ModelAdmin):
     search_fields = ("text", "qualifier", "subject__name", "object__name")
     autocomplete_fields = ("subject", "object")
     fields = ("subject", "relation", "object", "qualifier", "text")
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Claim]:
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                annotation_count=Count(
-                    "annotations", filter=Q(annotations__deleted_at__isnull=True)
-                )
-            )
-        )
-
-    @admin.display(description="Annotations", ordering="annotation_count")
-    def annotation_count(self, obj: Claim) -> int:
-        return obj.annotation_count  # type: ignore[attr-defined]  # added by get_queryset()

@@ -1,8 +1,13 @@
-"""Annotations in the admin: span checks shared with the services, review and export actions."""
+"""Annotations in the admin: every change is written by the services, with their checks and wording.
+
+Adding goes through services.annotation_create, editing through services.annotation_update (with
+the version the page was loaded at), status and curator comment through services.annotation_review,
+deleting and restoring through the soft-delete actions.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -14,6 +19,9 @@ from annotate import services
 from annotate.admin import common
 from annotate.models import Annotation, Status
 from annotate.wording import plural
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # services.annotation_validate names span problems after the span; these are the form fields that hold them.
 _SPAN_ERROR_FIELDS = {"quote": "start", "source_span": "source_start", "cue_span": "cue_start"}
@@ -37,7 +45,7 @@ class DeletedFilter(admin.SimpleListFilter):
 
 
 class AnnotationAdminForm(forms.ModelForm):
-    """Checks every span against the article text with the same rules and wording as the services.
+    """Checks every change with the services' rules and wording before the admin saves it.
 
     Quotes are read-only here: they are taken from the article at the offsets. `expected_quote`
     lets whoever types offsets by hand confirm they point at the intended words.
@@ -55,41 +63,51 @@ class AnnotationAdminForm(forms.ModelForm):
     # workspace, instead of silently overwriting it.
     loaded_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
+    #: Who is editing; AnnotationAdmin.get_form sets it on the form class it builds per request.
+    editor: User | None = None  # set by AnnotationAdmin.get_form for each request
+
     class Meta:
         model = Annotation
-        fields = (
-            "article",
-            *services.ANNOTATION_FIELDS,
-            "reviewer",
-            "status",
-            "curator_comment",
-            "deleted_at",
-        )
+        fields = ("article", *services.ANNOTATION_FIELDS, "reviewer", "status", "curator_comment")
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.annotation_values: dict = {}
         if self.instance.pk is not None:
             self.fields["loaded_version"].initial = self.instance.version
 
-    def _check_not_stale(self, loaded: int | None) -> None:
-        # A non-field error: the admin does not show errors of hidden fields.
-        if self.instance.pk is None or loaded is None:
-            return
-        current = (
-            Annotation.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
-        )
-        if current is not None and current != loaded:
+    @property
+    def content_changed(self) -> bool:
+        """Whether the annotation itself changed (not only its review)."""
+        return bool(set(self.changed_data) & set(services.ANNOTATION_FIELDS))
+
+    def _editor(self) -> User:
+        if self.editor is None:
+            raise RuntimeError("AnnotationAdmin.get_form sets the editing user on the form class.")
+        return self.editor
+
+    def _check_editable(self, loaded: int | None) -> None:
+        # The row stays locked from here until the admin has saved it, so the save meets the row
+        # as checked. Errors are non-field errors: the admin does not show those of hidden fields.
+        try:
+            services.annotation_lock_for_edit(
+                annotation=self.instance, user=self._editor(), version=loaded
+            )
+        except services.StaleEdit as exc:
             self.add_error(
                 None,
-                f"Someone changed this annotation since you opened it (now version {current}, "
-                f"you opened version {loaded}). Reload the page to see their change, then edit "
-                "again.",
+                f"Someone changed this annotation since you opened it (now version "
+                f"{exc.current.version}, you opened version {loaded}). Reload the page to see "
+                "their change, then edit again.",
             )
+        except ValidationError as exc:
+            self.add_error(None, exc.messages)
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data
-        self._check_not_stale(cleaned.get("loaded_version"))
+        if self.instance.pk is not None:
+            self._check_editable(cleaned.get("loaded_version"))
         if set(self.errors) & {"article", *services.ANNOTATION_FIELDS}:
             return cleaned  # a field is already wrong on its own; its message says so
         article = cleaned.get("article") or (
@@ -110,16 +128,15 @@ class AnnotationAdminForm(forms.ModelForm):
                 field = _SPAN_ERROR_FIELDS.get(field, field)
                 self.add_error(field if field in self.fields else None, field_messages)
             return cleaned
-        self.instance.quote = article.text[values["start"] : values["end"]]
-        self.instance.source_quote = values["source_quote"]
-        self.instance.cue_quote = values["cue_quote"]
+        values["quote"] = article.text[values["start"] : values["end"]]
+        self.annotation_values = values
         if "source_actor" in cleaned:
             cleaned["source_actor"] = values["source_actor"]  # cleared for the article's author
         return cleaned
 
 
 @admin.register(Annotation)
-class AnnotationAdmin(admin.ModelAdmin):
+class AnnotationAdmin(common.ArticleTitlesOnly, admin.ModelAdmin):
     form = AnnotationAdminForm
     list_display = (
         "id",
@@ -154,6 +171,8 @@ class AnnotationAdmin(admin.ModelAdmin):
         "version",
         "created_at",
         "updated_at",
+        # Deleting and restoring are the list's actions, which bump the version like any edit.
+        "deleted_at",
         "workspace",
     )
     fieldsets = (
@@ -198,52 +217,55 @@ class AnnotationAdmin(admin.ModelAdmin):
         "reject_selected",
         "soft_delete_selected",
         "restore_selected",
-        common.export_action(
-            "json",
-            "Export the articles of the selected annotations as JSON",
-            lambda qs: qs.values_list("article_id", flat=True),
-        ),
-        common.export_action(
-            "jsonl",
-            "Export the articles of the selected annotations as JSONL",
+        *common.export_actions(
+            "Export the articles of the selected annotations as {format}",
             lambda qs: qs.values_list("article_id", flat=True),
         ),
     )
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Annotation]:
-        # The list shows article titles; their full texts are not worth loading per row. (The
-        # changelist skips list_select_related once a queryset has select_related, so name it here.)
-        return (
-            super()
-            .get_queryset(request)
-            .select_related(*self.list_select_related)
-            .defer("article__text")
-        )
-
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> tuple[str, ...]:
         # Offsets point into one article's text: moving an annotation to another article is
-        # re-annotating, so the article is fixed once the annotation exists.
+        # re-annotating, so the article is fixed once the annotation exists. So is the reviewer:
+        # the annotation is their judgement, and agreement figures compare reviewers.
         fields = tuple(super().get_readonly_fields(request, obj))
-        return (*fields, "article") if obj is not None else fields
+        return (*fields, "article", "reviewer") if obj is not None else fields
 
     def view_on_site(self, obj: Annotation) -> str:
         return common.workspace_url(obj.article_id, obj.pk)
 
+    def get_form(self, request: HttpRequest, obj=None, change: bool = False, **kwargs):
+        form = cast(type[AnnotationAdminForm], super().get_form(request, obj, change, **kwargs))
+        form.editor = common.request_user(request)  # a class built for this request
+        return form
+
     def save_model(self, request: HttpRequest, obj: Annotation, form, change: bool) -> None:
-        if change and form.has_changed():
-            # A reviewer's editor still holding the old version now gets a stale-edit warning.
-            obj.version += 1
-        super().save_model(request, obj, form, change)
+        """Write through the services (never obj.save()), then make `obj` the stored row."""
+        saved = obj
+        cleaned = form.cleaned_data
         if not change:
-            services.progress_touch(article=obj.article, reviewer=obj.reviewer)
-        if "status" in form.changed_data:
-            # Record who decided and when, exactly as the curator screens do.
-            services.annotation_review(
-                annotation=obj,
-                curator=request.user,
-                status=obj.status,
-                comment=obj.curator_comment,
+            saved = services.annotation_create(
+                article=cleaned["article"], reviewer=cleaned["reviewer"], **form.annotation_values
             )
+        elif form.content_changed:
+            # Bumps the version: a reviewer's editor still holding the old one gets a warning.
+            saved = services.annotation_update(
+                annotation=obj,
+                user=common.request_user(request),
+                version=cleaned.get("loaded_version"),
+                **form.annotation_values,
+            )
+        if {"status", "curator_comment"} & set(form.changed_data):
+            # Record who decided and when, exactly as the curator screens do.
+            saved = services.annotation_review(
+                annotation=saved,
+                curator=common.request_user(request),
+                status=cleaned["status"],
+                comment=cleaned["curator_comment"],
+            )
+        # The admin goes on to log, message and redirect with `obj`.
+        for field in Annotation._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(saved, field.attname))
+        obj._state.adding = False
 
     @admin.display(description="Source")
     def source(self, obj: Annotation) -> str:
@@ -258,7 +280,7 @@ class AnnotationAdmin(admin.ModelAdmin):
     def _review(self, request: HttpRequest, queryset: QuerySet, status: str, verb: str) -> None:
         count = services.annotations_review_bulk(
             annotation_ids=queryset.values_list("pk", flat=True),
-            curator=request.user,
+            curator=common.request_user(request),
             status=status,
         )
         self.message_user(request, f"{verb} {plural(count, 'annotation')}.", messages.SUCCESS)
@@ -284,7 +306,9 @@ class AnnotationAdmin(admin.ModelAdmin):
 
     def _set_deleted(self, request: HttpRequest, queryset: QuerySet, *, deleted: bool) -> None:
         count = services.annotations_set_deleted_bulk(
-            annotation_ids=queryset.values_list("pk", flat=True), user=request.user, deleted=deleted
+            annotation_ids=queryset.values_list("pk", flat=True),
+            user=common.request_user(request),
+            deleted=deleted,
         )
         verb = "Deleted" if deleted else "Restored"
         hint = " They stay recoverable: filter by “deleted” and restore them." if deleted else ""

@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from annotate import importing
@@ -126,7 +126,7 @@ class AnnotationInline(admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(common.AnnotationCountColumn, admin.ModelAdmin):
     form = ArticleAdminForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ("title", "outlet", "published_on", "annotation_count", "imported_at")
@@ -147,36 +147,14 @@ class ArticleAdmin(admin.ModelAdmin):
     )
     inlines = (AnnotationInline,)
     actions = (
-        common.export_action(
-            "json",
-            "Export the selected articles' annotations as JSON",
-            lambda qs: qs.values_list("pk", flat=True),
-        ),
-        common.export_action(
-            "jsonl",
-            "Export the selected articles' annotations as JSONL",
+        *common.export_actions(
+            "Export the selected articles' annotations as {format}",
             lambda qs: qs.values_list("pk", flat=True),
         ),
     )
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
-        # One grouped query for the counts instead of one per row.
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                annotation_count=Count(
-                    "annotations", filter=Q(annotations__deleted_at__isnull=True)
-                )
-            )
-        )
-
     def view_on_site(self, obj: Article) -> str:
         return common.workspace_url(obj.pk)
-
-    @admin.display(description="Annotations", ordering="annotation_count")
-    def annotation_count(self, obj: Article) -> int:
-        return obj.annotation_count  # type: ignore[attr-defined]  # added by get_queryset()
 
     @admin.display(description="Workspace")
     def workspace(self, obj: Article) -> str:

@@ -6,11 +6,12 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 
+from annotate.admin import common
 from annotate.models import Progress, SiteSettings
 
 
 @admin.register(Progress)
-class ProgressAdmin(admin.ModelAdmin):
+class ProgressAdmin(common.ArticleTitlesOnly, admin.ModelAdmin):
     list_display = ("article", "reviewer", "status", "started_at", "done_at")
     list_filter = ("status", "reviewer", "done_at")
     list_select_related = ("article", "reviewer")
@@ -18,14 +19,6 @@ class ProgressAdmin(admin.ModelAdmin):
     autocomplete_fields = ("article", "reviewer")
     readonly_fields = ("started_at",)
     date_hierarchy = "started_at"
-
-    def get_queryset(self, request: HttpRequest):
-        return (
-            super()
-            .get_queryset(request)
-            .select_related(*self.list_select_related)
-            .defer("article__text")
-        )
 
 
 @admin.register(SiteSettings)

@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -455,8 +455,8 @@ def progress_set(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def actor_autocomplete(request: HtmxHttpRequest) -> HttpResponse:
-    """Actors whose name or alias contains `q` (or the typed actor field's value): `<option>`s
-    for the shared datalist when htmx asks, JSON otherwise."""
+    """Actors whose name or alias contains `q` (or the typed actor field's value), as `<option>`s
+    for the form's shared datalist (annotate.js fetches them as the reviewer types)."""
     q = ""
     for key in ("q", "subject", "object", "source"):
         for value in request.GET.getlist(key):
@@ -472,13 +472,11 @@ def actor_autocomplete(request: HtmxHttpRequest) -> HttpResponse:
         )
         seen = {name for name, _ in actors}
         actors += [(actor, alias) for actor, alias in aliases if actor not in seen]
-    if request.htmx:
-        return HttpResponse(
-            format_html_join(
-                "", '<option value="{}">{}</option>', ((n, a and f"{a} → {n}") for n, a in actors)
-            )
+    return HttpResponse(
+        format_html_join(
+            "", '<option value="{}">{}</option>', ((n, a and f"{a} → {n}") for n, a in actors)
         )
-    return JsonResponse({"results": [{"name": n, "alias": a} for n, a in actors]})
+    )
 
 
 urlpatterns = [

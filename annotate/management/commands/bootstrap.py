@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from annotate import importing, starter_actors
+from annotate import importing, services
 
 ADMIN_USERNAME = "admin"
 DEFAULT_HOST = "127.0.0.1"
@@ -93,7 +93,7 @@ class Command(BaseCommand):
             self.say(f"Seeds: nothing new ({len(result.duplicates)} already imported).")
 
     def load_actors(self) -> None:
-        result = starter_actors.load()
+        result = services.actors_load_starter()
         for warning in result.warnings:
             self.stderr.write(f"starter actors: {warning}")
         if result.created:

@@ -1,0 +1,127 @@
+"""Writes of actors, their aliases and claims: looked up by name or alias, created when new."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models.functions import Lower
+
+from annotate.models import Actor, ActorAlias, ActorKind, Claim, Relation
+from annotate.starter_actors import STARTER_ACTORS, LoadResult, StarterActor
+
+
+def actor_lookup(name: str) -> Actor | None:
+    """Find an actor by name or alias, ignoring case and surrounding whitespace."""
+    key = " ".join(name.split()).lower()
+    if not key:
+        return None
+    actor = Actor.objects.annotate(lname=Lower("name")).filter(lname=key).first()
+    if actor:
+        return actor
+    alias = (
+        ActorAlias.objects.annotate(lname=Lower("name"))
+        .filter(lname=key)
+        .select_related("actor")
+        .first()
+    )
+    return alias.actor if alias else None
+
+
+def actor_get_or_create(
+    *, name: str, kind: str = ActorKind.OTHER, aliases: list[str] | None = None
+) -> tuple[Actor, bool]:
+    """Return the actor called `name` (or aliased so), creating it with `kind` and `aliases` if new."""
+    clean = " ".join(name.split())
+    if not clean:
+        raise ValidationError({"name": "Actor name is empty: type a name."})
+    if len(clean) > 200:
+        raise ValidationError({"name": "Actor name is longer than 200 characters."})
+    if kind not in ActorKind.values:
+        raise ValidationError(
+            {"kind": f"Unknown actor kind {kind!r}: use one of {ActorKind.values}."}
+        )
+    existing = actor_lookup(clean)
+    if existing:  # the common case reads only: no transaction or savepoint round trips
+        return existing, False
+    with transaction.atomic():
+        actor = Actor.objects.create(name=clean, kind=kind)
+        for alias in aliases or []:
+            alias_add(actor=actor, name=alias)
+    return actor, True
+
+
+def alias_add(*, actor: Actor, name: str) -> ActorAlias | None:
+    """Add an alias unless that name already means this actor; refuse one that means another."""
+    clean = " ".join(name.split())
+    if not clean:
+        return None
+    other = actor_lookup(clean)
+    if other and other.pk == actor.pk:
+        return None
+    if other:
+        raise ValidationError(
+            {"aliases": f"{clean!r} already names {other.name}; an alias must be unambiguous."}
+        )
+    return ActorAlias.objects.create(actor=actor, name=clean)
+
+
+@transaction.atomic
+def actors_load_starter(*, actors: Sequence[StarterActor] = STARTER_ACTORS) -> LoadResult:
+    """Create the starter actors that do not exist yet, with their aliases and affiliations.
+
+    Actors that already exist (by name or alias, ignoring case) are left exactly as they are, so an
+    admin's edits survive every later `bootstrap`. An alias that already names another actor is
+    skipped with a warning rather than stopping the load.
+    """
+    result = LoadResult()
+    new: list[tuple[Actor, StarterActor]] = []
+    for entry in actors:
+        actor, created = actor_get_or_create(name=entry.name, kind=entry.kind)
+        if not created:
+            continue
+        result.created.append(actor)
+        new.append((actor, entry))
+        for alias in entry.aliases:
+            try:
+                if alias_add(actor=actor, name=alias):
+                    result.aliases_added += 1
+            except ValidationError as exc:
+                result.warnings.append(f"{entry.name}: alias skipped, {' '.join(exc.messages)}")
+    # Affiliations in a second pass, so an entry may name an actor listed after it.
+    for actor, entry in new:
+        if entry.affiliation:
+            target = actor_lookup(entry.affiliation)
+            if target is None:
+                result.warnings.append(
+                    f"{entry.name}: affiliation {entry.affiliation!r} is not a known actor."
+                )
+                continue
+            actor.affiliation = target
+            actor.save(update_fields=["affiliation"])
+    return result
+
+
+def claim_get_or_create(
+    *, subject: Actor, relation: Relation, object: Actor, qualifier: str = "", text: str = ""
+) -> tuple[Claim, bool]:
+    """Return the claim (subject, relation, object, qualifier), creating it if new.
+
+    `text` overrides the generated readable form for a new claim; an existing claim keeps its text.
+    """
+    qualifier = " ".join(qualifier.split())
+    existing = (
+        Claim.objects.annotate(lq=Lower("qualifier"))
+        .filter(subject=subject, relation=relation, object=object, lq=qualifier.lower())
+        .first()
+    )
+    if existing:
+        return existing, False
+    text = " ".join(text.split()) or Claim.generated_text(subject, relation, object, qualifier)
+    return (
+        Claim.objects.create(
+            subject=subject, relation=relation, object=object, qualifier=qualifier, text=text
+        ),
+        True,
+    )

@@ -1,0 +1,391 @@
+"""Writes of annotations: create, save what the form parsed, edit, delete, restore, review."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+from annotate import spans
+from annotate.models import (
+    Actor,
+    Annotation,
+    Article,
+    Certainty,
+    Claim,
+    Relation,
+    SourceKind,
+    Stance,
+    Status,
+    confidence_problem,
+)
+from annotate.permissions import can_change_annotation, can_manage_annotations, is_curator
+from annotate.services.actors import actor_get_or_create, claim_get_or_create
+from annotate.services.articles import progress_touch
+
+
+class StaleEdit(ValidationError):
+    """The annotation changed since the editor loaded it; carries the current row for display."""
+
+    def __init__(self, current: Annotation):
+        self.current = current
+        super().__init__(
+            f"Someone changed this annotation since you opened it (now version {current.version}). "
+            "Compare the two versions, then save again to overwrite or cancel to keep theirs.",
+            code="stale",
+        )
+
+
+ANNOTATION_FIELDS = (
+    "claim",
+    "start",
+    "end",
+    "quote",
+    "source_kind",
+    "source_actor",
+    "source_description",
+    "source_start",
+    "source_end",
+    "source_quote",
+    "cue_start",
+    "cue_end",
+    "cue_quote",
+    "stance",
+    "certainty",
+    "confidence",
+    "note",
+)
+SPAN_FIELDS = tuple(f"{prefix}_{part}" for prefix in ("source", "cue") for part in ("start", "end"))
+
+
+class AnnotationInput(TypedDict):
+    """One annotation as a reviewer types it, parsed: annotation_save's `values`.
+
+    Actors are given by name (or alias) and the claim by its parts; new ones are created.
+    """
+
+    start: int
+    end: int
+    quote: str
+    subject: str
+    relation: Relation
+    object: str
+    claim_text: NotRequired[str]  # the readable form of a new claim; generated when empty
+    source_kind: str
+    source: NotRequired[str]  # named: the actor's name; unnamed: a description; author: unused
+    stance: str
+    certainty: NotRequired[str]
+    confidence: int
+    note: NotRequired[str]
+    source_start: NotRequired[int | None]
+    source_end: NotRequired[int | None]
+    source_quote: NotRequired[str]
+    cue_start: NotRequired[int | None]
+    cue_end: NotRequired[int | None]
+    cue_quote: NotRequired[str]
+
+
+def _check_span(errors: dict, field: str, text: str, start, end, quote) -> None:
+    try:
+        spans.validate_span(text, start, end, quote)
+    except spans.SpanError as exc:
+        errors[field] = str(exc)
+
+
+def _optional_span(
+    errors: dict, field: str, text: str, values: dict[str, Any], prefix: str
+) -> None:
+    start, end = values.get(f"{prefix}_start"), values.get(f"{prefix}_end")
+    if start is None and end is None:
+        values[f"{prefix}_quote"] = ""
+        return
+    if start is None or end is None:
+        errors[field] = f"The {prefix} span needs both a start and an end."
+        return
+    quote = values.get(f"{prefix}_quote") or None
+    _check_span(errors, field, text, start, end, quote)
+    if field not in errors:
+        values[f"{prefix}_quote"] = text[start:end]
+
+
+def annotation_validate(article: Article, values: dict[str, Any]) -> None:
+    """Check one annotation's values against the article; raise ValidationError naming each problem."""
+    errors: dict[str, str] = {}
+    _check_span(
+        errors, "quote", article.text, values.get("start"), values.get("end"), values.get("quote")
+    )
+    if values.get("stance") not in Stance.values:
+        errors["stance"] = (
+            f"Unknown stance {values.get('stance')!r}: use one of {', '.join(Stance.values)}."
+        )
+    if values.get("certainty") not in Certainty.values:
+        errors["certainty"] = (
+            f"Unknown certainty {values.get('certainty')!r}: use one of {', '.join(Certainty.values)}."
+        )
+    problem = confidence_problem(values.get("confidence"))
+    if problem:
+        errors["confidence"] = problem
+    kind = values.get("source_kind")
+    if kind not in SourceKind.values:
+        errors["source_kind"] = (
+            f"Unknown source type {kind!r}: use one of {', '.join(SourceKind.values)}."
+        )
+    elif kind == SourceKind.NAMED and values.get("source_actor") is None:
+        errors["source_actor"] = "A named source needs an actor: pick or type the source's name."
+    elif kind == SourceKind.AUTHOR:
+        values["source_actor"] = None
+    if values.get("claim") is None:
+        errors["claim"] = "Choose the claim: subject, relation and object."
+    _optional_span(errors, "source_span", article.text, values, "source")
+    _optional_span(errors, "cue_span", article.text, values, "cue")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _insert(article: Article, reviewer: User, values: dict[str, Any]) -> Annotation:
+    """annotation_create's work, for a caller already inside a transaction."""
+    annotation_validate(article, values)
+    annotation = Annotation.objects.create(article=article, reviewer=reviewer, **values)
+    progress_touch(article=article, reviewer=reviewer)
+    return annotation
+
+
+def _apply(current: Annotation, changes: dict[str, Any]) -> Annotation:
+    """annotation_update's work on the locked, checked row (see annotation_lock_for_edit)."""
+    # Fields not being changed are read from the row; reading a changed claim or actor would cost
+    # a query for nothing.
+    values = {f: changes[f] if f in changes else getattr(current, f) for f in ANNOTATION_FIELDS}
+    for prefix in ("source", "cue"):
+        # Moving an optional span without sending its quote re-derives the quote from the text.
+        moved = f"{prefix}_start" in changes or f"{prefix}_end" in changes
+        if moved and f"{prefix}_quote" not in changes:
+            values[f"{prefix}_quote"] = ""
+    annotation_validate(current.article, values)
+    for field, value in values.items():
+        setattr(current, field, value)
+    current.version = current.version + 1
+    current.save()
+    return current
+
+
+@transaction.atomic
+def annotation_create(
+    *,
+    article: Article,
+    reviewer: User,
+    claim: Claim,
+    start: int,
+    end: int,
+    quote: str,
+    stance: str,
+    confidence: int,
+    source_kind: str = SourceKind.AUTHOR,
+    source_actor: Actor | None = None,
+    source_description: str = "",
+    source_start: int | None = None,
+    source_end: int | None = None,
+    source_quote: str = "",
+    cue_start: int | None = None,
+    cue_end: int | None = None,
+    cue_quote: str = "",
+    certainty: str = Certainty.UNSPECIFIED,
+    note: str = "",
+) -> Annotation:
+    """Record one attribution after checking its spans against the article text and its labels."""
+    values = {k: v for k, v in locals().items() if k in ANNOTATION_FIELDS}
+    return _insert(article, reviewer, values)
+
+
+def annotation_lock_for_edit(
+    *, annotation: Annotation, user: User, version: int | None, force: bool = False
+) -> Annotation:
+    """The stored row, locked until the transaction ends, once `user` may edit it at `version`.
+
+    Raises PermissionDenied (not theirs: only the reviewer, or staff in the admin), ValidationError
+    (deleted) or StaleEdit (changed since `version`, unless `force`). Every edit starts here; the
+    admin form calls it while validating, so a refusal shows on the form and the row stays as
+    checked until the admin saves it. Call it inside a transaction.
+    """
+    current = Annotation.objects.select_for_update().select_related("article").get(pk=annotation.pk)
+    if not (can_change_annotation(user, current) or can_manage_annotations(user)):
+        raise PermissionDenied("You can change only your own annotations.")
+    if current.deleted_at is not None:
+        raise ValidationError("This annotation was deleted: restore it before editing.")
+    if version is not None and version != current.version and not force:
+        raise StaleEdit(current)
+    return current
+
+
+@transaction.atomic
+def annotation_update(
+    *,
+    annotation: Annotation,
+    user: User,
+    version: int | None,
+    force: bool = False,
+    **changes: Any,
+) -> Annotation:
+    """Apply `changes` if `user` owns the annotation and `version` is still current.
+
+    A stale `version` raises StaleEdit (carrying the current row) and changes nothing; `force=True`
+    overwrites after the user has seen the conflict.
+    """
+    unknown = set(changes) - set(ANNOTATION_FIELDS)
+    if unknown:
+        raise ValidationError(f"Unknown annotation field(s): {', '.join(sorted(unknown))}.")
+    current = annotation_lock_for_edit(
+        annotation=annotation, user=user, version=version, force=force
+    )
+    return _apply(current, changes)
+
+
+def _resolved(values: AnnotationInput) -> dict[str, Any]:
+    """`values` as annotation fields: actors and the claim looked up by name, or created."""
+    errors: dict[str, str] = {}
+    actors: dict[str, Actor] = {}
+    names = {"subject": values["subject"], "object": values["object"]}
+    kind = values["source_kind"]
+    if kind == SourceKind.NAMED:
+        names["source"] = values.get("source", "")
+    for field, name in names.items():
+        try:
+            actors[field], _ = actor_get_or_create(name=name)
+        except ValidationError as exc:
+            errors[field] = " ".join(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+    claim, _ = claim_get_or_create(
+        subject=actors["subject"],
+        relation=values["relation"],
+        object=actors["object"],
+        text=values.get("claim_text", ""),
+    )
+    unnamed = kind == SourceKind.UNNAMED
+    return {
+        "claim": claim,
+        "start": values["start"],
+        "end": values["end"],
+        "quote": values["quote"],
+        "source_kind": kind,
+        "source_actor": actors.get("source"),
+        "source_description": " ".join(values.get("source", "").split()) if unnamed else "",
+        "stance": values["stance"],
+        "certainty": values.get("certainty", Certainty.UNSPECIFIED),
+        "confidence": values["confidence"],
+        "note": values.get("note", "").strip(),
+        **{field: values.get(field) for field in SPAN_FIELDS},
+        "source_quote": values.get("source_quote", ""),
+        "cue_quote": values.get("cue_quote", ""),
+    }
+
+
+@transaction.atomic
+def annotation_save(
+    *,
+    article: Article,
+    reviewer: User,
+    values: AnnotationInput,
+    annotation: Annotation | None = None,
+    version: int | None = None,
+) -> Annotation:
+    """Save what a reviewer typed: a new annotation on `article`, or an edit of `annotation`.
+
+    Actors and the claim named in `values` are looked up (names and aliases) or created, then the
+    annotation is created, or updated if `version` is still current; all or nothing, so a refused
+    save leaves no new actor or claim behind. Raises ValidationError keyed by "subject", "object"
+    or "source" for an unusable name and by annotation_validate's keys otherwise, StaleEdit, and
+    PermissionDenied when `annotation` is not `reviewer`'s.
+    """
+    if annotation is None:
+        return _insert(article, reviewer, _resolved(values))
+    # Checked before resolving names, so a refused edit creates nothing, not even for a moment.
+    current = annotation_lock_for_edit(annotation=annotation, user=reviewer, version=version)
+    return _apply(current, _resolved(values))
+
+
+def _set_deleted(annotation: Annotation, user: User, *, deleted: bool) -> Annotation:
+    current = Annotation.objects.select_for_update().get(pk=annotation.pk)
+    if not can_change_annotation(user, current):
+        verb = "delete" if deleted else "restore"
+        raise PermissionDenied(f"You can {verb} only your own annotations.")
+    if (current.deleted_at is not None) != deleted:
+        current.deleted_at = timezone.now() if deleted else None
+        current.version = F("version") + 1
+        current.save(update_fields=["deleted_at", "version", "updated_at"])
+        current.refresh_from_db()
+    return current
+
+
+@transaction.atomic
+def annotation_delete(*, annotation: Annotation, user: User) -> Annotation:
+    """Soft-delete: the row stays recoverable from 'recently deleted' until restored."""
+    return _set_deleted(annotation, user, deleted=True)
+
+
+@transaction.atomic
+def annotation_restore(*, annotation: Annotation, user: User) -> Annotation:
+    """Undo a soft delete."""
+    return _set_deleted(annotation, user, deleted=False)
+
+
+def _review_fields(curator: User, status: str, comment: str) -> dict[str, Any]:
+    """What a review writes, once `curator` may review and `status` is known."""
+    if not is_curator(curator):
+        raise PermissionDenied("Only curators and staff can accept or reject annotations.")
+    if status not in Status.values:
+        raise ValidationError({"status": f"Unknown status {status!r}: use one of {Status.values}."})
+    pending = status == Status.PENDING
+    return {
+        "status": status,
+        "curator": None if pending else curator,
+        "curator_comment": comment.strip(),
+        "reviewed_at": None if pending else timezone.now(),
+    }
+
+
+@transaction.atomic
+def annotation_review(
+    *, annotation: Annotation, curator: User, status: str, comment: str = ""
+) -> Annotation:
+    """A curator accepts or rejects (or resets to pending) an annotation, with an optional comment."""
+    fields = _review_fields(curator, status, comment)
+    current = Annotation.objects.select_for_update().get(pk=annotation.pk)
+    for field, value in fields.items():
+        setattr(current, field, value)
+    current.save(update_fields=list(fields))
+    return current
+
+
+@transaction.atomic
+def annotations_review_bulk(
+    *, annotation_ids: Iterable[int], curator: User, status: str, comment: str = ""
+) -> int:
+    """Accept or reject many annotations at once (admin action); all or nothing."""
+    fields = _review_fields(curator, status, comment)
+    return Annotation.objects.filter(pk__in=list(annotation_ids)).update(**fields)
+
+
+@transaction.atomic
+def annotations_set_deleted_bulk(
+    *, annotation_ids: Iterable[int], user: User, deleted: bool
+) -> int:
+    """Soft-delete (or restore) many annotations at once: the admin's delete, recoverable.
+
+    Staff only (it is an admin action). Bumps each version, so an editor open on one of them gets a
+    stale-edit warning instead of silently reviving or overwriting it. Returns how many changed.
+    """
+    if not can_manage_annotations(user):
+        raise PermissionDenied("Only staff can delete or restore other people's annotations.")
+    rows = Annotation.objects.filter(pk__in=list(annotation_ids), deleted_at__isnull=deleted)
+    return rows.update(
+        deleted_at=timezone.now() if deleted else None,
+        version=F("version") + 1,
+        updated_at=timezone.now(),
+    )
