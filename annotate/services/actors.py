@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 
 from annotate.models import Actor, ActorAlias, ActorKind, Claim, Relation
 from annotate.starter_actors import STARTER_ACTORS, LoadResult, StarterActor
+
+T = TypeVar("T")
+
+
+def _create_or_find(create: Callable[[], T], find: Callable[[], T | None]) -> tuple[T, bool]:
+    """Create a row unique by name, or return the one a concurrent save committed first.
+
+    Two reviewers can name the same new actor or claim at the same moment: both look it up, find
+    nothing, and insert. SQLite queues our (IMMEDIATE) transactions, so the second sees the first's
+    row; PostgreSQL runs them side by side, and the second insert meets the unique constraint once
+    the first commits. The insert runs in a savepoint so that failure does not doom the caller's
+    transaction, and the row that won is read again.
+    """
+    try:
+        with transaction.atomic():
+            return create(), True
+    except IntegrityError:
+        found = find()
+        if found is None:  # not a lost race but another constraint: let it surface
+            raise
+        return found, False
 
 
 def actor_lookup(name: str) -> Actor | None:
@@ -45,11 +67,14 @@ def actor_get_or_create(
     existing = actor_lookup(clean)
     if existing:  # the common case reads only: no transaction or savepoint round trips
         return existing, False
-    with transaction.atomic():
+
+    def create() -> Actor:
         actor = Actor.objects.create(name=clean, kind=kind)
         for alias in aliases or []:
             alias_add(actor=actor, name=alias)
-    return actor, True
+        return actor
+
+    return _create_or_find(create, lambda: actor_lookup(clean))
 
 
 def alias_add(*, actor: Actor, name: str) -> ActorAlias | None:
@@ -64,7 +89,17 @@ def alias_add(*, actor: Actor, name: str) -> ActorAlias | None:
         raise ValidationError(
             {"aliases": f"{clean!r} already names {other.name}; an alias must be unambiguous."}
         )
-    return ActorAlias.objects.create(actor=actor, name=clean)
+    alias, created = _create_or_find(
+        lambda: ActorAlias.objects.create(actor=actor, name=clean),
+        lambda: (
+            ActorAlias.objects.annotate(lname=Lower("name")).filter(lname=clean.lower()).first()
+        ),
+    )
+    if created or alias.actor_id == actor.pk:  # or a concurrent save added the same alias
+        return alias if created else None
+    raise ValidationError(
+        {"aliases": f"{clean!r} already names {alias.actor.name}; an alias must be unambiguous."}
+    )
 
 
 @transaction.atomic
@@ -111,17 +146,21 @@ def claim_get_or_create(
     `text` overrides the generated readable form for a new claim; an existing claim keeps its text.
     """
     qualifier = " ".join(qualifier.split())
-    existing = (
-        Claim.objects.annotate(lq=Lower("qualifier"))
-        .filter(subject=subject, relation=relation, object=object, lq=qualifier.lower())
-        .first()
-    )
+
+    def find() -> Claim | None:
+        return (
+            Claim.objects.annotate(lq=Lower("qualifier"))
+            .filter(subject=subject, relation=relation, object=object, lq=qualifier.lower())
+            .first()
+        )
+
+    existing = find()
     if existing:
         return existing, False
     text = " ".join(text.split()) or Claim.generated_text(subject, relation, object, qualifier)
-    return (
-        Claim.objects.create(
+    return _create_or_find(
+        lambda: Claim.objects.create(
             subject=subject, relation=relation, object=object, qualifier=qualifier, text=text
         ),
-        True,
+        find,
     )
