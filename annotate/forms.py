@@ -51,6 +51,20 @@ SERVICE_FIELD = {
 }
 
 
+def hidden_field_problem(name: str, problem: str) -> str:
+    """What a reviewer can do about a bad value in one of the fields the page fills in itself."""
+    if name == "version":
+        return (
+            f"This form lost track of which version of the annotation you opened ({problem}) "
+            "Reload the article and edit again."
+        )
+    what, again = {
+        "source": ("the words picked as the source", "Pick them again or clear them."),
+        "cue": ("the words picked as the cue", "Pick them again or clear them."),
+    }.get(name.split("_")[0], ("the selected words", "Select them again in the text."))
+    return f"Could not read {what} ({name}: {problem}) {again}"
+
+
 class AnnotationForm(forms.Form):
     """Create or edit one annotation. Offsets arrive as code points, converted by annotate.js."""
 
@@ -141,6 +155,10 @@ class AnnotationForm(forms.Form):
         data = super().clean()
         if data.get("source_kind") == SourceKind.NAMED and not (data.get("source") or "").strip():
             self.add_error("source", "A named source needs a name: type or pick the source.")
+        # Hidden fields have no place to show an error: say it at the top of the form.
+        for name, errors in list(self._errors.items()):
+            if name in self.fields and self.fields[name].widget.is_hidden:
+                self.add_error(None, hidden_field_problem(name, " ".join(errors)))
         return data
 
     @classmethod

@@ -157,3 +157,35 @@ def test_initial_for_round_trips(article, reviewer):
     saved.refresh_from_db()
     assert {field: getattr(saved, field) for field in services.ANNOTATION_FIELDS} == before
     assert Claim.objects.count() == 1 and Actor.objects.count() == 3
+
+
+@pytest.mark.parametrize(
+    "overrides,expected",
+    [
+        ({"start": "1.5"}, "Could not read the selected words (start: Enter a whole number.)"),
+        ({"start": "-1"}, "Could not read the selected words (start: Ensure this value"),
+        ({"start": "1e3"}, "Could not read the selected words (start: Enter a whole number.)"),
+        ({"end": ""}, "Could not read the selected words (end: This field is required.)"),
+        ({"quote": "Russia\x00"}, "Could not read the selected words (quote: Null characters"),
+        ({"source_start": "x", "source_end": "3"}, "Could not read the words picked as the source"),
+        ({"cue_end": "-4", "cue_start": "1"}, "Could not read the words picked as the cue"),
+        ({"version": "abc"}, "This form lost track of which version of the annotation you opened"),
+    ],
+)
+def test_bad_hidden_values_are_said_at_the_top_of_the_form(article, reviewer, overrides, expected):
+    form = AnnotationForm(data(article, **overrides))
+    assert not form.is_valid()
+    assert any(message.startswith(expected) for message in form.non_field_errors()), (
+        form.non_field_errors()
+    )
+    assert Annotation.objects.count() == 0
+
+
+def test_an_edit_without_its_version_is_refused(article, reviewer):
+    ann = factories.make_annotation(article=article, reviewer=reviewer, phrase=PHRASE)
+    form = AnnotationForm(data(article, stance="denies"))
+    assert form.is_valid(), form.errors
+    assert form.save(article=article, user=reviewer, annotation=ann) is None
+    assert "does not say which version" in " ".join(form.non_field_errors())
+    ann.refresh_from_db()
+    assert (ann.stance, ann.version) == ("asserts", 1)

@@ -466,6 +466,37 @@ def test_create_invalid_saves_nothing_and_keeps_input(
         assert 'value="Kremlin-ish"' in html
 
 
+@pytest.mark.parametrize(
+    "overrides", [{"start": "1.5"}, {"start": "-1"}, {"start": "1e3"}, {"quote": "Russia\x00"}]
+)
+def test_bad_hidden_values_are_refused_with_a_message(reviewer_client, article, overrides):
+    data = form_data(article, **overrides)
+    response = reviewer_client.post(
+        reverse("annotate:annotation-create", args=[article.pk]), data, headers=HX
+    )
+    assert response.status_code == 200 and Annotation.objects.count() == 0
+    errors = response.content.decode().split('class="form-errors"', 1)[1].split("</div>", 1)[0]
+    assert "Could not read the selected words" in errors and "Select them again" in errors
+
+
+@pytest.mark.parametrize("version", ["abc", None])
+def test_an_edit_with_a_bad_or_no_version_is_refused_with_a_message(
+    reviewer_client, reviewer, article, version
+):
+    ann = factories.make_annotation(article=article, reviewer=reviewer, phrase=PHRASE)
+    data = form_data(article, stance="denies")
+    if version is not None:
+        data["version"] = version
+    response = reviewer_client.post(
+        reverse("annotate:annotation-update", args=[ann.pk]), data, headers=HX
+    )
+    assert response.status_code == 200
+    errors = response.content.decode().split('class="form-errors"', 1)[1].split("</div>", 1)[0]
+    assert ("lost track of which version" if version else "does not say which version") in errors
+    ann.refresh_from_db()
+    assert (ann.stance, ann.version) == ("asserts", 1)
+
+
 def test_create_invalid_without_js_renders_page(reviewer_client, article):
     response = reviewer_client.post(
         reverse("annotate:annotation-create", args=[article.pk]),

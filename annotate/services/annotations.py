@@ -209,7 +209,7 @@ def annotation_lock_for_edit(
     """The stored row, locked until the transaction ends, once `user` may edit it at `version`.
 
     Raises PermissionDenied (not theirs: only the reviewer, or staff in the admin), ValidationError
-    (deleted) or StaleEdit (changed since `version`, unless `force`). Every edit starts here; the
+    (deleted, or no `version` given) or StaleEdit (changed since `version`, unless `force`). Every edit starts here; the
     admin form calls it while validating, so a refusal shows on the form and the row stays as
     checked until the admin saves it. Call it inside a transaction.
     """
@@ -218,7 +218,12 @@ def annotation_lock_for_edit(
         raise PermissionDenied("You can change only your own annotations.")
     if current.deleted_at is not None:
         raise ValidationError("This annotation was deleted: restore it before editing.")
-    if version is not None and version != current.version and not force:
+    if version is None and not force:  # without it, a stale edit would overwrite unseen
+        raise ValidationError(
+            "This edit does not say which version of the annotation it started from: reload the "
+            "article and edit again."
+        )
+    if version != current.version and not force:
         raise StaleEdit(current)
     return current
 
