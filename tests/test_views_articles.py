@@ -717,3 +717,11 @@ def test_actor_autocomplete_by_name_and_alias(reviewer_client):
     assert options({"q": "<b>"}) == ""
     factories.make_actor("<b>Bold</b>")
     assert options({"q": "<b>"}) == '<option value="&lt;b&gt;Bold&lt;/b&gt;"></option>'
+
+
+@pytest.mark.parametrize("param", ["annotation", "edit"])
+@pytest.mark.parametrize("value", ["²", "١٢", "99999999999999999999", "-3", "x"])
+def test_workspace_ignores_ids_that_are_not_ids(reviewer_client, article, param, value):
+    response = reviewer_client.get(detail_url(article), {param: value})
+    assert response.status_code == 200
+    assert response.context["edit"] is None and response.context["focus_id"] is None

@@ -36,6 +36,7 @@ from annotate.models import (
     SiteSettings,
     Status,
 )
+from annotate.params import parse_id
 from annotate.permissions import can_change_annotation, is_curator
 
 PER_PAGE = 25
@@ -180,8 +181,7 @@ def _workspace(
 
 
 def _int_param(request: HttpRequest, name: str) -> int | None:
-    value = request.GET.get(name, "")
-    return int(value) if value.isdigit() else None
+    return parse_id(request.GET.get(name))
 
 
 @require_GET
