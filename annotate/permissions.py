@@ -20,6 +20,10 @@ suggestions or the actor autocomplete, the claims filter does not know it, its c
 page is a 404, and no list shows it as another actor's affiliation or member. Aliases go with their
 actor. Relations are a vocabulary everyone sees.
 
+Exports leave the app, so anyone but a curator exports only their own annotations (whatever the
+site lets them see on screen), and their export lists only the claims and actors those annotations
+use, plus those actors' affiliations that they may see.
+
 Blind mode lifts on the articles a reviewer has marked done *now*: reopening an article hides the
 others' work there again. A different rule (say, once seen always seen) would go in
 `Visibility._unblinded_articles` and `Visibility._unblinds`, which say the same thing in SQL and in
@@ -150,6 +154,35 @@ class Visibility:
     def may_see_actor(self, actor: Actor) -> bool:
         """One actor, e.g. resolved from a typed name (a query unless the user is a curator)."""
         return self.curator or self.actors().filter(pk=actor.pk).exists()
+
+    # -------------------------------------------------------- export
+
+    def exportable_annotations(self) -> QuerySet[Annotation]:
+        """Live annotations this user may export: curators everyone's, anyone else their own."""
+        live = Annotation.objects.live()
+        return live if self.curator else live.filter(reviewer=self.user)
+
+    def export_claims(self, exported: QuerySet[Annotation]) -> QuerySet[Claim]:
+        """The claims list of an export of `exported`: all for curators, else the ones it uses."""
+        if self.curator:
+            return Claim.objects.all()
+        return Claim.objects.filter(pk__in=exported.values("claim_id"))
+
+    def export_actors(self, exported: QuerySet[Annotation]) -> QuerySet[Actor]:
+        """The actors list of an export of `exported`: all for curators, else the ones it uses
+        and their affiliations this user may see (so an `affiliation` id can be looked up)."""
+        if self.curator:
+            return Actor.objects.all()
+        used = Actor.objects.filter(
+            _actor_in(
+                Q(pk__in=exported.values("claim_id")),
+                Q(pk__in=exported.values("source_actor_id")),
+            )
+        )
+        affiliations = Q(pk__in=used.values("affiliation_id")) & Q(
+            pk__in=self.actors().values("pk")
+        )
+        return Actor.objects.filter(Q(pk__in=used.values("pk")) | affiliations)
 
     # -------------------------------------------------------- the rules behind the querysets
 

@@ -211,3 +211,43 @@ def test_blind_mode_shows_names_once_the_article_is_done(reviewer, article, hidd
     services.progress_set(article=article, reviewer=reviewer, done=True)
     assert visibility_for(reviewer).may_see_actor(hidden_work["source"])
     assert hidden_work["claim"] in set(visibility_for(reviewer).claims())
+
+
+# ---------------------------------------------------------------- export
+
+
+def test_export_holds_own_work_and_the_names_it_uses(reviewer, curator, hidden_work):
+    _site(see_others=True, blind=False)  # seeing others on screen does not widen an export
+    russia = factories.make_actor("Russia")
+    votel = factories.make_actor("Joseph Votel", kind="person")
+    votel.affiliation = factories.make_actor("United States")
+    votel.save()
+    mine = factories.make_annotation(
+        reviewer=reviewer, source_kind=SourceKind.NAMED, source_actor=votel
+    )
+    viewer = visibility_for(reviewer)
+    exported = viewer.exportable_annotations()
+    assert list(exported) == [mine]
+    assert list(viewer.export_claims(exported)) == [mine.claim]
+    assert set(viewer.export_actors(exported).values_list("name", flat=True)) == {
+        russia.name,
+        "Taliban",
+        "Joseph Votel",
+        "United States",  # Votel's affiliation, so its id resolves
+    }
+    boss = visibility_for(curator)
+    assert set(boss.exportable_annotations()) == {mine, hidden_work["annotation"]}
+    assert hidden_work["claim"] in set(boss.export_claims(boss.exportable_annotations()))
+
+
+def test_export_leaves_out_an_affiliation_the_reviewer_may_not_see(reviewer, hidden_work):
+    _site(see_others=False, blind=False)
+    votel = factories.make_actor("Joseph Votel", kind="person")
+    votel.affiliation = hidden_work["source"]
+    votel.save()
+    factories.make_annotation(reviewer=reviewer, source_kind=SourceKind.NAMED, source_actor=votel)
+    viewer = visibility_for(reviewer)
+    names = set(
+        viewer.export_actors(viewer.exportable_annotations()).values_list("name", flat=True)
+    )
+    assert "Joseph Votel" in names and "Mullah X" not in names
