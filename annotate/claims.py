@@ -1,7 +1,9 @@
-"""Reads behind the claims, claim and actor pages: who may see which attributions, and claim groups.
+"""Reads behind the claims, claim and actor pages: filters, claim groups, sources, suggestions.
 
-Kept out of the views so the grouping (one aggregate query) and the visibility rule are testable on
-their own. Every function here runs a fixed number of queries, whatever the number of claims.
+Kept out of the views so the grouping (one aggregate query) is testable on its own. Which
+annotations, claims and actors a user may see is not decided here: callers pass in querysets from
+annotate.permissions.Visibility. Every function here runs a fixed number of queries, whatever the
+number of claims.
 """
 
 from __future__ import annotations
@@ -26,65 +28,17 @@ from django.db.models.functions import Cast, Concat, Lower
 from annotate import agreement
 from annotate.models import (
     Actor,
-    ActorAlias,
     Annotation,
     AnnotationQuerySet,
     Article,
     Claim,
-    Progress,
-    ProgressStatus,
-    SiteSettings,
     SourceKind,
     Stance,
     source_label,
 )
-from annotate.permissions import is_curator
 
 ROLES = ("either", "subject", "object")
 SORTS = ("attributions", "disagreement")
-
-
-# ---------------------------------------------------------------- visibility
-
-
-@dataclass(frozen=True)
-class Visibility:
-    """Which attributions a user sees on the claims pages, and the rule in words for the page."""
-
-    scope: str  # "all", "own", "own+done"
-    rule: str
-
-
-def visibility_for(user, site: SiteSettings | None = None) -> Visibility:
-    """Curators and staff see all; reviewers see others' work only if the site allows it.
-
-    In blind mode a reviewer sees others' attributions only on articles they have marked done, so
-    what they read here cannot steer their own annotations.
-    """
-    if is_curator(user):
-        return Visibility("all", "You see every reviewer's attributions (curator).")
-    site = site or SiteSettings.load()
-    if not site.reviewers_see_others:
-        return Visibility("own", "You see only your own attributions: this site keeps reviewers' "
-                          "work separate.")  # fmt: skip
-    if site.blind_annotation:
-        return Visibility(
-            "own+done",
-            "Blind annotation is on: you see your own attributions, plus other reviewers' on "
-            "articles you have marked done.",
-        )
-    return Visibility("all", "You see every reviewer's attributions.")
-
-
-def visible_annotations(user, visibility: Visibility) -> QuerySet[Annotation]:
-    """Live annotations `user` may see on the claims pages (a lazy queryset: no query yet)."""
-    live = Annotation.objects.live()
-    if visibility.scope == "all":
-        return live
-    if visibility.scope == "own":
-        return live.filter(reviewer=user)
-    done = Progress.objects.filter(reviewer=user, status=ProgressStatus.DONE).values("article")
-    return live.filter(Q(reviewer=user) | Q(article__in=done))
 
 
 # ---------------------------------------------------------------- filters
@@ -253,11 +207,15 @@ def reviewers_in(annotations: QuerySet[Annotation]) -> QuerySet:
     )
 
 
-def actor_names() -> list[str]:
-    """Actor names and aliases for the actor field's suggestions (one query)."""
-    names = Actor.objects.order_by().values_list("name", flat=True)
-    aliases = ActorAlias.objects.order_by().values_list("name", flat=True)
-    return sorted(set(names.union(aliases)), key=str.lower)
+def actor_names(actors: QuerySet[Actor]) -> list[str]:
+    """Names and aliases of `actors` (those the user may see) for the actor field's suggestions
+    (one query, so the visibility filter in `actors` runs once)."""
+    names: set[str] = set()
+    for name, alias in actors.order_by().values_list("name", "aliases__name"):
+        names.add(name)
+        if alias:
+            names.add(alias)
+    return sorted(names, key=str.lower)
 
 
 # ---------------------------------------------------------------- agreement input

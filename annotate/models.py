@@ -9,8 +9,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, F, Q
-from django.db.models.functions import Lower
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Lower
 
 
 class ActorKind(models.TextChoices):
@@ -105,17 +105,28 @@ def _optional_span_ok(prefix: str) -> Q:
     )
 
 
+def _count_per_article(annotations: QuerySet[Annotation]) -> Coalesce:
+    """How many of `annotations` are in the outer query's article (0 when none)."""
+    per_article = (
+        annotations.filter(article=OuterRef("pk"))
+        .order_by()
+        .values("article")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(per_article), 0)
+
+
 class ArticleQuerySet(models.QuerySet["Article"]):
-    def with_annotation_counts(self, user) -> ArticleQuerySet:
-        """Annotate `my_count`, `all_count` and `my_progress` in one query (no per-row lookups)."""
-        live = Q(annotations__deleted_at__isnull=True)
-        progress = Progress.objects.filter(article=models.OuterRef("pk"), reviewer=user)
+    def with_annotation_counts(self, user, *, visible: QuerySet[Annotation]) -> ArticleQuerySet:
+        """Annotate `my_count`, `all_count` (of `visible`: what `user` may see, from
+        annotate.permissions) and `my_progress`, each a subquery (no per-row lookups)."""
+        mine = Annotation.objects.live().filter(reviewer=user)
+        progress = Progress.objects.filter(article=OuterRef("pk"), reviewer=user)
         return self.annotate(
-            all_count=Count("annotations", filter=live, distinct=True),
-            my_count=Count(
-                "annotations", filter=live & Q(annotations__reviewer=user), distinct=True
-            ),
-            my_progress=models.Subquery(progress.values("status")[:1]),
+            all_count=_count_per_article(visible),
+            my_count=_count_per_article(mine),
+            my_progress=Subquery(progress.values("status")[:1]),
         )
 
     def search(self, query: str) -> ArticleQuerySet:

@@ -1,70 +1,12 @@
-"""Claim grouping, filters and the visibility rule behind the claims pages."""
+"""Claim grouping and filters behind the claims pages (who sees what: tests/test_permissions.py)."""
 
 import pytest
 
 from annotate import claims, services
-from annotate.models import Annotation, SiteSettings, SourceKind, Stance, Status
+from annotate.models import Annotation, SourceKind, Stance, Status
 from tests import factories
 
 pytestmark = pytest.mark.django_db
-
-
-def _site(*, see_others: bool, blind: bool) -> SiteSettings:
-    site = SiteSettings.load()
-    site.reviewers_see_others = see_others
-    site.blind_annotation = blind
-    site.save()
-    return site
-
-
-@pytest.fixture
-def two_reviewers(reviewer, other_reviewer, article):
-    claim = factories.make_claim("Russia", "supports", "Taliban")
-    mine = factories.make_annotation(
-        article=article, reviewer=reviewer, claim=claim, phrase="Russia was supporting"
-    )
-    theirs = factories.make_annotation(
-        article=article, reviewer=other_reviewer, claim=claim, phrase="Russia denies",
-        stance=Stance.DENIES,
-    )  # fmt: skip
-    return mine, theirs
-
-
-def _visible_ids(user):
-    return set(
-        claims.visible_annotations(user, claims.visibility_for(user)).values_list("id", flat=True)
-    )
-
-
-def test_curator_sees_all(curator, two_reviewers):
-    _site(see_others=False, blind=True)
-    assert _visible_ids(curator) == {a.id for a in two_reviewers}
-    assert claims.visibility_for(curator).scope == "all"
-
-
-def test_reviewer_sees_only_own_unless_site_allows(reviewer, two_reviewers):
-    mine, theirs = two_reviewers
-    _site(see_others=False, blind=False)
-    assert _visible_ids(reviewer) == {mine.id}
-    _site(see_others=True, blind=False)
-    assert _visible_ids(reviewer) == {mine.id, theirs.id}
-
-
-def test_blind_mode_shows_others_only_on_articles_marked_done(reviewer, article, two_reviewers):
-    mine, theirs = two_reviewers
-    _site(see_others=True, blind=True)
-    assert _visible_ids(reviewer) == {mine.id}
-    assert "marked done" in claims.visibility_for(reviewer).rule
-    services.progress_set(article=article, reviewer=reviewer, done=True)
-    assert _visible_ids(reviewer) == {mine.id, theirs.id}
-    services.progress_set(article=article, reviewer=reviewer, done=False)
-    assert _visible_ids(reviewer) == {mine.id}
-
-
-def test_deleted_annotations_never_count(reviewer, two_reviewers):
-    mine, _ = two_reviewers
-    services.annotation_delete(annotation=mine, user=reviewer)
-    assert mine.id not in _visible_ids(reviewer)
 
 
 def test_claim_groups_counts_stances_sources_articles(reviewer, other_reviewer):

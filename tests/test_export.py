@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from annotate import export, services
 from annotate.models import Annotation, SourceKind, Status
+from annotate.permissions import visibility_for
 from tests import factories
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "annotate" / "schemas"
@@ -198,7 +199,8 @@ def test_filters_status_reviewer_article_and_no_text(dataset, reviewer):
     ]
     mine = _lines(export.ExportFilters(reviewer_usernames=["reviewer"]))
     assert {line["id"] for line in mine} == {dataset["a1"].id, dataset["a3"].id}
-    only = _lines(export.ExportFilters(only_reviewer=reviewer, reviewer_usernames=["other"]))
+    viewer = visibility_for(reviewer)
+    only = _lines(export.ExportFilters(viewer=viewer, reviewer_usernames=["other"]))
     assert only == []
     one = _json(export.ExportFilters(article_ids=[dataset["plain"].id], include_text=False))
     _schema("export-v1").validate(one)

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import jsonschema
 import orjson
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from annotate.models import SiteSettings
 from tests import factories
 
 URL = reverse("annotate:export")
+SCHEMA = Path(__file__).resolve().parent.parent / "annotate" / "schemas" / "export-v1.schema.json"
+
+
+def _schema() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(json.loads(SCHEMA.read_text()))
 
 
 @pytest.fixture
@@ -112,3 +124,51 @@ def test_invalid_filter_shows_page_with_error(client, curator, annotations, para
 
 def test_post_not_allowed(reviewer_client, annotations):
     assert reviewer_client.post(URL, {"download": "1"}).status_code == 405
+
+
+def _doc(response) -> dict:
+    return orjson.loads(b"".join(response.streaming_content))
+
+
+def test_reviewer_export_lists_only_the_claims_and_actors_of_own_work(
+    reviewer_client, client, curator, annotations, other_reviewer
+):
+    """Names another reviewer typed are their work too: a reviewer's export does not list them."""
+    secret = factories.make_actor("Mullah X", kind="person", aliases=["the mullah"])
+    hidden = factories.make_claim("Iran", "arms", "Haqqani network")
+    factories.make_annotation(
+        article=annotations["article"], reviewer=other_reviewer, claim=hidden, phrase="Votel",
+        source_kind="named", source_actor=secret,
+    )  # fmt: skip
+    factories.make_actor("Pakistan")  # the admin's, used by no annotation: not the export's
+    doc = _doc(reviewer_client.get(URL, {"download": "1", "format": "json"}))
+    _schema().validate(doc)
+    mine = annotations["mine"]
+    assert [c["id"] for c in doc["claims"]] == [mine.claim_id]
+    assert {a["name"] for a in doc["actors"]} == {"Russia", "Taliban"}
+    assert {r["id"] for r in doc["relations"]} >= {"supports", "arms"}  # a shared vocabulary
+    doc = _doc(reviewer_client.get(URL, {"download": "1", "status": "accepted"}))
+    assert (doc["claims"], doc["actors"], doc["articles"]) == ([], [], [])
+    client.force_login(curator)
+    doc = _doc(client.get(URL, {"download": "1", "format": "json", "reviewer": "reviewer"}))
+    assert {c["text"] for c in doc["claims"]} >= {"Iran arms Haqqani network"}
+    assert {"Mullah X", "Pakistan", "Iran"} <= {a["name"] for a in doc["actors"]}
+
+
+def test_reviewer_export_queries_do_not_grow(reviewer_client, reviewer, other_reviewer):
+    def queries(fmt: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            b"".join(reviewer_client.get(URL, {"download": "1", "format": fmt}).streaming_content)
+        return len(captured)
+
+    article = factories.make_article(title="Votel testimony")
+    factories.make_annotation(article=article, reviewer=reviewer, phrase="Russia denies")
+    SiteSettings.load()  # the singleton row exists on any used site; creating it is a one-off
+    small = [queries("json"), queries("jsonl")]
+    for i in range(30):
+        claim = factories.make_claim(f"State {i}", "arms", f"Group {i}")
+        for who in (reviewer, other_reviewer):
+            factories.make_annotation(
+                article=factories.make_article(title=f"Story {i}"), reviewer=who, claim=claim
+            )
+    assert [queries("json"), queries("jsonl")] == small

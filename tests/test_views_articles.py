@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import random
+import re
+from html import unescape
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from annotate import rendering, services
@@ -74,6 +78,7 @@ def test_list_empty_state_explains_import(reviewer_client):
 
 
 def test_list_shows_counts_and_progress(reviewer_client, reviewer, other_reviewer, article):
+    SiteSettings.objects.update_or_create(pk=1, defaults={"reviewers_see_others": True})
     factories.make_annotation(article=article, reviewer=reviewer, phrase=PHRASE)
     factories.make_annotation(article=article, reviewer=other_reviewer, phrase="Russia denies")
     response = reviewer_client.get("/")
@@ -81,6 +86,52 @@ def test_list_shows_counts_and_progress(reviewer_client, reviewer, other_reviewe
     assert (row.my_count, row.all_count, row.my_progress) == (1, 2, "started")
     assert b"In progress" in response.content
     assert b"Votel testimony" in response.content
+
+
+@pytest.mark.parametrize(
+    ("see_others", "blind", "before_done", "after_done"),
+    [(False, False, 1, 1), (False, True, 1, 1), (True, True, 1, 2), (True, False, 2, 2)],
+)
+def test_list_all_count_counts_only_what_i_may_see(
+    reviewer_client, reviewer, other_reviewer, article, see_others, blind, before_done, after_done
+):
+    SiteSettings.objects.update_or_create(
+        pk=1, defaults={"reviewers_see_others": see_others, "blind_annotation": blind}
+    )
+    factories.make_annotation(article=article, reviewer=reviewer, phrase=PHRASE)
+    factories.make_annotation(article=article, reviewer=other_reviewer, phrase="Russia denies")
+    assert reviewer_client.get("/").context["articles"][0].all_count == before_done
+    reviewer_client.post(reverse("annotate:progress-set", args=[article.pk]), {"done": "1"})
+    assert reviewer_client.get("/").context["articles"][0].all_count == after_done
+
+
+def test_list_all_count_for_curators_is_everything(client, curator, reviewer, other_reviewer):
+    SiteSettings.objects.update_or_create(pk=1, defaults={"blind_annotation": True})
+    article = factories.make_article(title="Votel testimony")
+    factories.make_annotation(article=article, reviewer=reviewer, phrase=PHRASE)
+    factories.make_annotation(article=article, reviewer=other_reviewer, phrase="Russia denies")
+    client.force_login(curator)
+    row = client.get("/").context["articles"][0]
+    assert (row.my_count, row.all_count, row.my_progress) == (0, 2, None)
+
+
+def test_list_queries_constant_in_blind_mode(
+    reviewer_client, reviewer, other_reviewer, django_assert_max_num_queries
+):
+    SiteSettings.objects.update_or_create(
+        pk=1, defaults={"reviewers_see_others": True, "blind_annotation": True}
+    )
+    for i in range(30):
+        a = factories.make_article(f"Text {i}.", title=f"T{i:02}")
+        factories.make_annotation(article=a, reviewer=reviewer, start=0, end=4)
+        factories.make_annotation(article=a, reviewer=other_reviewer, start=1, end=4)
+        if i % 2:
+            Progress.objects.filter(article=a, reviewer=reviewer).update(status="done")
+    with django_assert_max_num_queries(8):
+        response = reviewer_client.get("/")
+    counts = [(row.title, row.all_count) for row in response.context["articles"]]
+    assert counts[:3] == [("T00", 1), ("T01", 2), ("T02", 1)]
+    assert len(counts) == 25
 
 
 def test_list_search_htmx_returns_results_partial(reviewer_client, article):
@@ -104,6 +155,7 @@ def test_list_paginates_with_constant_queries(
     for i in range(30):
         a = factories.make_article(f"Text {i}.", title=f"T{i:02}")
         factories.make_annotation(article=a, reviewer=reviewer, start=0, end=4)
+    SiteSettings.load()  # the singleton row exists on any used site; creating it is a one-off
     with django_assert_max_num_queries(8):
         response = reviewer_client.get("/", {"page": 2})
     assert len(response.context["articles"]) == 5
@@ -725,3 +777,57 @@ def test_workspace_ignores_ids_that_are_not_ids(reviewer_client, article, param,
     response = reviewer_client.get(detail_url(article), {param: value})
     assert response.status_code == 200
     assert response.context["edit"] is None and response.context["focus_id"] is None
+
+
+def _options(client, url: str, params: dict) -> list[tuple[str, str]]:
+    """The autocomplete's <option>s as (value, label) pairs."""
+    html = client.get(url, params, headers=HX).content.decode()
+    return [
+        (unescape(v), unescape(t))
+        for v, t in re.findall(r'<option value="([^"]*)">([^<]*)</option>', html)
+    ]
+
+
+def test_actor_autocomplete_leaves_out_names_only_others_hidden_work_uses(
+    reviewer_client, reviewer, other_reviewer, article
+):
+    """Names another reviewer typed stay theirs until the reviewer may see that work."""
+    SiteSettings.objects.update_or_create(
+        pk=1, defaults={"reviewers_see_others": True, "blind_annotation": True}
+    )
+    factories.make_actor("Russia", aliases=["Moscow"])  # the admin's: used by no annotation
+    secret = factories.make_actor("Russian Spetsnaz", aliases=["Moscow's men"])
+    factories.make_annotation(
+        article=article, reviewer=other_reviewer, phrase=PHRASE, source_kind="named",
+        source_actor=secret, claim=factories.make_claim("Iran", "arms", "Haqqani network"),
+    )  # fmt: skip
+    url = reverse("annotate:actor-autocomplete")
+    assert _options(reviewer_client, url, {"q": "russ"}) == [("Russia", "")]
+    assert _options(reviewer_client, url, {"q": "moscow"}) == [("Russia", "Moscow → Russia")]
+    reviewer_client.post(reverse("annotate:progress-set", args=[article.pk]), {"done": "1"})
+    names = [name for name, _ in _options(reviewer_client, url, {"q": "russ"})]
+    assert names == ["Russia", "Russian Spetsnaz"]
+
+
+def test_actor_autocomplete_queries_do_not_grow_with_actors(
+    reviewer_client, reviewer, other_reviewer, article
+):
+    SiteSettings.objects.update_or_create(pk=1, defaults={"reviewers_see_others": False})
+    url = reverse("annotate:actor-autocomplete")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            reviewer_client.get(url, {"q": "state"}, headers=HX)
+        return len(captured)
+
+    factories.make_actor("State 0")
+    few = queries()
+    for i in range(1, 40):
+        actor = factories.make_actor(f"State {i}", aliases=[f"the state {i}"])
+        factories.make_annotation(
+            article=article, reviewer=other_reviewer if i % 2 else reviewer, start=0, end=3,
+            source_kind="named", source_actor=actor,
+        )  # fmt: skip
+    assert queries() == few
+    names = {name for name, _ in _options(reviewer_client, url, {"q": "state"})}
+    assert names <= {"State 0"} | {f"State {i}" for i in range(2, 40, 2)}

@@ -332,3 +332,107 @@ def test_reviewer_query_count_is_constant_in_blind_mode(client, reviewer, other_
     small = _queries(client, CLAIMS)
     _bulk_attributions(1000, [reviewer, other_reviewer])
     assert _queries(client, CLAIMS) == small
+
+
+# ---------------------------------------------------------------- names only others' hidden work uses
+
+
+@pytest.fixture
+def hidden_work(other_reviewer, article):
+    """Another reviewer typed new names: Mullah X (alias "the mullah") says Iran arms Haqqani."""
+    source = factories.make_actor("Mullah X", kind="person", aliases=["the mullah"])
+    claim = factories.make_claim("Iran", "arms", "Haqqani network")
+    factories.make_annotation(
+        article=article, reviewer=other_reviewer, claim=claim, phrase="supplying",
+        source_kind=SourceKind.NAMED, source_actor=source,
+    )  # fmt: skip
+    return {"claim": claim, "source": source, "subject": claim.subject}
+
+
+@pytest.mark.parametrize(("see_others", "blind"), [(False, False), (True, True)])
+def test_claim_and_actor_pages_of_hidden_work_are_404(
+    reviewer_client, hidden_work, see_others, blind
+):
+    _site(see_others=see_others, blind=blind)
+    urls = [
+        reverse("annotate:claim-detail", args=[hidden_work["claim"].pk]),
+        reverse("annotate:actor-detail", args=[hidden_work["source"].pk]),
+        reverse("annotate:actor-detail", args=[hidden_work["subject"].pk]),
+    ]
+    for url in urls:
+        response = reviewer_client.get(url)
+        assert response.status_code == 404
+        assert "Haqqani" not in response.content.decode()
+
+
+def test_hidden_pages_open_once_the_reviewer_may_see_the_work(
+    reviewer_client, client, curator, reviewer, article, hidden_work
+):
+    _site(see_others=True, blind=True)
+    claim_url = reverse("annotate:claim-detail", args=[hidden_work["claim"].pk])
+    actor_url = reverse("annotate:actor-detail", args=[hidden_work["source"].pk])
+    services.progress_set(article=article, reviewer=reviewer, done=True)
+    assert "supplying" in reviewer_client.get(claim_url).content.decode()
+    assert "the mullah" in reviewer_client.get(actor_url).content.decode()
+    client.force_login(curator)
+    _site(see_others=False, blind=False)
+    assert client.get(claim_url).status_code == 200 and client.get(actor_url).status_code == 200
+
+
+def test_unused_claims_and_actors_stay_open_to_reviewers(reviewer_client, hidden_work):
+    _site(see_others=False, blind=False)
+    unused = factories.make_claim("China", "contacts", "Taliban")  # e.g. made in the admin
+    response = reviewer_client.get(reverse("annotate:claim-detail", args=[unused.pk]))
+    assert response.status_code == 200
+    assert "No attribution of this claim is visible to you" in response.content.decode()
+    response = reviewer_client.get(reverse("annotate:actor-detail", args=[unused.subject_id]))
+    assert response.status_code == 200
+
+
+def test_actor_page_leaves_out_hidden_affiliation_and_members(reviewer_client, hidden_work):
+    _site(see_others=False, blind=False)
+    pakistan = factories.make_actor("Pakistan")  # the starter list's: used by no annotation
+    hidden_work["source"].affiliation = pakistan
+    hidden_work["source"].save()
+    votel = factories.make_actor("Joseph Votel", kind="person")
+    votel.affiliation = hidden_work["subject"]  # Iran, used only by the hidden annotation
+    votel.save()
+    html = reviewer_client.get(reverse("annotate:actor-detail", args=[pakistan.pk])).content
+    assert b"Mullah X" not in html
+    response = reviewer_client.get(reverse("annotate:actor-detail", args=[votel.pk]))
+    assert response.context["affiliation"] is None and b"Iran" not in response.content
+
+
+def test_claims_page_suggestions_and_actor_filter_hide_others_names(
+    reviewer_client, client, curator, hidden_work
+):
+    _site(see_others=False, blind=False)
+    factories.make_actor("Pakistan")
+    response = reviewer_client.get(CLAIMS)
+    names = response.context["actor_names"]
+    assert "Pakistan" in names
+    assert {"Mullah X", "the mullah", "Iran", "Haqqani network"}.isdisjoint(names)
+    # Filtering by the hidden name reads exactly like a name nobody ever typed.
+    html = reviewer_client.get(CLAIMS, {"actor": "the mullah"}).content.decode()
+    assert "No actor is called “the mullah”" in html
+    client.force_login(curator)
+    assert "the mullah" in client.get(CLAIMS).context["actor_names"]
+    assert "No actor is called" not in client.get(CLAIMS, {"actor": "the mullah"}).content.decode()
+
+
+def test_reviewer_claim_and_actor_pages_run_constant_queries(client, reviewer, other_reviewer):
+    _site(see_others=True, blind=True)
+    client.force_login(reviewer)
+    _bulk_attributions(10, [reviewer, other_reviewer])
+    mine = Annotation.objects.filter(reviewer=reviewer).first()
+    taliban = services.actor_lookup("Taliban")
+    urls = [
+        (CLAIMS, {"actor": "Taliban"}),
+        (reverse("annotate:claim-detail", args=[mine.claim_id]), {}),
+        (reverse("annotate:actor-detail", args=[taliban.pk]), {}),
+        (reverse("annotate:actor-detail", args=[mine.source_actor_id]), {}),
+    ]
+    client.get(CLAIMS)  # warm up: SiteSettings row creation, session
+    small = [_queries(client, url, params) for url, params in urls]
+    _bulk_attributions(1000, [reviewer, other_reviewer])
+    assert [_queries(client, url, params) for url, params in urls] == small

@@ -8,7 +8,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
-from annotate.models import Annotation, Article, Status
+from annotate.models import Actor, Annotation, Article, Claim, Status
+from annotate.permissions import Visibility
 
 
 class ExportError(RuntimeError):
@@ -23,8 +24,9 @@ class ExportFilters:
     reviewer_usernames: list[str] | None = None
     article_ids: list[int] | None = None
     include_text: bool = True
-    # Restricts the export to this user's own annotations (non-curators on /export/).
-    only_reviewer: Any = None
+    # Who asks, on /export/: their Visibility decides which annotations, claims and actors the
+    # export may hold. None (the management command, the admin action) means everything.
+    viewer: Visibility | None = None
 
 
 @dataclass
@@ -42,6 +44,8 @@ class Plan:
 
     annotations: Any
     articles: Any
+    claims: Any
+    actors: Any
     include_text: bool
     reviewer_ids: list[int] = field(default_factory=list)
 
@@ -49,7 +53,8 @@ class Plan:
 def validate_filters(filters: ExportFilters) -> Plan:
     """Resolve the filters into querysets; raise ValidationError naming every unknown value."""
     errors: dict[str, str] = {}
-    annotations = Annotation.objects.live()
+    viewer = filters.viewer
+    annotations = viewer.exportable_annotations() if viewer else Annotation.objects.live()
     if filters.statuses:
         unknown = sorted(set(filters.statuses) - set(Status.values))
         if unknown:
@@ -74,8 +79,6 @@ def validate_filters(filters: ExportFilters) -> Plan:
             )
         reviewer_ids = list(found.values())
         annotations = annotations.filter(reviewer_id__in=reviewer_ids)
-    if filters.only_reviewer is not None:
-        annotations = annotations.filter(reviewer_id=filters.only_reviewer.pk)
     if filters.article_ids:
         ids = set()
         for value in filters.article_ids:
@@ -101,6 +104,8 @@ def validate_filters(filters: ExportFilters) -> Plan:
     return Plan(
         annotations=annotations.order_by("article_id", "start", "-end", "id"),
         articles=articles.order_by("id"),
+        claims=viewer.export_claims(annotations) if viewer else Claim.objects.all(),
+        actors=viewer.export_actors(annotations) if viewer else Actor.objects.all(),
         include_text=filters.include_text,
         reviewer_ids=reviewer_ids,
     )

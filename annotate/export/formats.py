@@ -102,9 +102,9 @@ def _json_parts(plan: Plan, stats: ExportStats) -> Iterator[bytes]:
     yield header[:-1]
     with rows.snapshot():
         relation_slugs = dict(Relation.objects.values_list("id", "slug"))
-        yield b',"actors":' + orjson.dumps(rows.actors())
+        yield b',"actors":' + orjson.dumps(rows.actors(plan.actors))
         yield b',"relations":' + orjson.dumps(rows.relations())
-        yield b',"claims":' + orjson.dumps(rows.claims(relation_slugs))
+        yield b',"claims":' + orjson.dumps(rows.claims(plan.claims, relation_slugs))
         yield b',"articles":['
         first = True
         for article, items in rows.walk(plan, stats):

@@ -86,9 +86,11 @@ def snapshot(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
         yield
 
 
-def actors() -> list[dict[str, Any]]:
+def actors(listed: QuerySet[Actor]) -> list[dict[str, Any]]:
+    """The `listed` actors (Plan.actors) with their aliases, in two queries."""
     aliases: dict[int, list[str]] = {}
-    for actor_id, name in ActorAlias.objects.order_by("actor_id", "name").values_list(
+    listed_aliases = ActorAlias.objects.filter(actor__in=listed)
+    for actor_id, name in listed_aliases.order_by("actor_id", "name").values_list(
         "actor_id", "name"
     ):
         aliases.setdefault(actor_id, []).append(name)
@@ -100,7 +102,7 @@ def actors() -> list[dict[str, Any]]:
             "affiliation": affiliation_id,
             "aliases": aliases.get(actor_id, []),
         }
-        for actor_id, name, kind, affiliation_id in Actor.objects.order_by("id").values_list(
+        for actor_id, name, kind, affiliation_id in listed.order_by("id").values_list(
             "id", "name", "kind", "affiliation_id"
         )
     ]
@@ -115,7 +117,8 @@ def relations() -> list[dict[str, Any]]:
     ]
 
 
-def claims(relation_slugs: dict[int, str]) -> list[dict[str, Any]]:
+def claims(listed: QuerySet[Claim], relation_slugs: dict[int, str]) -> list[dict[str, Any]]:
+    """The `listed` claims (Plan.claims), in one query."""
     return [
         {
             "id": claim_id,
@@ -125,16 +128,18 @@ def claims(relation_slugs: dict[int, str]) -> list[dict[str, Any]]:
             "qualifier": qualifier,
             "text": text,
         }
-        for claim_id, subject_id, relation_id, object_id, qualifier, text in Claim.objects.order_by(
+        for claim_id, subject_id, relation_id, object_id, qualifier, text in listed.order_by(
             "id"
         ).values_list("id", "subject_id", "relation_id", "object_id", "qualifier", "text")
     ]
 
 
-def line_claims(actor_names: dict[int, str]) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Claims spelled out with actor names, for JSONL lines."""
+def line_claims(
+    listed: QuerySet[Claim], actor_names: dict[int, str]
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The `listed` claims spelled out with actor names, for JSONL lines."""
     relation_slugs = dict(Relation.objects.values_list("id", "slug"))
-    for claim_id, subject_id, relation_id, object_id, qualifier, text in Claim.objects.values_list(
+    for claim_id, subject_id, relation_id, object_id, qualifier, text in listed.values_list(
         "id", "subject_id", "relation_id", "object_id", "qualifier", "text"
     ):
         yield (
@@ -273,9 +278,10 @@ def _merge(
 ) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
     """The merge join proper: both streams are ordered by article id."""
     if lines:
-        actor_names = dict(Actor.objects.values_list("id", "name"))
+        actor_names = dict(plan.actors.values_list("id", "name"))
         claim_values = {
-            claim_id: fragment(orjson.dumps(claim)) for claim_id, claim in line_claims(actor_names)
+            claim_id: fragment(orjson.dumps(claim))
+            for claim_id, claim in line_claims(plan.claims, actor_names)
         }
     pending = next(rows, None)
     for (

@@ -4,7 +4,9 @@ One template per page with named partials: htmx requests get a partial (`#result
 form's slot, or a save's out-of-band swaps), plain requests the whole page, so everything but text selection works without JavaScript. Invalid
 input is answered with status 200 and the form re-rendered with its errors (htmx swaps only 2xx by
 default; we keep that default everywhere); refusals (someone else's annotation, not a curator) are
-403, which htmx does not swap: annotate.js shows a message instead.
+403, which htmx does not swap: annotate.js shows a message instead. Whether other reviewers' work
+shows (annotations, the list's counts, actor suggestions) is annotate.permissions' decision: the views
+ask its Visibility and ReaderState and decide nothing themselves.
 """
 
 from __future__ import annotations
@@ -26,18 +28,9 @@ from django_htmx.middleware import HtmxDetails
 
 from annotate import rendering, services
 from annotate.forms import AnnotationForm
-from annotate.models import (
-    Actor,
-    ActorAlias,
-    Annotation,
-    Article,
-    Progress,
-    ProgressStatus,
-    SiteSettings,
-    Status,
-)
+from annotate.models import ActorAlias, Annotation, Article, Status
 from annotate.params import parse_id
-from annotate.permissions import can_change_annotation, is_curator
+from annotate.permissions import can_change_annotation, is_curator, reader_state, visibility_for
 
 PER_PAGE = 25
 RECENTLY_DELETED = 10
@@ -54,8 +47,8 @@ class HtmxHttpRequest(HttpRequest):
 def article_list(request: HtmxHttpRequest) -> HttpResponse:
     """Articles with my and all annotation counts and my progress; template article_list.html.
 
-    Counts are computed for the current page only (one grouped query), so the page costs the same
-    whether there are 50 articles or 10,000.
+    "All" counts only what I may see (permissions.Visibility). Counts are computed for the current
+    page only (one query), so the page costs the same whether there are 50 articles or 10,000.
     """
     query = request.GET.get("q", "").strip()
     matching = Article.objects.search(query).order_by("title", "id").values_list("id", flat=True)
@@ -64,7 +57,7 @@ def article_list(request: HtmxHttpRequest) -> HttpResponse:
     rows = (
         Article.objects.filter(pk__in=ids)
         .defer("text")
-        .with_annotation_counts(request.user)
+        .with_annotation_counts(request.user, visible=visibility_for(request.user).annotations())
         .order_by("title", "id")
     )
     context = {"page": page, "articles": rows, "query": query, "any_articles": bool(ids)}
@@ -81,20 +74,6 @@ def article_list(request: HtmxHttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- workspace
 
 
-def _reader_state(user, article: Article) -> tuple[SiteSettings, Progress | None, bool, bool]:
-    """The site settings, my progress on `article`, whether I marked it done, and whether I may
-    see other reviewers' annotations there: curators always; reviewers when the site allows it
-    and, in blind mode, once they are done."""
-    site = SiteSettings.load()
-    progress = Progress.objects.filter(article=article, reviewer=user).first()
-    done = bool(progress and progress.status == ProgressStatus.DONE)
-    if is_curator(user):
-        may_see_others = True
-    else:
-        may_see_others = site.reviewers_see_others and (done or not site.blind_annotation)
-    return site, progress, done, may_see_others
-
-
 def _workspace(
     request: HttpRequest,
     article: Article,
@@ -109,20 +88,20 @@ def _workspace(
 ) -> dict[str, Any]:
     """Everything the workspace template needs, in a constant number of queries."""
     user = request.user
-    site, progress, done, may_see_others = _reader_state(user, article)
+    state = reader_state(user, article)
     if show_others is None:
         show_others = request.GET.get("others") == "1"
-    base = Annotation.objects.live().filter(article=article).in_text_order()
-    if focus_id and may_see_others and not show_others:
+    if focus_id and state.may_see_others and not show_others:
         # A deep link to someone else's annotation shows the others so the span is visible.
-        show_others = base.filter(pk=focus_id).exclude(reviewer=user).exists()
-    show_others = show_others and may_see_others
-    rows = rendering.rows(base if show_others else base.filter(reviewer=user))
+        others = state.annotations(others=True).exclude(reviewer=user)
+        show_others = others.filter(pk=focus_id).exists()
+    show_others = show_others and state.may_see_others
+    rows = rendering.rows(state.annotations(others=show_others).in_text_order())
     mine = [a for a in rows if a.reviewer_id == user.pk]
     others = [a for a in rows if a.reviewer_id != user.pk]
     marks = rendering.marks_for(rows, me=user.pk)
     page_url = reverse("annotate:article-detail", args=[article.pk])
-    curator = is_curator(user)
+    curator = state.visibility.curator
     groups: dict[str, list[rendering.AnnotationRow]] = {}
     for a in others:
         groups.setdefault(a.reviewer_name, []).append(a)
@@ -160,14 +139,12 @@ def _workspace(
         "mine_count": len(mine),
         "other_groups": other_groups,
         "others_count": len(others),
-        "may_see_others": may_see_others,
+        "may_see_others": state.may_see_others,
         "show_others": show_others,
-        "blind_hidden": (
-            not curator and site.reviewers_see_others and site.blind_annotation and not done
-        ),
+        "blind_hidden": state.blind_hidden,
         "is_curator": curator,
-        "done": done,
-        "progress": progress,
+        "done": state.done,
+        "progress": state.progress,
         "form": form or AnnotationForm(prefix_id="new"),
         "edit": edit,
         "edit_form": edit_form,
@@ -250,7 +227,7 @@ def _form_again(request: HtmxHttpRequest, article: Article, **kwargs: Any) -> Ht
 def _show_others(request: HttpRequest, article: Article) -> bool:
     """Whether the page that sent `request` shows other reviewers' work (`others=1`), if allowed."""
     asked = (request.POST if request.method == "POST" else request.GET).get("others") == "1"
-    return asked and _reader_state(request.user, article)[3]
+    return asked and reader_state(request.user, article).may_see_others
 
 
 @require_POST
@@ -455,18 +432,19 @@ def progress_set(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def actor_autocomplete(request: HtmxHttpRequest) -> HttpResponse:
-    """Actors whose name or alias contains `q` (or the typed actor field's value), as `<option>`s
-    for the form's shared datalist (annotate.js fetches them as the reviewer types)."""
+    """Actors I may see whose name or alias contains `q` (or the typed actor field's value), as
+    `<option>`s for the form's shared datalist (annotate.js fetches them as the reviewer types)."""
     q = ""
     for key in ("q", "subject", "object", "source"):
         for value in request.GET.getlist(key):
             q = value.strip() or q
     actors: list[tuple[str, str]] = []
     if q:
-        by_name = Actor.objects.filter(name__icontains=q).values_list("name", flat=True)[:15]
+        visible = visibility_for(request.user).actors()
+        by_name = visible.filter(name__icontains=q).values_list("name", flat=True)[:15]
         actors = [(name, "") for name in by_name]
         aliases = (
-            ActorAlias.objects.filter(Q(name__icontains=q))
+            ActorAlias.objects.filter(name__icontains=q, actor__in=visible)
             .select_related("actor")
             .values_list("actor__name", "name")[:15]
         )

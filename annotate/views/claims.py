@@ -2,21 +2,24 @@
 
 They answer "who is said to support the Taliban, and according to whom": claims grouped by
 subject–relation–object with per-stance counts, then every attribution linking back into the
-article. What a reviewer sees follows annotate.claims.visibility_for (curators see all; blind mode
-hides others' work on articles the reviewer has not finished). Query counts are constant.
+article. What a user sees (annotations, claims, actors) comes from annotate.permissions.Visibility:
+curators see all; blind mode hides others' work on articles the reviewer has not finished; a claim
+or actor page the user may not see is a 404. Query counts are constant.
 """
 
 from __future__ import annotations
 
 from django import forms
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import path
 from django.views.decorators.http import require_GET
 
 from annotate import claims, services, spans
-from annotate.models import Actor, Article, Certainty, Claim, Relation, Stance, Status
+from annotate.models import Article, Certainty, Claim, Relation, Stance, Status
+from annotate.permissions import Visibility, visibility_for
 
 CLAIMS_PER_PAGE = 25
 ATTRIBUTIONS_PER_PAGE = 50
@@ -56,16 +59,20 @@ class ClaimFilterForm(forms.Form):
         self.fields["relation"].choices = _blank([(r.slug, r.label) for r in relations])
         self.fields["reviewer"].choices = _blank([(u, u) for u in reviewers])
 
-    def filters(self) -> claims.ClaimFilters:
-        """The valid fields as ClaimFilters (invalid ones are left out and shown as errors)."""
+    def filters(self, visibility: Visibility) -> claims.ClaimFilters:
+        """The valid fields as ClaimFilters (invalid ones are left out and shown as errors).
+
+        An actor the user may not see is "not found": the page must not confirm that a name only
+        other reviewers' hidden work uses exists.
+        """
         self.is_valid()
         data = {k: v for k, v in self.cleaned_data.items() if v}
         actor_name = data.pop("actor", "").strip()
+        actor = services.actor_lookup(actor_name) if actor_name else None
+        if actor is not None and not visibility.may_see_actor(actor):
+            actor = None
         return claims.ClaimFilters(
-            actor_name=actor_name,
-            actor=services.actor_lookup(actor_name) if actor_name else None,
-            role=data.pop("role", "either"),
-            **data,
+            actor_name=actor_name, actor=actor, role=data.pop("role", "either"), **data
         )
 
 
@@ -82,14 +89,14 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     Context: form, rows (claims.ClaimRow for this page), page_obj, filters, visibility,
     actor_names (suggestions), querystring (filters without the page, for pagination links).
     """
-    visibility = claims.visibility_for(request.user)
-    visible = claims.visible_annotations(request.user, visibility)
+    visibility = visibility_for(request.user)
+    visible = visibility.annotations()
     form = ClaimFilterForm(
         request.GET or None,
         relations=list(Relation.objects.all()),
         reviewers=list(claims.reviewers_in(visible)),
     )
-    filters = form.filters() if form.is_bound else claims.ClaimFilters()
+    filters = form.filters(visibility) if form.is_bound else claims.ClaimFilters()
     selected = filters.apply(visible)
     groups = claims.claim_groups(selected, sort=filters.sort)
     page_obj = Paginator(groups, CLAIMS_PER_PAGE).get_page(request.GET.get("page"))
@@ -103,7 +110,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
             "page_obj": page_obj,
             "filters": filters,
             "visibility": visibility,
-            "actor_names": claims.actor_names(),
+            "actor_names": claims.actor_names(visibility.actors()),
             "querystring": _querystring(request),
             "is_filtered": any(v for k, v in request.GET.items() if k not in ("page", "sort")),
         },
@@ -112,15 +119,18 @@ def claim_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """Every visible attribution of one claim, quote in context, linking into the article.
+    """Every visible attribution of one claim, quote in context, linking into the article; 404 if
+    the user may not see the claim (only others' hidden work uses it).
 
     Template annotate/claim_detail.html. Context: claim, row (counts), attributions (page of
     dicts with annotation, before/quote/after and article), page_obj, visibility, typed_text
     (the claim's text was typed rather than generated, so show it).
     """
-    claim = get_object_or_404(Claim.objects.select_related("subject", "relation", "object"), pk=pk)
-    visibility = claims.visibility_for(request.user)
-    visible = claims.visible_annotations(request.user, visibility).filter(claim=claim)
+    visibility = visibility_for(request.user)
+    claim = get_object_or_404(
+        visibility.claims().select_related("subject", "relation", "object"), pk=pk
+    )
+    visible = visibility.annotations().filter(claim=claim)
     groups = list(claims.claim_groups(visible))
     row = claims.claim_rows(visible, groups)[0] if groups else None
     annotations = (
@@ -172,15 +182,22 @@ def _with_snippets(annotations: list) -> list[dict]:
 
 @require_GET
 def actor_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """What an actor is said to do, what is said about it, and what it says (actor_detail.html).
+    """What an actor is said to do, what is said about it, and what it says (actor_detail.html);
+    404 if the user may not see the actor.
 
-    Context: actor, aliases, members, as_subject and as_object (claims.ClaimRow lists, capped),
-    subject_total/object_total, statements (annotations with the actor as named source, capped),
-    statements_total, visibility.
+    Context: actor, affiliation (None unless visible), aliases, members (visible ones),
+    as_subject and as_object (claims.ClaimRow lists, capped), subject_total/object_total,
+    statements (annotations with the actor as named source, capped), statements_total, visibility.
     """
-    actor = get_object_or_404(Actor.objects.select_related("affiliation"), pk=pk)
-    visibility = claims.visibility_for(request.user)
-    visible = claims.visible_annotations(request.user, visibility)
+    visibility = visibility_for(request.user)
+    visible_actors = visibility.actors()
+    actor = get_object_or_404(
+        visible_actors.select_related("affiliation").annotate(
+            affiliation_visible=Exists(visible_actors.filter(pk=OuterRef("affiliation_id")))
+        ),
+        pk=pk,
+    )
+    visible = visibility.annotations()
     sections = {}
     for role in ("subject", "object"):
         selected = claims.ClaimFilters(actor=actor, role=role).apply(visible)
@@ -200,8 +217,9 @@ def actor_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "annotate/actor_detail.html",
         {
             "actor": actor,
+            "affiliation": actor.affiliation if actor.affiliation_visible else None,
             "aliases": list(actor.aliases.values_list("name", flat=True)),
-            "members": list(actor.members.values_list("pk", "name")),
+            "members": list(visible_actors.filter(affiliation=actor).values_list("pk", "name")),
             "as_subject": sections["subject"][0],
             "subject_total": sections["subject"][1],
             "as_object": sections["object"][0],

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from annotate import export
 from annotate.models import Status
-from annotate.permissions import is_curator
+from annotate.permissions import visibility_for
 
 
 class ExportForm(forms.Form):
@@ -82,9 +82,11 @@ def export_page(request: HttpRequest) -> HttpResponse:
     """Render annotate/export.html (form, curator, error); with download=1, stream the file.
 
     Curators and staff export everything (optionally filtered); any other user gets only their own
-    annotations, whatever the query string says, so a hand-made URL cannot widen an export.
+    annotations and the claims and actors those use (permissions.Visibility decides), whatever the
+    query string says, so a hand-made URL cannot widen an export.
     """
-    curator = is_curator(request.user)
+    viewer = visibility_for(request.user)
+    curator = viewer.curator
     wants_download = request.GET.get("download") == "1"
     form = ExportForm(request.GET if wants_download else None, curator=curator)
     context = {"form": form, "curator": curator, "error": None}
@@ -102,7 +104,7 @@ def export_page(request: HttpRequest) -> HttpResponse:
         reviewer_usernames=(data.get("reviewer") or None) if curator else None,
         article_ids=data["article"] or None,
         include_text=not data["no_text"],
-        only_reviewer=None if curator else request.user,
+        viewer=viewer,
     )
     try:
         return export.export_response(fmt=data["format"] or "json", filters=filters)
