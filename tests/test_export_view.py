@@ -110,6 +110,8 @@ def test_filters_and_no_text(client, curator, annotations):
     [
         ({"article": "12x"}, "12x"),
         ({"article": "999999"}, "999999"),
+        ({"article": "²"}, "²"),
+        ({"article": "99999999999999999999"}, "99999999999999999999"),
         ({"status": "bogus"}, "bogus"),
         ({"format": "xml"}, "xml"),
     ],

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 
 from annotate import export
 from annotate.models import Status
+from annotate.params import parse_id
 from annotate.permissions import visibility_for
 
 
@@ -57,13 +58,14 @@ class ExportForm(forms.Form):
 
     def clean_article(self) -> list[int]:
         raw = self.cleaned_data["article"].replace(",", " ").split()
-        bad = [part for part in raw if not part.isdigit()]
+        ids = [parse_id(part) for part in raw]
+        bad = [part for part, id_ in zip(raw, ids, strict=True) if id_ is None]
         if bad:
             raise ValidationError(
                 f"Article ids must be whole numbers; {', '.join(bad)} is not. "
                 "Separate several ids with commas."
             )
-        return [int(part) for part in raw]
+        return [id_ for id_ in ids if id_ is not None]
 
 
 def _refused_reviewer(request: HttpRequest) -> str | None:
