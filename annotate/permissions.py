@@ -42,6 +42,7 @@ from annotate.models import (
     CURATORS_GROUP,
     Actor,
     Annotation,
+    AnnotationQuerySet,
     Article,
     Claim,
     Progress,
@@ -131,7 +132,7 @@ class Visibility:
         """The rule in words, for the pages that show a filtered view."""
         return _RULES[self.scope, self.curator]
 
-    def annotations(self) -> QuerySet[Annotation]:
+    def annotations(self) -> AnnotationQuerySet:
         """Live annotations this user may see (lazy: no query yet)."""
         return Annotation.objects.live().filter(self._scope_filter())
 
@@ -272,12 +273,16 @@ class ReaderState:
         """Others' work is hidden here only by blind mode (the page says: mark done to see it)."""
         return self.visibility.scope is Scope.OWN_AND_DONE and not self.may_see_others
 
-    def annotations(self, *, others: bool) -> QuerySet[Annotation]:
+    def annotations(self, *, others: bool) -> AnnotationQuerySet:
         """Live annotations on the article: mine, plus others' when asked for and allowed."""
-        here = Annotation.objects.live().filter(article=self.article)
         if others and self.may_see_others:
-            return here
-        return here.filter(reviewer=self.visibility.user)
+            return Annotation.objects.live().filter(article=self.article)
+        return own_annotations(self.visibility.user, self.article)
+
+
+def own_annotations(user: User, article: Article) -> AnnotationQuerySet:
+    """My live annotations on `article`: what everyone may always see (no query yet)."""
+    return Annotation.objects.live().filter(article=article, reviewer=user)
 
 
 def reader_state(user: User, article: Article) -> ReaderState:

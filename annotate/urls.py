@@ -1,12 +1,28 @@
-"""The app's URLs, gathered from each screen module so modules can grow independently."""
+"""Every route of the app, so that URL → view is one hop. Names are hyphenated (`article-detail`)."""
+
+from django.urls import path
 
 from annotate.views import agreement, articles, claims, export
 
 app_name = "annotate"
 
 urlpatterns = [
-    *articles.urlpatterns,
-    *claims.urlpatterns,
-    *agreement.urlpatterns,
-    *export.urlpatterns,
+    # Articles list and the reviewer workspace (views/articles.py)
+    path("", articles.article_list, name="article-list"),
+    path("articles/<int:pk>/", articles.article_detail, name="article-detail"),
+    path("articles/<int:pk>/annotations/", articles.annotation_create, name="annotation-create"),
+    path("articles/<int:pk>/progress/", articles.progress_set, name="progress-set"),
+    path("annotations/<int:pk>/edit/", articles.annotation_edit, name="annotation-edit"),
+    path("annotations/<int:pk>/", articles.annotation_update, name="annotation-update"),
+    path("annotations/<int:pk>/delete/", articles.annotation_delete, name="annotation-delete"),
+    path("annotations/<int:pk>/restore/", articles.annotation_restore, name="annotation-restore"),
+    path("annotations/<int:pk>/review/", articles.annotation_review, name="annotation-review"),
+    path("actors/autocomplete/", articles.actor_autocomplete, name="actor-autocomplete"),
+    # Claims, one claim, one actor (views/claims.py)
+    path("claims/", claims.claim_list, name="claim-list"),
+    path("claims/<int:pk>/", claims.claim_detail, name="claim-detail"),
+    path("actors/<int:pk>/", claims.actor_detail, name="actor-detail"),
+    # Agreement (views/agreement.py) and export (views/export.py)
+    path("agreement/", agreement.agreement_page, name="agreement"),
+    path("export/", export.export_page, name="export"),
 ]

@@ -1,1 +1,1 @@
-"""Views, one module per screen family. Each module exposes `urlpatterns`, gathered in annotate.urls."""
+"""Views, one module per screen family; every route that reaches them is listed in annotate.urls."""

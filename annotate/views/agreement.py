@@ -9,7 +9,6 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import path
 from django.views.decorators.http import require_GET
 
 from annotate import claims
@@ -34,6 +33,3 @@ def agreement_page(request: HttpRequest) -> HttpResponse:
             "certainty_order": " > ".join(reversed(CERTAINTY_ORDER)),
         },
     )
-
-
-urlpatterns = [path("agreement/", agreement_page, name="agreement")]

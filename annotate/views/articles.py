@@ -16,24 +16,29 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html_join
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import retarget, trigger_client_event
 from django_htmx.middleware import HtmxDetails
 
-from annotate import rendering, services
+from annotate import rendering, services, workspace
 from annotate.forms import AnnotationForm
-from annotate.models import ActorAlias, Annotation, Article, Status
+from annotate.models import ActorAlias, Annotation, AnnotationQuerySet, Article, Status
 from annotate.params import parse_id
-from annotate.permissions import can_change_annotation, is_curator, reader_state, visibility_for
+from annotate.permissions import (
+    ReaderState,
+    can_change_annotation,
+    is_curator,
+    own_annotations,
+    reader_state,
+    visibility_for,
+)
 
 PER_PAGE = 25
-RECENTLY_DELETED = 10
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -87,25 +92,15 @@ def _workspace(
     show_others: bool | None = None,
 ) -> dict[str, Any]:
     """Everything the workspace template needs, in a constant number of queries."""
-    user = request.user
-    state = reader_state(user, article)
+    state = reader_state(request.user, article)
     if show_others is None:
         show_others = request.GET.get("others") == "1"
-    if focus_id and state.may_see_others and not show_others:
-        # A deep link to someone else's annotation shows the others so the span is visible.
-        others = state.annotations(others=True).exclude(reviewer=user)
-        show_others = others.filter(pk=focus_id).exists()
-    show_others = show_others and state.may_see_others
-    rows = rendering.rows(state.annotations(others=show_others).in_text_order())
-    mine = [a for a in rows if a.reviewer_id == user.pk]
-    others = [a for a in rows if a.reviewer_id != user.pk]
-    marks = rendering.marks_for(rows, me=user.pk)
+    show_others = workspace.shows_others(state, asked=show_others, focus_id=focus_id)
+    shown = workspace.page(state, show_others=show_others)
     page_url = reverse("annotate:article-detail", args=[article.pk])
     curator = state.visibility.curator
-    groups: dict[str, list[rendering.AnnotationRow]] = {}
-    for a in others:
-        groups.setdefault(a.reviewer_name, []).append(a)
     csrf = get_token(request)
+    review_url = reverse("annotate:annotation-review", args=[0]) if curator else ""
     other_groups = [
         (
             name,
@@ -115,30 +110,23 @@ def _workspace(
                 edit_url="",
                 page_url=page_url,
                 editable=False,
-                review_url=reverse("annotate:annotation-review", args=[0]) if curator else "",
+                review_url=review_url,
                 csrf_token=csrf,
             ),
         )
-        for name, items in sorted(groups.items())
+        for name, items in shown.others_by_reviewer
     ]
-    deleted = list(
-        Annotation.objects.deleted()
-        .filter(article=article, reviewer=user)
-        .select_related("claim")
-        .order_by("-deleted_at")[:RECENTLY_DELETED]
-    )
     return {
         "article": article,
-        "text_html": rendering.render_text(article.text, marks),
-        "items_html": rendering.render_items(
-            mine,
-            edit_url=_edit_url(show_others),
-            page_url=page_url,
-            editable=True,
+        "text_html": rendering.render_text(
+            article.text, rendering.marks_for(shown.rows, me=request.user.pk)
         ),
-        "mine_count": len(mine),
+        "items_html": rendering.render_items(
+            shown.mine, edit_url=_edit_url(show_others), page_url=page_url, editable=True
+        ),
+        "mine_count": len(shown.mine),
         "other_groups": other_groups,
-        "others_count": len(others),
+        "others_count": shown.others_count,
         "may_see_others": state.may_see_others,
         "show_others": show_others,
         "blind_hidden": state.blind_hidden,
@@ -150,7 +138,7 @@ def _workspace(
         "edit_form": edit_form,
         "conflict": conflict,
         "just_deleted": just_deleted,
-        "deleted": deleted,
+        "deleted": shown.deleted,
         "focus_id": focus_id,
         "page_url": page_url,
         "edit_url": _edit_url(show_others),
@@ -219,15 +207,27 @@ def _form_again(request: HtmxHttpRequest, article: Article, **kwargs: Any) -> Ht
         return render(
             request, "annotate/article_detail.html", _workspace(request, article, **kwargs)
         )
-    context = {"article": article, "show_others": _show_others(request, article), **kwargs}
+    state = reader_state(request.user, article)
+    context = {"article": article, "show_others": _show_others(request, state), **kwargs}
     partial = "#edit-form" if kwargs.get("edit") is not None else "#new-slot"
     return render(request, "annotate/article_detail.html" + partial, context)
 
 
-def _show_others(request: HttpRequest, article: Article) -> bool:
+def _shown_annotations(request: HttpRequest, article: Article) -> tuple[AnnotationQuerySet, bool]:
+    """What the page that posted `request` shows: my annotations, plus the others' when it asks
+    (`others=1`) and may; and whether it shows the others'. The reader state costs queries, so a
+    save reads it only when the page asks for the others'."""
+    if request.POST.get("others") == "1":
+        state = reader_state(request.user, article)
+        if state.may_see_others:
+            return state.annotations(others=True), True
+    return own_annotations(request.user, article), False
+
+
+def _show_others(request: HttpRequest, state: ReaderState) -> bool:
     """Whether the page that sent `request` shows other reviewers' work (`others=1`), if allowed."""
     asked = (request.POST if request.method == "POST" else request.GET).get("others") == "1"
-    return asked and reader_state(request.user, article).may_see_others
+    return workspace.shows_others(state, asked=asked)
 
 
 @require_POST
@@ -264,46 +264,27 @@ def _saved_swaps(
     so nothing else needs renumbering. My first annotation gets the whole panel instead (retargeted
     to #panel): the list, its empty state and the progress badge all change then.
     """
-    user = request.user
-    show_others = _show_others(request, article)
-    visible = Annotation.objects.live().filter(article=article)
-    if not show_others:
-        visible = visible.filter(reviewer=user)
-    others_of_mine = visible.filter(reviewer=user).exclude(pk=annotation.pk).count()
-    if not others_of_mine and was is None:
+    shown, show_others = _shown_annotations(request, article)
+    mine = own_annotations(request.user, article)
+    swaps = workspace.save_swaps(article, annotation, shown=shown, mine=mine, was=was)
+    if swaps.mine_count == 1 and was is None:
         return retarget(_panel(request, article, saved_id=annotation.pk), "#panel")
-    ranges = [(annotation.start, annotation.end), *([was] if was else [])]
-    windows = rendering.chunk_windows(article.text, ranges)
-    touching = Q()
-    for lo, hi in windows:
-        touching |= Q(start__lt=hi, end__gt=lo)
-    in_windows = rendering.rows(visible.filter(touching).in_text_order())
-    marks = rendering.marks_for(in_windows, me=user.pk)
-    start, end = annotation.start, annotation.end
-    after = (
-        Q(start__gt=start)
-        | Q(start=start, end__lt=end)
-        | Q(start=start, end=end, pk__gt=annotation.pk)
-    )
-    next_id = (
-        visible.filter(after, reviewer=user).in_text_order().values_list("pk", flat=True).first()
-    )
+    marks = rendering.marks_for(swaps.rows, me=request.user.pk)
     page_url = reverse("annotate:article-detail", args=[article.pk])
     context = {
         "article": article,
         "show_others": show_others,
         "chunks_html": [
             rendering.render_text(article.text, marks, window=window, oob=True)
-            for window in windows
+            for window in swaps.windows
         ],
         "item_html": rendering.render_items(
-            [a for a in in_windows if a.id == annotation.pk],
-            edit_url=_edit_url(show_others),
-            page_url=page_url,
-            editable=True,
+            [swaps.saved], edit_url=_edit_url(show_others), page_url=page_url, editable=True
         ),
-        "insert_at": f"beforebegin:#ann-{next_id}" if next_id else "beforeend:#my-annotations",
-        "mine_count": others_of_mine + 1,
+        "insert_at": (
+            f"beforebegin:#ann-{swaps.next_id}" if swaps.next_id else "beforeend:#my-annotations"
+        ),
+        "mine_count": swaps.mine_count,
         "saved": annotation,
         "edited": was is not None,
         # The next annotation starts from a blank form (its relation choices already loaded).
@@ -332,7 +313,7 @@ def annotation_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "edit": annotation,
         "edit_form": form,
         "article": annotation.article,
-        "show_others": _show_others(request, annotation.article),
+        "show_others": _show_others(request, reader_state(request.user, annotation.article)),
     }
     return render(request, "annotate/article_detail.html#edit-form", context)
 
@@ -455,17 +436,3 @@ def actor_autocomplete(request: HtmxHttpRequest) -> HttpResponse:
             "", '<option value="{}">{}</option>', ((n, a and f"{a} → {n}") for n, a in actors)
         )
     )
-
-
-urlpatterns = [
-    path("", article_list, name="article-list"),
-    path("articles/<int:pk>/", article_detail, name="article-detail"),
-    path("articles/<int:pk>/annotations/", annotation_create, name="annotation-create"),
-    path("articles/<int:pk>/progress/", progress_set, name="progress-set"),
-    path("annotations/<int:pk>/edit/", annotation_edit, name="annotation-edit"),
-    path("annotations/<int:pk>/", annotation_update, name="annotation-update"),
-    path("annotations/<int:pk>/delete/", annotation_delete, name="annotation-delete"),
-    path("annotations/<int:pk>/restore/", annotation_restore, name="annotation-restore"),
-    path("annotations/<int:pk>/review/", annotation_review, name="annotation-review"),
-    path("actors/autocomplete/", actor_autocomplete, name="actor-autocomplete"),
-]

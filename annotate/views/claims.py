@@ -14,7 +14,6 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import path
 from django.views.decorators.http import require_GET
 
 from annotate import claims, services, spans
@@ -229,10 +228,3 @@ def actor_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "visibility": visibility,
         },
     )
-
-
-urlpatterns = [
-    path("claims/", claim_list, name="claim-list"),
-    path("claims/<int:pk>/", claim_detail, name="claim-detail"),
-    path("actors/<int:pk>/", actor_detail, name="actor-detail"),
-]

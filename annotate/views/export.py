@@ -7,7 +7,6 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import path
 from django.views.decorators.http import require_GET
 
 from annotate import export
@@ -113,6 +112,3 @@ def export_page(request: HttpRequest) -> HttpResponse:
     except ValidationError as exc:
         context["error"] = " ".join(exc.messages)
         return render(request, "annotate/export.html", context, status=400)
-
-
-urlpatterns = [path("export/", export_page, name="export")]
