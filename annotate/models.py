@@ -1,7 +1,10 @@
 """Stancemark's domain: articles, actors, relations, claims, annotations and reviewer progress.
 
-Every invariant the database can hold is a constraint here as well as a service check, so a bug or a
-hand-written SQL update cannot store a span that does not point into its article.
+The invariants a database can check on one row are constraints here as well as service checks, so
+a bug or a hand-written SQL update cannot store an empty or reversed span, an unknown label or a
+confidence out of range. Whether a span's offsets and quote match its article's text needs the
+text, which a row constraint cannot read: every write checks that (annotate.services), and the
+export checks it again as it writes each span.
 """
 
 from __future__ import annotations
@@ -94,7 +97,7 @@ def _in_choices(field: str, choices: type[models.TextChoices]) -> Q:
 
 
 def _optional_span_ok(prefix: str) -> Q:
-    """Both ends null, or both set with 0 <= start < end and a quote."""
+    """Both ends null, or both set with 0 <= start < end (the quote is checked by the services)."""
     return Q(**{f"{prefix}_start__isnull": True, f"{prefix}_end__isnull": True}) | Q(
         **{
             f"{prefix}_start__isnull": False,

@@ -1,4 +1,4 @@
-"""Query parameters, parsed so that no value can raise: one place for every screen."""
+"""Ids in query parameters, parsed so that no value can raise (every view reads them through here)."""
 
 from __future__ import annotations
 
