@@ -385,6 +385,9 @@ def test_named_and_author_sources_note_and_review(dataset):
     assert status["creator"]["nickname"] == "curator"
     # Without a URL the article is its text's SHA-256, the same in every installation.
     assert author["target"]["source"]["id"] == f"urn:sha256:{plain.text_sha256}"
+    assert author["target"]["source"]["dcterms:identifier"] == [
+        f"urn:stancemark:article/{plain.pk}"
+    ]
     envoy = item_map[_iri(dataset["envoy_ann"], "/source-span")]
     assert _bodies(envoy, "identifying")[0]["id"] == f"urn:stancemark:actor/{dataset['kabulov'].pk}"
     assert envoy["target"]["selector"][0] == {

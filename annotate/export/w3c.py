@@ -126,7 +126,10 @@ def _parts(plan: Plan, stats: ExportStats, iris: Iris) -> Iterator[bytes]:
             else:
                 # The previous page is closed only now, when the page that follows it is known.
                 head = b',"next":' + orjson.dumps(page) + b"},"
-            yield head + _page_opening(iris, page, total) + b",".join(annotations) + b"]"
+            yield head + _page_opening(iris, page, total) + annotations[0]
+            for annotation in annotations[1:]:
+                yield b"," + annotation  # _buffered gathers these into chunks: one copy only
+            yield b"]"
             total += len(annotations)
             last_page = page
     if last_page is not None:
@@ -170,20 +173,24 @@ def _collection(
 
 
 class _Shaper:
-    """Turns walk()'s annotation dicts into serialised Annotations, caching what repeats."""
+    """Turns walk()'s annotation dicts into serialised Annotations, caching what repeats.
+
+    Every cache is bounded by a small table (users, claims, actors, label values), or, for the
+    article's author, emptied at each article: memory stays flat however long the export runs.
+    """
 
     def __init__(self, iris: Iris) -> None:
         self.iris = iris
-        fragment = orjson.Fragment
         self.actor_names = dict(Actor.objects.values_list("id", "name"))
         self.relation_labels = {r["id"]: r["label"] for r in rows.relations()}
         self.claims = dict(rows.line_claims(self.actor_names))
         self.claim_bodies: dict[int, bytes] = {}
         self.agents: dict[str, orjson.Fragment] = {}
-        self.sources: dict[tuple[Any, ...], bytes] = {}
-        self.statuses: dict[tuple[str, str | None], bytes] = {}
-        self.labels: dict[str, bytes] = {}
-        self.fragment = fragment
+        self.named_sources: dict[tuple[Any, ...], bytes] = {}
+        self.author_sources: dict[tuple[Any, ...], bytes] = {}
+        self.judgements: dict[tuple[Any, ...], bytes] = {}
+        self.mention = orjson.Fragment(_classifying("SourceMention"))
+        self.cue = orjson.Fragment(_classifying("AttributionCue"))
 
     # ------------------------------------------------------------------ the per-article loop
 
@@ -195,7 +202,9 @@ class _Shaper:
         text: str = article["text"]
         article_iri = iris.article(article["id"])
         source_iri = article_source_iri(article["url"], article["text_sha256"])
-        target_source = self.fragment(
+        # Its other identifiers: the Stancemark article, and its text's hash unless that is the id.
+        identifiers = [article_iri, f"urn:sha256:{article['text_sha256']}"]
+        target_source = orjson.Fragment(
             orjson.dumps(
                 {
                     "id": source_iri,
@@ -203,25 +212,25 @@ class _Shaper:
                     "format": "text/plain",
                     "language": article["language"],
                     "label": article["title"],
-                    "dcterms:identifier": [article_iri, f"urn:sha256:{article['text_sha256']}"],
+                    "dcterms:identifier": [i for i in identifiers if i != source_iri],
                 }
             )
         )
+        self.author_sources.clear()
         author = article_iri + "/author"
         dumps = orjson.dumps
+        fragment = orjson.Fragment
         out: list[bytes] = []
         for item in items:
-            annotation_iri = iris.annotation(item["id"])
+            annotation_id = item["id"]
+            annotation_iri = iris.annotation(annotation_id)
             creator = self._agent(item["reviewer"])
             content = item["content"]
             source = item["source"]
             body = [
-                self._claim_body(item["id"], item["claim"]),
-                self._source_body("tagging", source, item["id"], author),
-                self._label("classifying", "stance/" + item["stance"]),
-                self._label("classifying", "certainty/" + item["certainty"]),
-                self._label("classifying", f"confidence/{item['confidence']}"),
-                self._status_body(item["status"], item["curator"]),
+                self._claim_body(annotation_id, item["claim"]),
+                self._source_body("tagging", source, annotation_id, author),
+                self._judgements(item),
             ]
             if item["note"]:
                 body.append(
@@ -242,7 +251,7 @@ class _Shaper:
                 "creator": creator,
                 "created": item["created_at"],
                 "modified": item["updated_at"],
-                "body": self.fragment(b"[" + b",".join(body) + b"]"),
+                "body": fragment(b"[" + b",".join(body) + b"]"),
                 "target": _target(
                     target_source,
                     content["start"],
@@ -253,60 +262,34 @@ class _Shaper:
                 ),
             }
             out.append(dumps(annotation, option=_DUMPS_OPTIONS))
-            link = self.fragment(
-                dumps({"type": "SpecificResource", "purpose": "linking", "source": annotation_iri})
-            )
-            span = source["span"]
+            span, cue = source["span"], item["cue"]
+            if span is None and cue is None:
+                continue
+            link = {"type": "SpecificResource", "purpose": "linking", "source": annotation_iri}
             if span is not None:
-                identifies = self._source_body("identifying", source, item["id"], author)
-                mention = self._label("classifying", "SourceMention")
+                identifies = self._source_body("identifying", source, annotation_id, author)
                 out.append(
-                    self._linked(
+                    _linked(
                         item,
                         annotation_iri + "/source-span",
                         "identifying",
                         creator,
-                        [self.fragment(identifies), link, self.fragment(mention)],
+                        [fragment(identifies), link, self.mention],
                         _span_target(target_source, text, span),
                     )
                 )
-            cue = item["cue"]
             if cue is not None:
                 out.append(
-                    self._linked(
+                    _linked(
                         item,
                         annotation_iri + "/cue-span",
                         "linking",
                         creator,
-                        [link, self.fragment(self._label("classifying", "AttributionCue"))],
+                        [link, self.cue],
                         _span_target(target_source, text, cue),
                     )
                 )
         return out
-
-    def _linked(
-        self,
-        item: dict[str, Any],
-        iri: str,
-        motivation: str,
-        creator: orjson.Fragment | None,
-        body: list[orjson.Fragment],
-        target: dict[str, Any],
-    ) -> bytes:
-        return orjson.dumps(
-            {
-                "@context": ANNO_CONTEXT,
-                "id": iri,
-                "type": "Annotation",
-                "motivation": motivation,
-                "creator": creator,
-                "created": item["created_at"],
-                "modified": item["updated_at"],
-                "body": body,
-                "target": target,
-            },
-            option=_DUMPS_OPTIONS,
-        )
 
     # ------------------------------------------------------------------ bodies, cached
 
@@ -315,34 +298,41 @@ class _Shaper:
             return None
         agent = self.agents.get(username)
         if agent is None:
-            agent = self.agents[username] = self.fragment(
+            agent = self.agents[username] = orjson.Fragment(
                 orjson.dumps(
                     {"id": self.iris.user(username), "type": "Person", "nickname": username}
                 )
             )
         return agent
 
-    def _label(self, purpose: str, term: str) -> bytes:
-        key = purpose + " " + term
-        body = self.labels.get(key)
-        if body is None:
-            body = self.labels[key] = orjson.dumps(
-                {"type": "SpecificResource", "purpose": purpose, "source": vocab(term)}
-            )
-        return body
-
-    def _status_body(self, status: str, curator: str | None) -> bytes:
-        body = self.statuses.get((status, curator))
-        if body is None:
-            value: dict[str, Any] = {
+    def _judgements(self, item: dict[str, Any]) -> bytes:
+        """Stance, certainty and confidence (classifying) and the status (moderating), joined."""
+        key = (
+            item["stance"],
+            item["certainty"],
+            item["confidence"],
+            item["status"],
+            item["curator"],
+        )
+        joined = self.judgements.get(key)
+        if joined is None:
+            stance, certainty, confidence, status, curator = key
+            moderating: dict[str, Any] = {
                 "type": "SpecificResource",
                 "purpose": "moderating",
                 "source": vocab("status/" + status),
             }
             if curator is not None:
-                value["creator"] = self._agent(curator)
-            body = self.statuses[(status, curator)] = orjson.dumps(value)
-        return body
+                moderating["creator"] = self._agent(curator)
+            joined = self.judgements[key] = b",".join(
+                [
+                    _classifying("stance/" + stance),
+                    _classifying("certainty/" + certainty),
+                    _classifying(f"confidence/{confidence}"),
+                    orjson.dumps(moderating),
+                ]
+            )
+        return joined
 
     def _claim_body(self, annotation_id: int, claim_id: int) -> bytes:
         body = self.claim_bodies.get(claim_id)
@@ -374,16 +364,21 @@ class _Shaper:
         self, purpose: str, source: dict[str, Any], annotation_id: int, author_iri: str
     ) -> bytes:
         """Who makes the claim (an actor, the article's author, an unnamed source), as a body."""
-        key = (purpose, source["kind"], source["actor"], source["description"], author_iri)
-        body = self.sources.get(key)
+        if source["kind"] == SourceKind.UNNAMED:
+            # An unnamed source's IRI is the annotation's own: nothing to reuse.
+            return self._dumped_source(purpose, source, annotation_id, author_iri)
+        cache = self.named_sources if source["kind"] == SourceKind.NAMED else self.author_sources
+        key = (purpose, source["actor"], source["description"])
+        body = cache.get(key)
         if body is None:
-            resource = self._source_resource(source, annotation_id, author_iri)
-            body = orjson.dumps(
-                {"type": "SpecificResource", "purpose": purpose, "source": resource}
-            )
-            if source["kind"] != SourceKind.UNNAMED:  # an unnamed source's IRI is per annotation
-                self.sources[key] = body
+            body = cache[key] = self._dumped_source(purpose, source, annotation_id, author_iri)
         return body
+
+    def _dumped_source(
+        self, purpose: str, source: dict[str, Any], annotation_id: int, author_iri: str
+    ) -> bytes:
+        resource = self._source_resource(source, annotation_id, author_iri)
+        return orjson.dumps({"type": "SpecificResource", "purpose": purpose, "source": resource})
 
     def _source_resource(
         self, source: dict[str, Any], annotation_id: int, author_iri: str
@@ -398,14 +393,44 @@ class _Shaper:
             iri, label = author_iri, str(SourceKind.AUTHOR.label)
         else:
             # The data model gives an unnamed source no identity beyond this attribution.
-            iri, label = (
-                self.iris.annotation(annotation_id) + "/source",
-                str(SourceKind.UNNAMED.label),
-            )
+            iri = self.iris.annotation(annotation_id) + "/source"
+            label = str(SourceKind.UNNAMED.label)
         resource: dict[str, Any] = {"id": iri, "type": vocab(_SOURCE_CLASSES[kind]), "label": label}
         if source["description"]:
             resource["rdfs:comment"] = source["description"]
         return resource
+
+
+def _classifying(term: str) -> bytes:
+    """A body classifying the target with a term of the Stancemark vocabulary."""
+    return orjson.dumps(
+        {"type": "SpecificResource", "purpose": "classifying", "source": vocab(term)}
+    )
+
+
+def _linked(
+    item: dict[str, Any],
+    iri: str,
+    motivation: str,
+    creator: orjson.Fragment | None,
+    body: list[Any],
+    target: dict[str, Any],
+) -> bytes:
+    """A source-span or cue-span annotation: same creator and times as the attribution it links."""
+    return orjson.dumps(
+        {
+            "@context": ANNO_CONTEXT,
+            "id": iri,
+            "type": "Annotation",
+            "motivation": motivation,
+            "creator": creator,
+            "created": item["created_at"],
+            "modified": item["updated_at"],
+            "body": body,
+            "target": target,
+        },
+        option=_DUMPS_OPTIONS,
+    )
 
 
 _SOURCE_CLASSES = {
