@@ -1,178 +1,27 @@
-"""The W3C Web Annotation export: one JSON-LD document, an AnnotationCollection with a page per article.
+"""One Stancemark annotation dict (from rows.walk()) → its W3C Annotation and linked span annotations.
 
-It reads exactly what the JSON export reads (`rows.walk()` over the validated filters, so every
-filter and every per-user restriction applies unchanged) and only re-shapes each annotation dict
-into the Web Annotation Data Model (https://www.w3.org/TR/annotation-model/):
-
-- the document is `{"@context": anno.jsonld, "@graph": [page, page, ..., collection]}`: one
-  AnnotationPage per article that has exported annotations, in article-id order, chained by
-  `next`, and the AnnotationCollection last, because its `total`, `first` and `last` are known
-  only once the pages are written (the export streams; nothing is counted twice);
-- each Stancemark annotation is one Annotation (claim, source, stance, certainty, confidence,
-  status and note as bodies; the content span as the target, with a TextQuoteSelector and a
-  TextPositionSelector in code points), plus one linked Annotation per source span and per cue
-  span, whose bodies point back at it.
-
-The mapping, the vocabulary and the IRIs are documented in docs/export.md ("W3C Web Annotation");
-annotate/schemas/export-w3c-v1.schema.json is the JSON Schema, written from the model's MUSTs.
-Values that repeat (agents, claims, labels, article targets) are serialised once and embedded as
-orjson Fragments, which keeps the export within a small factor of the JSON one.
+The mapping of every field is the table in docs/export.md ("One annotation"). Values that repeat
+(agents, claims, sources, label bodies, an article's target source) are serialised once and embedded
+as orjson Fragments, which keeps the export within a small factor of the JSON one.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import re
-import uuid
-from collections.abc import Iterator
 from typing import Any
-from urllib.parse import quote
 
 import orjson
-from django.conf import settings
-from django.utils import timezone
 
 from annotate import spans
 from annotate.export import rows
-from annotate.export.filters import ExportError, ExportFilters, ExportStats, Plan, validate_filters
-from annotate.export.formats import _buffered, generator_version
+from annotate.export.filters import ExportError
+from annotate.export.w3c.iris import ANNO_CONTEXT, Iris, article_source_iri, vocab
 from annotate.models import Actor, SourceKind
 
-ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
-CONTENT_TYPE = f'application/ld+json; profile="{ANNO_CONTEXT}"'
-# Stancemark's own terms: the same in every installation, so exports from several can be merged.
-VOCAB = "urn:stancemark:vocab:"
-# An absolute IRI without the characters RFC 3987 forbids; the schema uses the same pattern.
-ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]+")
-_DUMPS_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
-_SAFE_IN_IRI = "@+.-_~"
+# SQLite hands back naive UTC timestamps, psycopg aware ones (or text): all come out as ...Z.
+DUMPS_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
 
 
-def vocab(term: str) -> str:
-    """The IRI of a term of the Stancemark vocabulary, e.g. vocab("stance/asserts")."""
-    return VOCAB + term
-
-
-@dataclasses.dataclass(frozen=True)
-class Iris:
-    """The IRIs one export mints: `base` (STANCEMARK_BASE_IRI) followed by a kind and a key."""
-
-    base: str
-    collection: str
-
-    @classmethod
-    def for_export(cls) -> Iris:
-        base = str(settings.STANCEMARK_BASE_IRI)
-        return cls(base=base, collection=f"{base}export/{uuid.uuid4()}")
-
-    def annotation(self, annotation_id: int) -> str:
-        return f"{self.base}annotation/{annotation_id}"
-
-    def article(self, article_id: int) -> str:
-        return f"{self.base}article/{article_id}"
-
-    def actor(self, actor_id: int) -> str:
-        return f"{self.base}actor/{actor_id}"
-
-    def claim(self, claim_id: int) -> str:
-        return f"{self.base}claim/{claim_id}"
-
-    def relation(self, slug: str) -> str:
-        return f"{self.base}relation/{quote(slug, safe=_SAFE_IN_IRI)}"
-
-    def user(self, username: str) -> str:
-        return f"{self.base}user/{quote(username, safe=_SAFE_IN_IRI)}"
-
-    def page(self, article_id: int) -> str:
-        return f"{self.collection}/page/{article_id}"
-
-
-def article_source_iri(url: str, text_sha256: str) -> str:
-    """The article's URL when it is a usable absolute IRI, else urn:sha256 of its normalised text."""
-    if url and ABSOLUTE_IRI.fullmatch(url):
-        return url
-    return f"urn:sha256:{text_sha256}"
-
-
-def iter_w3c(filters: ExportFilters, *, stats: ExportStats | None = None) -> Iterator[bytes]:
-    """The export as one W3C Web Annotation JSON-LD document, in chunks of bytes.
-
-    Validates the filters first (raising ValidationError before any byte). `include_text` has no
-    effect: annotations point at their article, they never carry its text; the text is still read,
-    because the quote selectors of source and cue spans need the words around them.
-    """
-    plan = validate_filters(dataclasses.replace(filters, include_text=True))
-    stats = stats if stats is not None else ExportStats()
-    return _buffered(_parts(plan, stats, Iris.for_export()), stats)
-
-
-def _parts(plan: Plan, stats: ExportStats, iris: Iris) -> Iterator[bytes]:
-    generated = timezone.now()
-    # Sent before any query, so a download starts at once.
-    yield b'{"@context":"' + ANNO_CONTEXT.encode() + b'","@graph":['
-    total = 0
-    first_page: str | None = None
-    last_page: str | None = None
-    with rows.snapshot():
-        shaper = _Shaper(iris)
-        for article, items in rows.walk(plan, stats):
-            if not items:
-                continue  # a page MUST list at least one annotation (model §5.2)
-            page = iris.page(article["id"])
-            annotations = shaper.article_annotations(article, items)
-            if last_page is None:
-                first_page = page
-                head = b""
-            else:
-                # The previous page is closed only now, when the page that follows it is known.
-                head = b',"next":' + orjson.dumps(page) + b"},"
-            yield head + _page_opening(iris, page, total) + annotations[0]
-            for annotation in annotations[1:]:
-                yield b"," + annotation  # _buffered gathers these into chunks: one copy only
-            yield b"]"
-            total += len(annotations)
-            last_page = page
-    if last_page is not None:
-        yield b"},"
-    yield orjson.dumps(
-        _collection(iris, generated, total, first_page, last_page), option=_DUMPS_OPTIONS
-    )
-    yield b"]}"
-
-
-def _page_opening(iris: Iris, page: str, start_index: int) -> bytes:
-    """An AnnotationPage up to the opening of its items list; `next` follows the items."""
-    head = orjson.dumps(
-        {
-            "@context": ANNO_CONTEXT,
-            "id": page,
-            "type": "AnnotationPage",
-            "partOf": iris.collection,
-            "startIndex": start_index,
-        }
-    )
-    return head[:-1] + b',"items":['
-
-
-def _collection(
-    iris: Iris, generated: Any, total: int, first: str | None, last: str | None
-) -> dict[str, Any]:
-    collection: dict[str, Any] = {
-        "@context": ANNO_CONTEXT,
-        "id": iris.collection,
-        "type": "AnnotationCollection",
-        "label": "Stancemark annotations",
-        "generator": {"type": "Software", "name": f"stancemark {generator_version()}"},
-        "generated": generated,
-        "total": total,
-    }
-    if first is not None:
-        collection["first"] = first
-        collection["last"] = last
-    return collection
-
-
-class _Shaper:
+class AnnotationShaper:
     """Turns walk()'s annotation dicts into serialised Annotations, caching what repeats.
 
     Every cache is bounded by a small table (users, claims, actors, label values), or, for the
@@ -261,7 +110,7 @@ class _Shaper:
                     content["suffix"],
                 ),
             }
-            out.append(dumps(annotation, option=_DUMPS_OPTIONS))
+            out.append(dumps(annotation, option=DUMPS_OPTIONS))
             span, cue = source["span"], item["cue"]
             if span is None and cue is None:
                 continue
@@ -429,7 +278,7 @@ def _linked(
             "body": body,
             "target": target,
         },
-        option=_DUMPS_OPTIONS,
+        option=DUMPS_OPTIONS,
     )
 
 
