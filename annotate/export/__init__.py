@@ -10,7 +10,7 @@ shipping a wrong offset.
 
 The format is documented in docs/export.md and as JSON Schemas in annotate/schemas/
 (export-v1.schema.json for the document, export-line-v1.schema.json for a JSONL line). The W3C Web
-Annotation export (w3c.py) re-shapes the same rows; its schema is export-w3c-v1.schema.json.
+Annotation export (w3c/) re-shapes the same rows; its schema is export-w3c-v1.schema.json.
 """
 
 from __future__ import annotations
