@@ -1,8 +1,8 @@
-"""Full JSON and JSONL export: wall time and peak RSS in a fresh process; HTTP time to first byte.
+"""Full JSON, JSONL and W3C export: wall time and peak RSS in a fresh process; HTTP time to first byte.
 
 Targets (docs/architecture.md, "Targets"): 100,000 annotations over 1,000 articles in ≤ 1.2 s
 with peak RSS ≤ 100 MB and the first byte of the download within 0.3 s, for JSON (text included)
-and JSONL alike.
+and JSONL alike; the W3C Web Annotation export in ≤ 2 s, with the same memory and first-byte limits.
 """
 
 from __future__ import annotations
@@ -19,14 +19,15 @@ from pathlib import Path
 
 from bench.common import REPO, Context, Row, median, python_subprocess, verdict
 
-TARGET_SECONDS = 1.2
+FORMATS = ("json", "jsonl", "w3c")
+TARGET_SECONDS = {"json": 1.2, "jsonl": 1.2, "w3c": 2.0}
 TARGET_RSS_MB = 100
 TARGET_TTFB = 0.3
 
 
 def run(ctx: Context) -> list[Row]:
     rows: list[Row] = []
-    for fmt in ("json", "jsonl"):
+    for fmt in FORMATS:
         results = []
         for _ in range(ctx.runs):
             out = ctx.workdir / f"export.{fmt}"
@@ -43,8 +44,8 @@ def run(ctx: Context) -> list[Row]:
             Row(
                 f"{what} ({size})",
                 f"{seconds:.2f} s",
-                f"≤ {TARGET_SECONDS} s",
-                verdict(ctx, seconds, TARGET_SECONDS),
+                f"≤ {TARGET_SECONDS[fmt]} s",
+                verdict(ctx, seconds, TARGET_SECONDS[fmt]),
             )
         )
         rows.append(
@@ -144,7 +145,7 @@ def _http_rows(ctx: Context) -> list[Row]:
     rows = []
     with _server(ctx) as port:
         _fetch(port, cookie, "jsonl")  # warm the worker (imports, first connection)
-        for fmt in ("json", "jsonl"):
+        for fmt in FORMATS:
             results = [_fetch(port, cookie, fmt) for _ in range(ctx.runs)]
             ttfb = median([r[0] for r in results])
             total = median([r[1] for r in results])

@@ -1,6 +1,6 @@
 """One export in a fresh process, so its peak RSS is the export's own. Prints a JSON result line.
 
-Usage: python bench/export_once.py json|jsonl OUTPUT   (the scratch database is in the environment)
+Usage: python bench/export_once.py json|jsonl|w3c OUTPUT   (the scratch database is in the environment)
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def main() -> None:
 
     baseline = peak_rss_mb()
     stats = export.ExportStats()
-    produce = export.iter_json if fmt == "json" else export.iter_jsonl
+    produce = export.PRODUCERS[fmt]
     began = time.perf_counter()
     with open(output, "wb") as fh:
         for chunk in produce(export.ExportFilters(), stats=stats):

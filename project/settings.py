@@ -5,6 +5,7 @@ DJANGO_ALLOWED_HOSTS and, for PostgreSQL, DATABASE_URL.
 """
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -122,6 +123,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The W3C export mints its IRIs (annotations, claims, actors, users) by appending to this prefix;
+# set it to an address of your own to make them unique across installations (docs/export.md).
+# The check is ABSOLUTE_IRI of annotate/export/w3c/iris.py plus the separator ids are appended after.
+STANCEMARK_BASE_IRI = os.environ.get("STANCEMARK_BASE_IRI", "") or "urn:stancemark:"
+if not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*[/:#]", STANCEMARK_BASE_IRI):
+    raise ImproperlyConfigured(
+        f"STANCEMARK_BASE_IRI={STANCEMARK_BASE_IRI!r} is not an absolute IRI ending in '/', ':' or "
+        "'#': use e.g. https://stancemark.example.org/id/ or urn:stancemark:."
+    )
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -9,7 +9,8 @@ re-checked against the article text as it is written: a mismatch raises ExportEr
 shipping a wrong offset.
 
 The format is documented in docs/export.md and as JSON Schemas in annotate/schemas/
-(export-v1.schema.json for the document, export-line-v1.schema.json for a JSONL line).
+(export-v1.schema.json for the document, export-line-v1.schema.json for a JSONL line). The W3C Web
+Annotation export (w3c/) re-shapes the same rows; its schema is export-w3c-v1.schema.json.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from django.utils import timezone
 
 from annotate.export.filters import ExportError, ExportFilters, ExportStats, validate_filters
 from annotate.export.formats import SCHEMA_VERSION, generator_version, iter_json, iter_jsonl
+from annotate.export.w3c import CONTENT_TYPE as W3C_CONTENT_TYPE
+from annotate.export.w3c import iter_w3c
 
 __all__ = [
     "FORMATS",
@@ -27,20 +30,25 @@ __all__ = [
     "ExportError",
     "ExportFilters",
     "ExportStats",
+    "PRODUCERS",
     "default_filename",
     "export_response",
     "generator_version",
     "iter_json",
     "iter_jsonl",
+    "iter_w3c",
     "validate_filters",
 ]
 
-FORMATS = {"json": "application/json", "jsonl": "application/x-ndjson"}
+FORMATS = {"json": "application/json", "jsonl": "application/x-ndjson", "w3c": W3C_CONTENT_TYPE}
+# Each format's generator of bytes chunks: (filters, *, stats) -> Iterator[bytes].
+PRODUCERS = {"json": iter_json, "jsonl": iter_jsonl, "w3c": iter_w3c}
+_EXTENSIONS = {"w3c": "jsonld"}
 
 
 def default_filename(fmt: str) -> str:
     """stancemark-20250101-120000.json: sortable and safe in every file system."""
-    return f"stancemark-{timezone.now():%Y%m%d-%H%M%S}.{fmt}"
+    return f"stancemark-{timezone.now():%Y%m%d-%H%M%S}.{_EXTENSIONS.get(fmt, fmt)}"
 
 
 def export_response(
@@ -48,8 +56,8 @@ def export_response(
 ) -> StreamingHttpResponse:
     """A streaming download of the export; raises ValidationError before any byte on bad filters."""
     if fmt not in FORMATS:
-        raise ValidationError({"fmt": f"Unknown format {fmt!r}: use json or jsonl."})
-    chunks = iter_json(filters) if fmt == "json" else iter_jsonl(filters)
+        raise ValidationError({"fmt": f"Unknown format {fmt!r}: use json, jsonl or w3c."})
+    chunks = PRODUCERS[fmt](filters)
     response = StreamingHttpResponse(chunks, content_type=FORMATS[fmt])
     name = filename or default_filename(fmt)
     response["Content-Disposition"] = f'attachment; filename="{name}"'

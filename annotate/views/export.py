@@ -1,4 +1,4 @@
-"""The export page: pick a format and filters, download a streamed JSON or JSONL file."""
+"""The export page: pick a format and filters, download a streamed JSON, JSONL or W3C file."""
 
 from __future__ import annotations
 
@@ -19,7 +19,11 @@ class ExportForm(forms.Form):
     """The filters of /export/, read from the query string (a download is a GET: bookmarkable)."""
 
     format = forms.ChoiceField(
-        choices=[("json", "JSON (one document)"), ("jsonl", "JSONL (one annotation per line)")],
+        choices=[
+            ("json", "JSON (one document)"),
+            ("jsonl", "JSONL (one annotation per line)"),
+            ("w3c", "W3C Web Annotation (JSON-LD)"),
+        ],
         widget=forms.RadioSelect,
         required=False,
         initial="json",
@@ -41,7 +45,11 @@ class ExportForm(forms.Form):
         label="Article ids",
         help_text="Comma-separated, e.g. 12, 15. Leave empty for every annotated article.",
     )
-    no_text = forms.BooleanField(required=False, label="Leave out article text")
+    no_text = forms.BooleanField(
+        required=False,
+        label="Leave out article text",
+        help_text="JSON only: JSONL and W3C files never contain the text.",
+    )
 
     def __init__(self, *args, curator: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -1,4 +1,4 @@
-"""`manage.py export_annotations --format json|jsonl [--output PATH] [filters]`: the dataset export.
+"""`manage.py export_annotations --format json|jsonl|w3c [--output PATH] [filters]`: the dataset export.
 
 Writes to PATH through a temporary file in the same directory that is renamed into place only when
 the export finished, so a failed export never leaves a half-written file; without --output it writes
@@ -21,10 +21,18 @@ from annotate.wording import plural
 
 
 class Command(BaseCommand):
-    help = "Export live annotations as one JSON document or JSONL (one annotation per line)."
+    help = (
+        "Export live annotations as one JSON document, JSONL (one annotation per line) or a W3C "
+        "Web Annotation JSON-LD document (docs/export.md)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--format", choices=sorted(export.FORMATS), default="json")
+        parser.add_argument(
+            "--format",
+            choices=sorted(export.FORMATS),
+            default="json",
+            help="json (default), jsonl, or w3c (W3C Web Annotation Data Model, JSON-LD).",
+        )
         parser.add_argument("--output", "-o", help="File to write (default: stdout).")
         parser.add_argument(
             "--status",
@@ -45,7 +53,11 @@ class Command(BaseCommand):
             metavar="ID",
             help="Only this article; repeatable.",
         )
-        parser.add_argument("--no-text", action="store_true", help="Leave out the article text.")
+        parser.add_argument(
+            "--no-text",
+            action="store_true",
+            help="Leave out the article text (json; jsonl and w3c never carry it).",
+        )
 
     def handle(self, *args, **options) -> None:
         filters = export.ExportFilters(
@@ -55,7 +67,7 @@ class Command(BaseCommand):
             include_text=not options["no_text"],
         )
         stats = export.ExportStats()
-        produce = export.iter_json if options["format"] == "json" else export.iter_jsonl
+        produce = export.PRODUCERS[options["format"]]
         began = time.perf_counter()
         try:
             chunks = produce(filters, stats=stats)
