@@ -1,14 +1,18 @@
-"""Helpers the admin modules share: links into the workspace and the export actions."""
+"""Helpers the admin modules share: links into the workspace, the export actions and small
+accessibility fixes to Django's admin widgets and filters."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
+from django.utils.text import Truncator
 
 from annotate import export
 
@@ -30,6 +34,35 @@ def workspace_link(article_id: int, label: str = "Open in workspace") -> str:
 def change_link(model_name: str, pk: int, label: str) -> str:
     url = reverse(f"admin:annotate_{model_name}_change", args=[pk])
     return format_html('<a href="{}">{}</a>', url, label)
+
+
+def short_link(url: str, text: str, length: int = 40) -> str:
+    """A link showing `text` cut to `length` characters, the whole of it on hover (title)."""
+    return format_html('<a href="{}" title="{}">{}</a>', url, text, Truncator(text).chars(length))
+
+
+class NamedBlankValuesFilter(admin.AllValuesFieldListFilter):
+    """Django's all-values filter, but a blank value ("") is listed as "(blank)" instead of as a
+    link with no text, which no one can read or click by name."""
+
+    def choices(self, changelist: Any) -> Iterator[dict[str, Any]]:
+        for choice in super().choices(changelist):
+            yield {**choice, "display": "(blank)"} if choice["display"] == "" else choice
+
+
+def name_split_datetime(form: forms.BaseForm, field_name: str) -> None:
+    """Name the date and the time input of the admin's split date/time widget.
+
+    Django renders that widget's label without `for` (a MultiWidget has no single input to point
+    at), so both inputs would have no accessible name; each gets the field's label and its part.
+    """
+    field = form.fields[field_name]
+    label = field.label or field_name
+    widget = field.widget
+    if isinstance(widget, forms.MultiWidget) and len(widget.widgets) == 2:
+        date, time = widget.widgets
+        date.attrs["aria-label"] = f"{label}: date"
+        time.attrs["aria-label"] = f"{label}: time"
 
 
 def export_action(
