@@ -45,9 +45,11 @@ class NamedBlankValuesFilter(admin.AllValuesFieldListFilter):
     """Django's all-values filter, but a blank value ("") is listed as "(blank)" instead of as a
     link with no text, which no one can read or click by name."""
 
-    def choices(self, changelist: Any) -> Iterator[dict[str, Any]]:
+    def choices(self, changelist: Any) -> Iterator[Any]:
         for choice in super().choices(changelist):
-            yield {**choice, "display": "(blank)"} if choice["display"] == "" else choice
+            if choice["display"] == "":
+                choice["display"] = "(blank)"
+            yield choice
 
 
 def name_split_datetime(form: forms.BaseForm, field_name: str) -> None:
