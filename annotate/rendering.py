@@ -252,11 +252,13 @@ def render_items(
         )
         if editable:
             url = edit_url.replace("/0/", f"/{a.id}/")
+            # The link is named by its visible text (claim, source, stance, quote), so speech
+            # input can click it by what it shows; the hidden word says what the link does.
             append(
                 f'<li class="ann" data-ann="{a.id}" id="ann-{a.id}">'
                 f'<a class="ann-link" href="{page_url}?edit={a.id}#form-slot" hx-get="{url}" '
-                f'hx-target="#form-slot" hx-swap="innerHTML" '
-                f'aria-label="{claim}, {stance}. Edit">{head}</a></li>'
+                f'hx-target="#form-slot" hx-swap="innerHTML">{head}'
+                f'<span class="visually-hidden"> (edit)</span></a></li>'
             )
             continue
         status = f'<span class="status status-{a.status}">{STATUS_LABELS[a.status]}</span>'

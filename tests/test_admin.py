@@ -709,3 +709,39 @@ def test_only_a_superuser_purges_annotations(su_client, data):
         su_client.get(url(Annotation, "changelist")).context["action_form"].fields["action"].choices
     )
     assert actions["delete_selected"] == "Purge selected annotations permanently"
+
+
+def test_annotation_list_shows_a_short_article_link_with_the_full_title(su_client, data):
+    article = data["article"]
+    article.title = "A very long article title that would fill the first column of the list"
+    article.save()
+    html = su_client.get(url(Annotation, "changelist")).content.decode()
+    link = (
+        f'<a href="{url(Article, "change", article.pk)}" title="{article.title}">'
+        "A very long article title tha…</a>"
+    )
+    assert f'<td class="field-article_short">{link}</td>' in html
+
+
+def test_blank_outlet_filter_choice_has_a_name(su_client, data):
+    factories.make_article("Another text.", title="No outlet", outlet="")
+    factories.make_article("A third text.", title="Has outlet", outlet="Dawn")
+    html = su_client.get(url(Article, "changelist")).content.decode()
+    assert '<a href="?outlet=">(blank)</a>' in html
+    assert '<a href="?outlet=Dawn">Dawn</a>' in html
+    assert '<a href="?outlet="></a>' not in html
+
+
+def test_deleted_at_is_shown_not_edited_so_it_has_no_unnamed_inputs(su_client, data):
+    """Deleting and restoring are list actions (recoverable, versioned); the change form shows
+    when, read-only, so the split date/time inputs that had no accessible name are gone."""
+    first = data["annotations"][0]
+    html = su_client.get(url(Annotation, "change", first.pk)).content.decode()
+    assert 'name="deleted_at_0"' not in html and 'name="deleted_at_1"' not in html
+    assert re.search(r'<div class="readonly">[^<]*</div>', html.split("field-deleted_at", 1)[1])
+
+
+def test_admin_pages_load_the_accessibility_fixes(su_client, data):
+    html = su_client.get(url(Annotation, "change", data["annotations"][0].pk)).content.decode()
+    assert "annotate/admin.css" in html and "annotate/admin.js" in html
+    assert "Stancemark admin" in html  # Django's own base_site still renders around them

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import jsonschema
@@ -61,6 +62,15 @@ def test_staff_page_offers_reviewer_filter(client, annotations):
     client.force_login(factories.make_user("boss", staff=True))
     html = client.get(URL).content.decode()
     assert 'name="reviewer"' in html
+
+
+def test_reviewers_are_offered_as_checkboxes_in_a_labelled_group(client, annotations):
+    client.force_login(factories.make_user("boss", staff=True))
+    html = client.get(URL).content.decode()
+    assert "<legend>Reviewers</legend>" in html and "<select" not in html
+    for name in ("boss", "other", "reviewer"):
+        assert re.search(rf'<input type="checkbox" name="reviewer" value="{name}"[^>]*>', html)
+    assert "multiple" not in html  # no Ctrl-click list any more
 
 
 def test_reviewer_download_contains_only_own_annotations(reviewer_client, annotations):

@@ -169,3 +169,16 @@ def test_chunks_end_after_paragraphs_or_at_a_space_in_long_ones():
 def test_a_window_must_be_whole_chunks():
     with pytest.raises(ValueError, match="chunk bounds"):
         rendering.render_text("one\ntwo", [], window=(1, 4))
+
+
+def test_edit_links_are_named_by_what_they_show():
+    """No aria-label replacing the visible text (speech input clicks a link by what it shows);
+    a hidden word says what the link does."""
+    html = rendering.render_items(
+        [_row()], edit_url="/annotations/0/edit/", page_url="/articles/1/", editable=True
+    )
+    link = parse_page(html).xpath('.//a[@class="ann-link"]')[0]
+    assert link.get("aria-label") is None
+    name = " ".join(link.text_content().split())
+    assert name.startswith("Russia <arms> Taliban") and name.endswith("(edit)")
+    assert "Denies" in name and "Possible · confidence 2/5" in name

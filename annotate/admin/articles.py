@@ -130,7 +130,7 @@ class ArticleAdmin(common.AnnotationCountColumn, admin.ModelAdmin):
     form = ArticleAdminForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ("title", "outlet", "published_on", "annotation_count", "imported_at")
-    list_filter = ("outlet", "language", "published_on")
+    list_filter = (("outlet", common.NamedBlankValuesFilter), "language", "published_on")
     search_fields = ("title", "text", "url")
     date_hierarchy = "published_on"
     readonly_fields = ("text_sha256", "imported_at", "workspace")

@@ -1,8 +1,9 @@
-"""Helpers the admin modules share: links into the workspace, export actions, list columns."""
+"""Helpers the admin modules share: links into the workspace, the export actions, list columns
+and small accessibility fixes to Django's admin widgets and filters."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import admin
@@ -10,6 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
+from django.utils.text import Truncator
 
 from annotate import export
 
@@ -44,6 +46,22 @@ def workspace_link(article_id: int, label: str = "Open in workspace") -> str:
 def change_link(model_name: str, pk: int, label: str) -> str:
     url = reverse(f"admin:annotate_{model_name}_change", args=[pk])
     return format_html('<a href="{}">{}</a>', url, label)
+
+
+def short_link(url: str, text: str, length: int = 40) -> str:
+    """A link showing `text` cut to `length` characters, the whole of it on hover (title)."""
+    return format_html('<a href="{}" title="{}">{}</a>', url, text, Truncator(text).chars(length))
+
+
+class NamedBlankValuesFilter(admin.AllValuesFieldListFilter):
+    """Django's all-values filter, but a blank value ("") is listed as "(blank)" instead of as a
+    link with no text, which no one can read or click by name."""
+
+    def choices(self, changelist: Any) -> Iterator[Any]:
+        for choice in super().choices(changelist):
+            if choice["display"] == "":
+                choice["display"] = "(blank)"
+            yield choice
 
 
 def export_actions(description: str, article_ids_of: Callable[[QuerySet], Iterable[int]]) -> tuple:

@@ -8,8 +8,9 @@ from django.utils.safestring import SafeString
 
 register = template.Library()
 
-# Fallback fills when insights.css is not loaded; the stylesheet maps classes to the stance colours.
-_FILLS = {"asserts": "#2e7d32", "denies": "#c62828", "reports": "#6d6d6d", "questions": "#b26a00"}
+# Fallback fills, equal to annotate.css's stance colours, for when insights.css is not loaded (the
+# stylesheet maps the classes to those colours).
+_FILLS = {"asserts": "#256b2a", "denies": "#a8201a", "reports": "#595959", "questions": "#7d4c00"}
 
 
 def stance_summary(counts: list[tuple[str, int]]) -> str:

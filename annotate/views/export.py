@@ -36,9 +36,9 @@ class ExportForm(forms.Form):
     )
     reviewer = forms.MultipleChoiceField(
         choices=[],
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text="Leave empty for every reviewer.",
+        help_text="Leave all unticked for every reviewer.",
     )
     article = forms.CharField(
         required=False,

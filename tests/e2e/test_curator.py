@@ -7,7 +7,6 @@ import os
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
-from playwright.sync_api import sync_playwright
 
 from annotate.models import Annotation, Stance, Status
 from tests import factories
@@ -19,19 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def page():
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox"]
-        )
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        yield context.new_page()
-        context.close()
-        browser.close()
-
-
-@pytest.fixture
-def two_reviewers_on_one_article(db):
+def two_reviewers_on_one_article(relations):
     ann, bob = factories.make_user("ann"), factories.make_user("bob")
     factories.make_user("cora", curator=True)
     article = factories.make_article(title="Votel testimony")

@@ -103,6 +103,16 @@
     const slot = $("#form-slot");
     if (slot) slot.replaceChildren(); // a new selection replaces an open edit form
     showPending(sel);
+    const s = window.getSelection();
+    if (s.rangeCount) keepAboveDockedForm(form, s.getRangeAt(0).getBoundingClientRect());
+  }
+
+  // Narrow screens dock the open form over the lower part of the screen (annotate.css): scroll
+  // the words it is about up into the part of the text still in view, if the form covers them.
+  function keepAboveDockedForm(sheet, words) {
+    if (getComputedStyle(sheet).position !== "fixed") return;
+    const top = sheet.getBoundingClientRect().top;
+    if (words.bottom > top - 8) window.scrollBy(0, Math.min(words.bottom - top + 48, words.top - 8));
   }
 
   function openForm() {
@@ -422,6 +432,8 @@
       if (hint) hint.hidden = true;
       const first = $("#edit-annotation select, #edit-annotation input:not([type=hidden])");
       if (first) first.focus();
+      const mark = $(`[data-ids~="${$("#edit-annotation").dataset.ann}"]`, textEl());
+      if (mark) keepAboveDockedForm(target, mark.getBoundingClientRect());
     } else if (target && target.id === "form-slot" && hint && form && form.hidden) {
       hint.hidden = false; // the edit form closed after a save
     }

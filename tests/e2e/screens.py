@@ -1,0 +1,181 @@
+"""Every screen of the app and of our admin, in each state worth checking, for the browser tests
+that look at all of them (layout at several widths, accessibility with axe-core).
+
+`make_world()` builds the data once; `SCREENS` says who opens which address and what they do
+there; `visit()` brings a logged-in page to that state. A screen is named in every failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from playwright.sync_api import expect
+
+from annotate.models import Certainty, SiteSettings, Stance, Status
+from annotate.services import annotation_review
+from tests import factories
+from tests.e2e.conftest import SEED, login, select_with_range
+
+PHRASES = [
+    "Russia was supporting the Taliban",
+    "Russia denies",
+    "Reports have swirled",
+]
+
+
+@dataclass(frozen=True)
+class World:
+    """The ids the screens' addresses need."""
+
+    article: int
+    empty_article: int
+    annotation: int
+    claim: int
+    actor: int
+    users: dict  # username → user
+
+
+def make_world() -> World:
+    """Two reviewers and a curator on the first seed article, every stance, some reviewed."""
+    raw = SEED.read_text(encoding="utf-8")
+    title, _, body = raw.partition("\n")
+    article = factories.make_article(body.lstrip("\n"), title=title.strip(), outlet="LA Times")
+    empty = factories.make_article(title="An article no one has annotated yet")
+    rita, bob = factories.make_user("rita"), factories.make_user("bob")
+    cora = factories.make_user("cora", curator=True)
+    admin = factories.make_superuser("admin")
+    SiteSettings.load()
+    claim = factories.make_claim("Russia", "supports", "Taliban")
+    other = factories.make_claim("Iran", "arms", "Taliban", qualifier="with rifles")
+    stances = [Stance.ASSERTS, Stance.DENIES, Stance.REPORTS, Stance.QUESTIONS]
+    phrases = list(dict.fromkeys(_phrases(article.text)))  # each once, in order
+    first = None
+    for i, phrase in enumerate(phrases):
+        for reviewer in (rita, bob) if i % 2 == 0 else (rita,):
+            ann = factories.make_annotation(
+                article=article,
+                reviewer=reviewer,
+                claim=claim if i % 2 == 0 else other,
+                phrase=phrase,
+                stance=stances[i % 4],
+                certainty=Certainty.PROBABLE if i % 3 else Certainty.CERTAIN,
+            )
+            first = first or ann
+            if reviewer is bob and i % 4 == 0:
+                annotation_review(annotation=ann, curator=cora, status=Status.ACCEPTED)
+    return World(
+        article=article.pk,
+        empty_article=empty.pk,
+        annotation=first.pk,
+        claim=claim.pk,
+        actor=claim.subject_id,
+        users={u.username: u for u in (rita, bob, cora, admin)},
+    )
+
+
+def _phrases(text: str) -> Iterator[str]:
+    """The known phrases, then a few more sentence openings, so the list and text are busy."""
+    yield from PHRASES
+    for sentence in text.split(". ")[3:12]:
+        words = sentence.split()
+        if len(words) > 4 and "\n" not in " ".join(words[:4]):
+            yield " ".join(words[:4])
+
+
+def open_form(page) -> None:
+    """Select words as a keyboard user would and open the new-annotation form (A)."""
+    select_with_range(page, PHRASES[0])
+    page.keyboard.press("a")
+    expect(page.locator("#new-annotation")).to_be_visible()
+
+
+def form_with_errors(page) -> None:
+    open_form(page)
+    page.locator("#new-annotation").get_by_role("button", name="Save annotation").click()
+    expect(page.locator("#new-annotation .field-error").first).to_be_visible()
+
+
+def shortcuts_open(page) -> None:
+    page.keyboard.press("?")
+    expect(page.locator("#shortcuts-dialog")).to_be_visible()
+
+
+@dataclass(frozen=True)
+class Screen:
+    name: str
+    user: str | None  # None: not logged in
+    path: Callable[[World], str]
+    action: Callable | None = None
+    admin: bool = False
+
+
+SCREENS = [
+    Screen("login", None, lambda w: "/accounts/login/"),
+    Screen("articles list", "rita", lambda w: "/"),
+    Screen("workspace, empty", "rita", lambda w: f"/articles/{w.empty_article}/"),
+    Screen("workspace, with annotations", "rita", lambda w: f"/articles/{w.article}/"),
+    Screen("workspace, form open", "rita", lambda w: f"/articles/{w.article}/", open_form),
+    Screen("workspace, form errors", "rita", lambda w: f"/articles/{w.article}/", form_with_errors),
+    Screen("workspace, edit form", "rita", lambda w: f"/articles/{w.article}/?edit={w.annotation}"),
+    Screen(
+        "workspace, shortcuts dialog", "rita", lambda w: f"/articles/{w.article}/", shortcuts_open
+    ),
+    Screen("workspace, curator with others", "cora", lambda w: f"/articles/{w.article}/?others=1"),
+    Screen("claims", "cora", lambda w: "/claims/"),
+    Screen("claim detail", "cora", lambda w: f"/claims/{w.claim}/"),
+    Screen("actor", "cora", lambda w: f"/actors/{w.actor}/"),
+    Screen("agreement", "cora", lambda w: "/agreement/"),
+    Screen("export, curator", "cora", lambda w: "/export/"),
+    Screen("export, reviewer", "rita", lambda w: "/export/"),
+    Screen("admin annotation list", "admin", lambda w: "/admin/annotate/annotation/", admin=True),
+    Screen(
+        "admin annotation change form",
+        "admin",
+        lambda w: f"/admin/annotate/annotation/{w.annotation}/change/",
+        admin=True,
+    ),
+    Screen("admin article list", "admin", lambda w: "/admin/annotate/article/", admin=True),
+    Screen(
+        "admin article change form",
+        "admin",
+        lambda w: f"/admin/annotate/article/{w.article}/change/",
+        admin=True,
+    ),
+    Screen("admin actor list", "admin", lambda w: "/admin/annotate/actor/", admin=True),
+    Screen("admin site settings", "admin", lambda w: "/admin/annotate/sitesettings/", admin=True),
+]
+
+BY_NAME = {screen.name: screen for screen in SCREENS}
+
+
+@contextmanager
+def browsing(browser, live_server, world: World, *, width: int, height: int):
+    """A function that opens a screen in a fresh tab at this size, logged in as its user (one
+    browser context, logged in once, per user). JavaScript errors fail the test at the end."""
+    contexts: dict[str | None, object] = {}
+    errors: list[str] = []
+
+    def visit(screen: Screen):
+        if screen.user not in contexts:
+            context = browser.new_context(viewport={"width": width, "height": height})
+            context.set_default_timeout(5_000)
+            contexts[screen.user] = context
+            if screen.user:
+                page = context.new_page()
+                login(page, world.users[screen.user], live_server)
+                page.close()
+        page = contexts[screen.user].new_page()
+        page.on("pageerror", lambda exc: errors.append(f"{screen.name}: {exc}"))
+        page.goto(live_server.url + screen.path(world))
+        if screen.action:
+            screen.action(page)
+        return page
+
+    try:
+        yield visit
+    finally:
+        for context in contexts.values():
+            context.close()
+    assert not errors, f"JavaScript errors: {errors}"
