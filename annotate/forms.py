@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.contrib.auth.models import User
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.functional import cached_property
 
@@ -146,7 +147,7 @@ class AnnotationForm(forms.Form):
         return self.relations[self.cleaned_data["relation"]]
 
     def clean_confidence(self) -> int:
-        value = self.cleaned_data["confidence"]
+        value: int = self.cleaned_data["confidence"]
         problem = confidence_problem(value)
         if problem:
             raise ValidationError(problem)
@@ -217,7 +218,7 @@ class AnnotationForm(forms.Form):
         return cast(services.AnnotationInput, values)
 
     def save(
-        self, *, article: Article, user, annotation: Annotation | None = None
+        self, *, article: Article, user: User, annotation: Annotation | None = None
     ) -> Annotation | None:
         """Save through services.annotation_save; a broken rule adds errors here, saves nothing.
 

@@ -9,15 +9,18 @@ or actor page the user may not see is a 404. Query counts are constant.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any, cast
+
 from django import forms
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from annotate import claims, services, spans
-from annotate.models import Article, Certainty, Claim, Relation, Stance, Status
+from annotate.models import Annotation, Article, Certainty, Claim, Relation, Stance, Status
 from annotate.permissions import Visibility, visibility_for
 from annotate.views.requests import AppRequest
 
@@ -28,7 +31,7 @@ ACTOR_QUOTES_SHOWN = 50
 SNIPPET_WIDTH = 80
 
 
-def _blank(choices) -> list[tuple[str, str]]:
+def _blank(choices: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     return [("", "Any"), *choices]
 
 
@@ -54,10 +57,14 @@ class ClaimFilterForm(forms.Form):
         choices=[("attributions", "Most attributions"), ("disagreement", "Disagreement first")],
     )
 
-    def __init__(self, data, *, relations, reviewers):
+    def __init__(
+        self, data: QueryDict | None, *, relations: Iterable[Relation], reviewers: Iterable[str]
+    ) -> None:
         super().__init__(data)
-        self.fields["relation"].choices = _blank([(r.slug, r.label) for r in relations])
-        self.fields["reviewer"].choices = _blank([(u, u) for u in reviewers])
+        relation = cast(forms.ChoiceField, self.fields["relation"])
+        relation.choices = _blank([(r.slug, r.label) for r in relations])
+        reviewer = cast(forms.ChoiceField, self.fields["reviewer"])
+        reviewer.choices = _blank([(u, u) for u in reviewers])
 
     def filters(self, visibility: Visibility) -> claims.ClaimFilters:
         """The valid fields as ClaimFilters (invalid ones are left out and shown as errors).
@@ -156,7 +163,7 @@ def claim_detail(request: AppRequest, pk: int) -> HttpResponse:
     )
 
 
-def _with_snippets(annotations: list) -> list[dict]:
+def _with_snippets(annotations: list[Annotation]) -> list[dict[str, Any]]:
     """Quote in context for each annotation; article texts are read once per page (one query)."""
     texts = dict(
         Article.objects.filter(pk__in={a.article_id for a in annotations}).values_list("pk", "text")

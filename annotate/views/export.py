@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -46,7 +46,7 @@ class ExportForm(forms.Form):
     )
     no_text = forms.BooleanField(required=False, label="Leave out article text")
 
-    def __init__(self, *args, curator: bool, **kwargs) -> None:
+    def __init__(self, *args: Any, curator: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if curator:
             User = get_user_model()
