@@ -9,9 +9,10 @@ it is about.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.contrib.auth.models import User
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.functional import cached_property
 
@@ -126,7 +127,8 @@ class AnnotationForm(forms.Form):
             self.__dict__["relations"] = relations
         # Distinct ids so a create form and an edit form never clash on one page.
         self.auto_id = f"{prefix_id}_%s"
-        self.fields["relation"].choices = self._relation_choices  # loaded when first needed
+        relation = cast(forms.ChoiceField, self.fields["relation"])
+        relation.choices = self._relation_choices  # loaded when first needed
         for name in ("subject", "object", "source"):
             self.fields[name].widget.attrs.update(
                 {"list": "actor-options", "autocomplete": "off", "data-actor": "1"}
@@ -145,27 +147,30 @@ class AnnotationForm(forms.Form):
         return self.relations[self.cleaned_data["relation"]]
 
     def clean_confidence(self) -> int:
-        value = self.cleaned_data["confidence"]
+        value: int = self.cleaned_data["confidence"]
         problem = confidence_problem(value)
         if problem:
             raise ValidationError(problem)
         return value
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("source_kind") == SourceKind.NAMED and not (data.get("source") or "").strip():
             self.add_error("source", "A named source needs a name: type or pick the source.")
         # Hidden fields have no place to show an error: say it at the top of the form.
-        for name, errors in list(self._errors.items()):
+        for name, errors in list(self.errors.items()):
             if name in self.fields and self.fields[name].widget.is_hidden:
-                self.add_error(None, hidden_field_problem(name, " ".join(errors)))
+                # An ErrorList yields its messages as str (the stubs allow ValidationError too).
+                problem = " ".join(str(message) for message in errors)
+                self.add_error(None, hidden_field_problem(name, problem))
         return data
 
     @classmethod
     def initial_for(cls, annotation: Annotation) -> dict[str, Any]:
         """Field values that show an existing annotation (its claim spelled out)."""
         a = annotation
-        if a.source_kind == SourceKind.NAMED and a.source_actor_id:
+        if a.source_kind == SourceKind.NAMED and a.source_actor is not None:
             source = a.source_actor.name
         else:
             source = a.source_description
@@ -207,11 +212,13 @@ class AnnotationForm(forms.Form):
 
     def values(self) -> services.AnnotationInput:
         """The cleaned fields as services.annotation_save takes them (call after is_valid())."""
-        # Every field is an AnnotationInput key but the version, which the save takes on its own.
-        return {name: value for name, value in self.cleaned_data.items() if name != "version"}
+        # Every field is an AnnotationInput key but the version, which the save takes on its own
+        # (test_form_fields_are_the_annotation_input_keys holds the two lists together).
+        values = {name: value for name, value in self.cleaned_data.items() if name != "version"}
+        return cast(services.AnnotationInput, values)
 
     def save(
-        self, *, article: Article, user, annotation: Annotation | None = None
+        self, *, article: Article, user: User, annotation: Annotation | None = None
     ) -> Annotation | None:
         """Save through services.annotation_save; a broken rule adds errors here, saves nothing.
 

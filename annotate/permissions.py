@@ -32,6 +32,7 @@ Python.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -50,26 +51,29 @@ from annotate.models import (
     SiteSettings,
 )
 
+# Where is_curator keeps its answer on the user object, so a request asks the database once.
+_CURATOR_CACHE = "_stancemark_is_curator"
 
-def is_curator(user) -> bool:
+
+def is_curator(user: User) -> bool:
     """Staff and members of the Curators group adjudicate and see everyone's work."""
     if not user.is_authenticated:
         return False
     if user.is_staff or user.is_superuser:
         return True
-    cached = getattr(user, "_stancemark_is_curator", None)
+    cached: bool | None = getattr(user, _CURATOR_CACHE, None)
     if cached is None:
         cached = user.groups.filter(name=CURATORS_GROUP).exists()
-        user._stancemark_is_curator = cached
+        setattr(user, _CURATOR_CACHE, cached)
     return cached
 
 
-def can_change_annotation(user, annotation: Annotation) -> bool:
+def can_change_annotation(user: User, annotation: Annotation) -> bool:
     """Only the reviewer who made an annotation may edit, delete or restore it."""
     return user.is_authenticated and annotation.reviewer_id == user.pk
 
 
-def can_manage_annotations(user) -> bool:
+def can_manage_annotations(user: User) -> bool:
     """Staff manage every reviewer's annotations in the admin: edit, delete and restore them."""
     return user.is_authenticated and user.is_staff
 
@@ -218,7 +222,7 @@ class Visibility:
             seen |= Q(deleted_at__isnull=True, article__in=self._unblinded_articles())
         return Annotation.objects.filter(seen)
 
-    def _unblinded_articles(self) -> QuerySet:
+    def _unblinded_articles(self) -> QuerySet[Progress, Mapping[str, object]]:
         """Articles where blind mode lifts for this user, in SQL (see _unblinds)."""
         return Progress.objects.filter(reviewer=self.user, status=ProgressStatus.DONE).values(
             "article"

@@ -189,3 +189,10 @@ def test_an_edit_without_its_version_is_refused(article, reviewer):
     assert "does not say which version" in " ".join(form.non_field_errors())
     ann.refresh_from_db()
     assert (ann.stance, ann.version) == ("asserts", 1)
+
+
+def test_form_fields_are_the_annotation_input_keys():
+    """AnnotationForm.values() hands its cleaned fields over as services.AnnotationInput (a cast):
+    the fields, less the version the save takes on its own, must be exactly the TypedDict's keys."""
+    keys = services.AnnotationInput.__required_keys__ | services.AnnotationInput.__optional_keys__
+    assert set(AnnotationForm.base_fields) - {"version"} == keys

@@ -92,7 +92,11 @@ class AnnotationInput(TypedDict):
     cue_quote: NotRequired[str]
 
 
-def _check_span(errors: dict, field: str, text: str, start, end, quote) -> None:
+def _check_span(
+    errors: dict[str, str], field: str, text: str, start: Any, end: Any, quote: Any
+) -> None:
+    """Record in `errors[field]` why the span is not valid, if it is not. The offsets and quote
+    are the caller's unchecked values (from an import file, say): validate_span checks their types."""
     try:
         spans.validate_span(text, start, end, quote)
     except spans.SpanError as exc:
@@ -100,7 +104,7 @@ def _check_span(errors: dict, field: str, text: str, start, end, quote) -> None:
 
 
 def _optional_span(
-    errors: dict, field: str, text: str, values: dict[str, Any], prefix: str
+    errors: dict[str, str], field: str, text: str, values: dict[str, Any], prefix: str
 ) -> None:
     start, end = values.get(f"{prefix}_start"), values.get(f"{prefix}_end")
     if start is None and end is None:

@@ -7,17 +7,18 @@ annotate.agreement), the same function `manage.py agreement_report` prints.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from annotate import claims
 from annotate.agreement import CERTAINTY_ORDER, OVERLAP_THRESHOLD
 from annotate.permissions import is_curator
+from annotate.views.requests import AppRequest
 
 
 @require_GET
-def agreement_page(request: HttpRequest) -> HttpResponse:
+def agreement_page(request: AppRequest) -> HttpResponse:
     """The agreement report (annotate/agreement.html); reviewers get 403 so agreement stays blind.
 
     Context: report (annotate.agreement.Report), threshold_percent, certainty_order.

@@ -16,14 +16,13 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html_join
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import retarget, trigger_client_event
-from django_htmx.middleware import HtmxDetails
 
 from annotate import rendering, services, workspace
 from annotate.forms import AnnotationForm
@@ -37,19 +36,16 @@ from annotate.permissions import (
     reader_state,
     visibility_for,
 )
+from annotate.views.requests import AppRequest
 
 PER_PAGE = 25
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
 
 
 # ---------------------------------------------------------------- articles list
 
 
 @require_GET
-def article_list(request: HtmxHttpRequest) -> HttpResponse:
+def article_list(request: AppRequest) -> HttpResponse:
     """Articles with my and all annotation counts and my progress; template article_list.html.
 
     "All" counts only what I may see (permissions.Visibility). Counts are computed for the current
@@ -80,7 +76,7 @@ def article_list(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def _workspace(
-    request: HttpRequest,
+    request: AppRequest,
     article: Article,
     *,
     form: AnnotationForm | None = None,
@@ -145,12 +141,12 @@ def _workspace(
     }
 
 
-def _int_param(request: HttpRequest, name: str) -> int | None:
+def _int_param(request: AppRequest, name: str) -> int | None:
     return parse_id(request.GET.get(name))
 
 
 @require_GET
-def article_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def article_detail(request: AppRequest, pk: int) -> HttpResponse:
     """The workspace; template article_detail.html. `?edit=<id>` opens an edit form (no-JS path),
     `?annotation=<id>` scrolls to that span and flashes it (deep links from the claims page),
     `?others=1` shows other reviewers' annotations when the user may see them."""
@@ -167,7 +163,7 @@ def article_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 def _own_annotation(
-    request: HttpRequest, pk: int, *, article: Article | None = None, deleted: bool = False
+    request: AppRequest, pk: int, *, article: Article | None = None, deleted: bool = False
 ) -> Annotation:
     """The annotation, if `request.user` made it; 404 if missing, 403 if someone else's."""
     qs = Annotation.objects.with_related().select_related("article")
@@ -181,7 +177,7 @@ def _own_annotation(
 
 
 def _panel(
-    request: HtmxHttpRequest, article: Article, *, saved_id: int | None = None, **kwargs: Any
+    request: AppRequest, article: Article, *, saved_id: int | None = None, **kwargs: Any
 ) -> HttpResponse:
     """After a write: htmx gets the panel plus the text (out of band); plain requests a redirect."""
     if not request.htmx:
@@ -197,7 +193,7 @@ def _panel(
     return response
 
 
-def _form_again(request: HtmxHttpRequest, article: Article, **kwargs: Any) -> HttpResponse:
+def _form_again(request: AppRequest, article: Article, **kwargs: Any) -> HttpResponse:
     """Re-show a form with its errors and the typed values (status 200, see module docstring).
 
     htmx gets just that form, into its slot: the new-annotation form replaces #new-slot, an edit
@@ -213,7 +209,7 @@ def _form_again(request: HtmxHttpRequest, article: Article, **kwargs: Any) -> Ht
     return render(request, "annotate/article_detail.html" + partial, context)
 
 
-def _shown_annotations(request: HttpRequest, article: Article) -> tuple[AnnotationQuerySet, bool]:
+def _shown_annotations(request: AppRequest, article: Article) -> tuple[AnnotationQuerySet, bool]:
     """What the page that posted `request` shows: my annotations, plus the others' when it asks
     (`others=1`) and may; and whether it shows the others'. The reader state costs queries, so a
     save reads it only when the page asks for the others'."""
@@ -224,14 +220,14 @@ def _shown_annotations(request: HttpRequest, article: Article) -> tuple[Annotati
     return own_annotations(request.user, article), False
 
 
-def _show_others(request: HttpRequest, state: ReaderState) -> bool:
+def _show_others(request: AppRequest, state: ReaderState) -> bool:
     """Whether the page that sent `request` shows other reviewers' work (`others=1`), if allowed."""
     asked = (request.POST if request.method == "POST" else request.GET).get("others") == "1"
     return workspace.shows_others(state, asked=asked)
 
 
 @require_POST
-def annotation_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def annotation_create(request: AppRequest, pk: int) -> HttpResponse:
     """Record a new annotation on the selected words; htmx gets the changed pieces (_saved_swaps)."""
     article = get_object_or_404(Article, pk=pk)
     form = AnnotationForm(request.POST, prefix_id="new")
@@ -245,7 +241,7 @@ def annotation_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 def _saved_swaps(
-    request: HtmxHttpRequest,
+    request: AppRequest,
     article: Article,
     annotation: Annotation,
     *,
@@ -302,7 +298,7 @@ def _edit_url(show_others: bool) -> str:
 
 
 @require_GET
-def annotation_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def annotation_edit(request: AppRequest, pk: int) -> HttpResponse:
     """The edit form for one of my annotations (htmx, into #form-slot); plain GET → ?edit= page."""
     annotation = _own_annotation(request, pk)
     if not request.htmx:
@@ -319,7 +315,7 @@ def annotation_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def annotation_update(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def annotation_update(request: AppRequest, pk: int) -> HttpResponse:
     """Save changes to my annotation; a stale version shows both versions instead of overwriting."""
     annotation = _own_annotation(request, pk)
     article = annotation.article
@@ -348,7 +344,7 @@ def annotation_update(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def annotation_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def annotation_delete(request: AppRequest, pk: int) -> HttpResponse:
     """Soft-delete my annotation; the panel then offers Undo and lists it under Recently deleted."""
     annotation = _own_annotation(request, pk)
     deleted = services.annotation_delete(annotation=annotation, user=request.user)
@@ -359,7 +355,7 @@ def annotation_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def annotation_restore(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def annotation_restore(request: AppRequest, pk: int) -> HttpResponse:
     """Undo a delete of my annotation."""
     annotation = _own_annotation(request, pk, deleted=True)
     services.annotation_restore(annotation=annotation, user=request.user)
@@ -369,7 +365,7 @@ def annotation_restore(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def annotation_review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def annotation_review(request: AppRequest, pk: int) -> HttpResponse:
     """A curator accepts or rejects an annotation (optional comment); others get 403."""
     if not is_curator(request.user):
         raise PermissionDenied("Only curators and staff can accept or reject annotations.")
@@ -401,7 +397,7 @@ def annotation_review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def progress_set(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def progress_set(request: AppRequest, pk: int) -> HttpResponse:
     """Mark the article done for me, or reopen it (POST done=1 / done=0)."""
     article = get_object_or_404(Article, pk=pk)
     done = request.POST.get("done") == "1"
@@ -412,7 +408,7 @@ def progress_set(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def actor_autocomplete(request: HtmxHttpRequest) -> HttpResponse:
+def actor_autocomplete(request: AppRequest) -> HttpResponse:
     """Actors I may see whose name or alias contains `q` (or the typed actor field's value), as
     `<option>`s for the form's shared datalist (annotate.js fetches them as the reviewer types)."""
     q = ""

@@ -9,16 +9,20 @@ or actor page the user may not see is a 404. Query counts are constant.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any, cast
+
 from django import forms
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from annotate import claims, services, spans
-from annotate.models import Article, Certainty, Claim, Relation, Stance, Status
+from annotate.models import Annotation, Article, Certainty, Claim, Relation, Stance, Status
 from annotate.permissions import Visibility, visibility_for
+from annotate.views.requests import AppRequest
 
 CLAIMS_PER_PAGE = 25
 ATTRIBUTIONS_PER_PAGE = 50
@@ -27,7 +31,7 @@ ACTOR_QUOTES_SHOWN = 50
 SNIPPET_WIDTH = 80
 
 
-def _blank(choices) -> list[tuple[str, str]]:
+def _blank(choices: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     return [("", "Any"), *choices]
 
 
@@ -53,10 +57,14 @@ class ClaimFilterForm(forms.Form):
         choices=[("attributions", "Most attributions"), ("disagreement", "Disagreement first")],
     )
 
-    def __init__(self, data, *, relations, reviewers):
+    def __init__(
+        self, data: QueryDict | None, *, relations: Iterable[Relation], reviewers: Iterable[str]
+    ) -> None:
         super().__init__(data)
-        self.fields["relation"].choices = _blank([(r.slug, r.label) for r in relations])
-        self.fields["reviewer"].choices = _blank([(u, u) for u in reviewers])
+        relation = cast(forms.ChoiceField, self.fields["relation"])
+        relation.choices = _blank([(r.slug, r.label) for r in relations])
+        reviewer = cast(forms.ChoiceField, self.fields["reviewer"])
+        reviewer.choices = _blank([(u, u) for u in reviewers])
 
     def filters(self, visibility: Visibility) -> claims.ClaimFilters:
         """The valid fields as ClaimFilters (invalid ones are left out and shown as errors).
@@ -75,14 +83,14 @@ class ClaimFilterForm(forms.Form):
         )
 
 
-def _querystring(request: HttpRequest, drop: str = "page") -> str:
+def _querystring(request: AppRequest, drop: str = "page") -> str:
     params = request.GET.copy()
     params.pop(drop, None)
     return params.urlencode()
 
 
 @require_GET
-def claim_list(request: HttpRequest) -> HttpResponse:
+def claim_list(request: AppRequest) -> HttpResponse:
     """Claims grouped with per-stance counts, filterable and sortable (annotate/claim_list.html).
 
     Context: form, rows (claims.ClaimRow for this page), page_obj, filters, visibility,
@@ -117,7 +125,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def claim_detail(request: AppRequest, pk: int) -> HttpResponse:
     """Every visible attribution of one claim, quote in context, linking into the article; 404 if
     the user may not see the claim (only others' hidden work uses it).
 
@@ -155,7 +163,7 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _with_snippets(annotations: list) -> list[dict]:
+def _with_snippets(annotations: list[Annotation]) -> list[dict[str, Any]]:
     """Quote in context for each annotation; article texts are read once per page (one query)."""
     texts = dict(
         Article.objects.filter(pk__in={a.article_id for a in annotations}).values_list("pk", "text")
@@ -180,7 +188,7 @@ def _with_snippets(annotations: list) -> list[dict]:
 
 
 @require_GET
-def actor_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def actor_detail(request: AppRequest, pk: int) -> HttpResponse:
     """What an actor is said to do, what is said about it, and what it says (actor_detail.html);
     404 if the user may not see the actor.
 
@@ -216,7 +224,11 @@ def actor_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "annotate/actor_detail.html",
         {
             "actor": actor,
-            "affiliation": actor.affiliation if actor.affiliation_visible else None,
+            # The plugin types .annotate()'s attributes on the queryset's rows (extra_attrs), but
+            # get_object_or_404's return type drops them: the attribute is there at run time.
+            "affiliation": (
+                actor.affiliation if actor.affiliation_visible else None  # type: ignore[attr-defined]
+            ),
             "aliases": list(actor.aliases.values_list("name", flat=True)),
             "members": list(visible_actors.filter(affiliation=actor).values_list("pk", "name")),
             "as_subject": sections["subject"][0],

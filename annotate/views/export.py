@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -13,6 +15,7 @@ from annotate import export
 from annotate.models import Status
 from annotate.params import parse_id
 from annotate.permissions import visibility_for
+from annotate.views.requests import AppRequest
 
 
 class ExportForm(forms.Form):
@@ -51,14 +54,15 @@ class ExportForm(forms.Form):
         help_text="JSON only: JSONL and W3C files never contain the text.",
     )
 
-    def __init__(self, *args, curator: bool, **kwargs) -> None:
+    def __init__(self, *args: Any, curator: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if curator:
             User = get_user_model()
             names = User.objects.order_by(User.USERNAME_FIELD).values_list(
                 User.USERNAME_FIELD, flat=True
             )
-            self.fields["reviewer"].choices = [(n, n) for n in names]
+            reviewer = cast(forms.MultipleChoiceField, self.fields["reviewer"])
+            reviewer.choices = [(n, n) for n in names]
         else:
             # Reviewers export only their own work; the field is not offered at all.
             del self.fields["reviewer"]
@@ -75,7 +79,7 @@ class ExportForm(forms.Form):
         return [id_ for id_ in ids if id_ is not None]
 
 
-def _refused_reviewer(request: HttpRequest) -> str | None:
+def _refused_reviewer(request: AppRequest) -> str | None:
     """A non-curator naming any reviewer but themself in the query string gets a clear refusal."""
     asked = set(request.GET.getlist("reviewer")) - {request.user.get_username()}
     if asked:
@@ -87,7 +91,7 @@ def _refused_reviewer(request: HttpRequest) -> str | None:
 
 
 @require_GET
-def export_page(request: HttpRequest) -> HttpResponse:
+def export_page(request: AppRequest) -> HttpResponse | StreamingHttpResponse:
     """Render annotate/export.html (form, curator, error); with download=1, stream the file.
 
     Curators and staff export everything (optionally filtered); any other user gets only their own
