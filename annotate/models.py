@@ -72,6 +72,11 @@ CURATORS_GROUP = "Curators"
 TITLE_MAX_LENGTH = 500
 
 
+def confidence_label(value: int) -> str:
+    """A reviewer's confidence as every screen shows it: "4/5"."""
+    return f"{value}/{CONFIDENCE_MAX}"
+
+
 def confidence_problem(value: object) -> str | None:
     """What is wrong with `value` as a reviewer's confidence, or None when it is on the scale."""
     if type(value) is int and CONFIDENCE_MIN <= value <= CONFIDENCE_MAX:  # not True, not "3"

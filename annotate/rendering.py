@@ -18,7 +18,14 @@ from typing import NamedTuple
 from django.utils.safestring import SafeString, mark_safe
 
 from annotate import spans
-from annotate.models import AnnotationQuerySet, Certainty, Stance, Status, source_label
+from annotate.models import (
+    AnnotationQuerySet,
+    Certainty,
+    Stance,
+    Status,
+    confidence_label,
+    source_label,
+)
 
 STANCE_LABELS = dict(Stance.choices)
 CERTAINTY_LABELS = dict(Certainty.choices)
@@ -241,7 +248,7 @@ def render_items(
         certainty = CERTAINTY_LABELS.get(a.certainty, a.certainty)
         meta = (
             f'<span class="chip s-{a.stance}">{stance}</span> '
-            f'<span class="meta">{certainty} · confidence {a.confidence}/5</span>'
+            f'<span class="meta">{certainty} · confidence {confidence_label(a.confidence)}</span>'
         )
         head = (
             f'<span class="num" aria-hidden="true"></span>'
