@@ -204,6 +204,8 @@ def test_claim_detail_lists_every_attribution_with_link_into_article(
     votel_id = taliban_claims["asserted"].source_actor_id
     assert f'<dt>Source</dt><dd><a href="/actors/{votel_id}/">Joseph Votel</a></dd>' in html
     assert "<dt>Certainty</dt><dd>Probable</dd>" in html
+    confidence = taliban_claims["asserted"].confidence
+    assert f"<dt>Confidence</dt><dd>{confidence}/5</dd>" in html
     assert (
         "<dt>Reviewer</dt><dd>other</dd>" in html and "<dt>Reviewer</dt><dd>reviewer</dd>" in html
     )
