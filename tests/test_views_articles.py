@@ -380,6 +380,29 @@ def test_save_swaps_applied_to_the_page_equal_the_page_after(client, reviewer, c
         assert 1 <= applied.count("true") - 1 <= chunks  # the touched chunks and the count
 
 
+def test_the_blank_form_a_save_sends_back_saves_again_with_its_own_csrf_token(reviewer, article):
+    """The blank form is rendered once and reused (views.articles._blank_new_slot); the token in
+    it must still be this session's, or the next save from it would be refused."""
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(reviewer)
+    page = client.get(detail_url(article)).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    create = reverse("annotate:annotation-create", args=[article.pk])
+    factories.make_annotation(article=article, reviewer=reviewer, phrase="Russia denies")
+    for phrase in (PHRASE, "Taliban spokesman"):
+        data = form_data(article, phrase=phrase, csrfmiddlewaretoken=token)
+        response = client.post(create, data, headers=HX)
+        assert response.status_code == 200
+        slot = parse_page(response.content.decode())  # the main content and the swaps
+        assert by_id(slot, "new-slot").get("hx-swap-oob") is None  # the main content
+        assert by_id(slot, "new-annotation").get("hx-post") == create
+        token = slot.xpath('.//input[@name="csrfmiddlewaretoken"]')[0].get("value")
+        assert token != "csrf-token-goes-here"
+    assert Annotation.objects.filter(reviewer=reviewer).count() == 3
+
+
 @pytest.mark.parametrize("count", [10, 1000])
 def test_save_queries_constant(reviewer_client, reviewer, django_assert_max_num_queries, count):
     text = ("Russia was supporting the Taliban, officials said. " * 400)[:20_000]

@@ -11,6 +11,7 @@ ask its Visibility and ReaderState and decide nothing themselves.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.contrib import messages
@@ -19,14 +20,16 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import retarget, trigger_client_event
 
 from annotate import rendering, services, workspace
 from annotate.forms import AnnotationForm
-from annotate.models import ActorAlias, Annotation, AnnotationQuerySet, Article, Status
+from annotate.models import ActorAlias, Annotation, AnnotationQuerySet, Article, Relation, Status
 from annotate.params import parse_id
 from annotate.permissions import (
     ReaderState,
@@ -283,12 +286,43 @@ def _saved_swaps(
         "mine_count": swaps.mine_count,
         "saved": annotation,
         "edited": was is not None,
-        # The next annotation starts from a blank form (its relation choices already loaded).
-        "form": None if was else AnnotationForm(prefix_id="new", relations=form.relations),
+        # The next annotation starts from a blank form.
+        "blank_form": "" if was else _blank_new_slot(request, article, form, show_others),
     }
     response = render(request, "annotate/article_detail.html#saved-swaps", context)
     trigger_client_event(response, "annotation-saved", {"id": annotation.pk})
     return response
+
+
+_CSRF_PLACEHOLDER = "csrf-token-goes-here"
+
+
+def _blank_new_slot(
+    request: AppRequest, article: Article, form: AnnotationForm, show_others: bool
+) -> SafeString:
+    """The blank new-annotation form (#new-slot) a create sends back, with this request's token.
+
+    Rendering a form's widgets took ~10 of a save's ~27 ms; the blank form depends only on the
+    article, the relation choices and whether others are shown, so it is rendered once per such
+    key (with a placeholder token) and reused.
+    """
+    relations = tuple((slug, r.label) for slug, r in form.relations.items())
+    html = _blank_new_slot_html(article.pk, relations, show_others)
+    return mark_safe(html.replace(_CSRF_PLACEHOLDER, get_token(request)))
+
+
+@functools.lru_cache(maxsize=256)
+def _blank_new_slot_html(
+    article_pk: int, relations: tuple[tuple[str, str], ...], show_others: bool
+) -> str:
+    choices = {slug: Relation(slug=slug, label=label) for slug, label in relations}
+    context = {
+        "article": Article(pk=article_pk),
+        "form": AnnotationForm(prefix_id="new", relations=choices),
+        "show_others": show_others,
+        "csrf_token": _CSRF_PLACEHOLDER,
+    }
+    return render_to_string("annotate/article_detail.html#new-slot", context)
 
 
 def _edit_url(show_others: bool) -> str:
