@@ -85,14 +85,22 @@ def make_annotation(
     end: int | None = None,
     stance: str = Stance.ASSERTS,
     confidence: int = 4,
+    source_words: str | None = None,
+    cue_words: str | None = None,
     **extra,
 ) -> Annotation:
-    """An annotation on `phrase` (first occurrence) or on [start, end)."""
+    """An annotation on `phrase` (first occurrence) or on [start, end); `source_words` and
+    `cue_words` (first occurrences too) become its source and cue spans."""
     article = article or make_article()
     reviewer = reviewer or make_user()
     if phrase is not None:
         start = article.text.index(phrase)
         end = start + len(phrase)
+    for prefix, words in (("source", source_words), ("cue", cue_words)):
+        if words is not None:
+            at = article.text.index(words)
+            extra.update({f"{prefix}_start": at, f"{prefix}_end": at + len(words)})
+            extra[f"{prefix}_quote"] = words
     if start is None:
         start, end = 0, min(10, len(article.text))
     extra.setdefault("source_kind", SourceKind.AUTHOR)

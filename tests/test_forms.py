@@ -108,7 +108,6 @@ def test_initial_for_round_trips(article, reviewer):
         text="Russia backs the Taliban",
     )
     text = article.text
-    source_start, cue_start = text.index("Joseph Votel"), text.index("told Congress")
     ann = factories.make_annotation(
         article=article,
         reviewer=reviewer,
@@ -120,12 +119,11 @@ def test_initial_for_round_trips(article, reviewer):
         note="fair to assume",
         source_kind="named",
         source_actor=votel,
-        source_start=source_start,
-        source_end=source_start + len("Joseph Votel"),
-        cue_start=cue_start,
-        cue_end=cue_start + len("told Congress"),
+        source_words="Joseph Votel",
+        cue_words="told Congress",
     )
     start = text.index(PHRASE)
+    source_start, cue_start = text.index("Joseph Votel"), text.index("told Congress")
     initial = AnnotationForm.initial_for(ann)
     assert initial == {
         "start": start,
