@@ -188,7 +188,7 @@ def _panel(
         if saved_id:
             url += f"?annotation={saved_id}"
         return redirect(url)
-    context = _workspace(request, article, show_others=request.POST.get("others") == "1", **kwargs)
+    context = _workspace(request, article, show_others=_others_asked(request), **kwargs)
     context["oob"] = True
     response = render(request, "annotate/article_detail.html#panel-response", context)
     if saved_id:
@@ -216,17 +216,21 @@ def _shown_annotations(request: AppRequest, article: Article) -> tuple[Annotatio
     """What the page that posted `request` shows: my annotations, plus the others' when it asks
     (`others=1`) and may; and whether it shows the others'. The reader state costs queries, so a
     save reads it only when the page asks for the others'."""
-    if request.POST.get("others") == "1":
+    if _others_asked(request):
         state = reader_state(request.user, article)
         if state.may_see_others:
             return state.annotations(others=True), True
     return own_annotations(request.user, article), False
 
 
+def _others_asked(request: AppRequest) -> bool:
+    """The page that sent `request` shows other reviewers' work (`others=1`, posted by its forms)."""
+    return (request.POST if request.method == "POST" else request.GET).get("others") == "1"
+
+
 def _show_others(request: AppRequest, state: ReaderState) -> bool:
-    """Whether the page that sent `request` shows other reviewers' work (`others=1`), if allowed."""
-    asked = (request.POST if request.method == "POST" else request.GET).get("others") == "1"
-    return workspace.shows_others(state, asked=asked)
+    """Whether the page that sent `request` shows other reviewers' work, if allowed."""
+    return workspace.shows_others(state, asked=_others_asked(request))
 
 
 @require_POST
