@@ -147,6 +147,11 @@ class ArticleQuerySet(models.QuerySet["Article"]):
 class Article(models.Model):
     title = models.CharField(max_length=TITLE_MAX_LENGTH, help_text="Headline, as imported.")
     outlet = models.CharField(max_length=200, blank=True, help_text="Publication, if known.")
+    byline = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Who wrote the article, as the text or page names them.",
+    )
     url = models.URLField(max_length=1000, blank=True, help_text="Where the article was published.")
     published_on = models.DateField(null=True, blank=True, help_text="Publication date, if known.")
     language = models.CharField(max_length=16, default="en", help_text="BCP 47 language tag.")
@@ -162,6 +167,12 @@ class Article(models.Model):
     )
     source_name = models.CharField(
         max_length=500, blank=True, help_text="File the article was imported from."
+    )
+    source_html = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="The page's original HTML when the article was extracted from one, so the "
+        "extraction can be repeated.",
     )
     imported_at = models.DateTimeField(auto_now_add=True)
 
