@@ -5,8 +5,11 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
+import stat
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -14,11 +17,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError
+from django.db.models import Count
 
-from annotate import services
+from annotate import services, webpages
 from annotate.models import TITLE_MAX_LENGTH, Article
 from annotate.wording import plural
 
@@ -39,15 +44,43 @@ def text_hash(text: str) -> str:
 # ---------------------------------------------------------------- importing files
 
 BATCH_SIZE = 500
-SUPPORTED_SUFFIXES = (".txt", ".json", ".jsonl")
+TEXT_SUFFIXES = (".txt",)
+HTML_SUFFIXES = (".html", ".htm")
+JSON_SUFFIXES = (".json", ".jsonl")
+SUPPORTED_SUFFIXES = (*TEXT_SUFFIXES, *HTML_SUFFIXES, *JSON_SUFFIXES)
+# `NAME.meta.json` beside `NAME.txt` / `NAME.html` carries that article's metadata.
+META_SUFFIX = ".meta.json"
+# A title derived from the text (its first non-empty line) is shortened to this many characters.
+DERIVED_TITLE_LENGTH = 200
+SOURCE_NAME_LENGTH = 500
 FIELDS = {
     "title": "a non-empty string",
     "text": "a non-empty string",
+    "html": "a string holding the page's HTML",
     "outlet": "a string",
+    "byline": "a string",
     "url": "an http(s) URL string",
     "published_on": "an ISO date string such as 2021-09-05",
     "language": "a language tag string such as 'en'",
 }
+META_FIELDS = ("title", "outlet", "byline", "url", "published_on", "language")
+FIELD_LENGTHS = {
+    "title": TITLE_MAX_LENGTH,
+    "outlet": 200,
+    "byline": 300,
+    "url": 1000,
+    "language": 16,
+}
+
+
+def max_bytes() -> int:
+    """The per-file size limit (settings.STANCEMARK_IMPORT_MAX_BYTES, README "Settings")."""
+    return int(getattr(settings, "STANCEMARK_IMPORT_MAX_BYTES", 10_000_000))
+
+
+def printable(name: str) -> str:
+    """A name that can be printed and stored: undecodable bytes of a file name shown as \\udcxx."""
+    return name.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,15 +104,57 @@ class Duplicate:
     article_id: int | None = None
     article_title: str = ""
     earlier_source: str = ""
+    # An article imported before the whole-text rule whose annotations keep its text frozen.
+    frozen_legacy: bool = False
 
     def __str__(self) -> str:
+        if self.frozen_legacy:
+            return (
+                f"skipped: {self.source_name} is already article #{self.article_id} "
+                f"{_short(self.article_title)!r} (imported before the whole-text rule; its "
+                "annotations keep its text frozen)"
+            )
         if self.article_id is not None:
-            title = self.article_title
-            title = title if len(title) <= 70 else title[:69] + "…"
-            same = f"article #{self.article_id} {title!r}"
+            same = f"article #{self.article_id} {_short(self.article_title)!r}"
         else:
             same = f"{self.earlier_source} in this import"
         return f"skipped duplicate: {self.source_name} (same text as {same})"
+
+
+def _short(title: str) -> str:
+    return title if len(title) <= 70 else title[:69] + "…"
+
+
+@dataclass(slots=True)
+class Upgrade:
+    """A .txt article stored under the old rule (first line taken out as the title) met again.
+
+    Without annotations its text becomes the whole file (`text_replaced`); with annotations the
+    text stays frozen. Either way, fields still at what the old import gave them (the first-line
+    title, empty outlet/byline/url/date, default language) take the new values.
+    """
+
+    source_name: str
+    article_id: int
+    title: str
+    annotations: int
+    fields: dict[str, Any]
+    text: str
+    text_sha256: str
+    text_replaced: bool = False
+
+    def __str__(self) -> str:
+        changed = ", ".join(sorted(self.fields)) or "nothing else"
+        if self.text_replaced:
+            return (
+                f"updated: {self.source_name} (article #{self.article_id} {_short(self.title)!r}) "
+                f"now holds the whole file; also set: {changed}"
+            )
+        return (
+            f"kept text: {self.source_name} (article #{self.article_id} {_short(self.title)!r}): "
+            f"{plural(self.annotations, 'annotation')} point into its text as first imported "
+            f"(without its first line), so the text stays frozen; set: {changed}"
+        )
 
 
 @dataclass
@@ -88,6 +163,7 @@ class ImportResult:
 
     created: list[Article] = field(default_factory=list)
     duplicates: list[Duplicate] = field(default_factory=list)
+    upgrades: list[Upgrade] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
     files: int = 0
     dry_run: bool = False
@@ -105,8 +181,13 @@ class ImportResult:
         """One line: "Imported 5 articles, skipped 0 duplicates, 1 file failed." """
         verb = "Would import" if self.dry_run else "Imported"
         failed = len(self.failed_files)
+        upgraded = ""
+        if self.upgrades:
+            kept = sum(not u.text_replaced for u in self.upgrades)
+            upgraded = f"updated {plural(len(self.upgrades), 'earlier import')}"
+            upgraded += f" ({kept} kept their annotated text), " if kept else ", "
         return (
-            f"{verb} {plural(len(self.created), 'article')}, "
+            f"{verb} {plural(len(self.created), 'article')}, {upgraded}"
             f"skipped {plural(len(self.duplicates), 'duplicate')}, "
             f"{plural(failed, 'file')} failed."
         )
@@ -119,27 +200,149 @@ class RecordError(ValueError):
 # ---- finding files
 
 
-def collect_files(paths: Iterable[str | Path]) -> tuple[list[tuple[Path, str]], list[Problem]]:
-    """Expand files and folders (recursively, sorted, hidden entries skipped) into (path, name).
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A file to read: its path, its name relative to the root it was found under, its metadata."""
+
+    path: Path
+    name: str
+    meta: Path | None = None
+    meta_name: str = ""
+
+
+def _is_meta(name: str) -> bool:
+    return name.lower().endswith(META_SUFFIX)
+
+
+def _meta_for(name: str) -> str | None:
+    """`a/x.txt` → `a/x.meta.json` for the files that take metadata, else None."""
+    for suffix in (*TEXT_SUFFIXES, *HTML_SUFFIXES):
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)] + META_SUFFIX
+    return None
+
+
+def _loop_reason(name: str) -> str:
+    return (
+        f"symlink loop: {name} leads back to a folder that contains it, so it was not followed; "
+        "remove the link or point it elsewhere."
+    )
+
+
+def _walk(root: Path, problems: list[Problem]) -> list[tuple[Path, str]]:
+    """Regular files under `root` (sorted, depth first, hidden entries skipped) with their names.
+
+    Symlinks are followed; a link that leads back into its own ancestry, or that cannot be
+    resolved, is reported rather than skipped, and so is anything that is neither file nor folder.
+    An explicit stack (not recursion) so no depth of folders can overflow it.
+    """
+    files: list[tuple[Path, str]] = []
+    top = os.stat(root)
+    # Each stack entry: (folder path, its name relative to root, (dev, inode) of it and ancestors).
+    stack: list[tuple[Path, str, frozenset[tuple[int, int]]]] = [
+        (root, "", frozenset({(top.st_dev, top.st_ino)}))
+    ]
+    while stack:
+        folder, relative, ancestors = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            where = printable(relative or str(root))
+            problems.append(Problem(where, where, f"cannot read the folder: {exc.strerror}."))
+            continue
+        subfolders = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            name = f"{relative}/{entry.name}" if relative else entry.name
+            shown = printable(name)
+            try:
+                info = entry.stat()  # follows symlinks
+            except OSError as exc:
+                if exc.errno == errno.ELOOP:
+                    reason = _loop_reason(shown)
+                elif entry.is_symlink():
+                    target = printable(os.readlink(entry.path))
+                    reason = f"broken symlink: it points to {target}, which does not exist."
+                else:
+                    reason = f"cannot read it: {exc.strerror}."
+                problems.append(Problem(shown, shown, reason))
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                key = (info.st_dev, info.st_ino)
+                if key in ancestors:
+                    problems.append(Problem(shown, shown, _loop_reason(shown)))
+                else:
+                    subfolders.append((Path(entry.path), name, ancestors | {key}))
+            elif stat.S_ISREG(info.st_mode):
+                files.append((Path(entry.path), name))
+            else:
+                problems.append(
+                    Problem(shown, shown, "not a regular file (a device, pipe or socket): skipped.")
+                )
+        stack.extend(subfolders)
+    # The order of a sorted rglob: by path parts, so "a/b.txt" comes before "a.txt".
+    files.sort(key=lambda item: Path(item[1]).parts)
+    return files
+
+
+def collect_files(paths: Iterable[str | Path]) -> tuple[list[Found], list[Problem]]:
+    """Expand files and folders (recursively, sorted, hidden entries skipped) into Found files.
 
     `name` is the path relative to the root it was found under: the folder given, or for a file
-    given directly, its own folder. Paths that do not exist are reported as problems.
+    given directly, its own folder. Paths that do not exist are reported as problems, as are
+    symlink loops, metadata files without their text file, and names that are not UTF-8.
     """
-    found: list[tuple[Path, str]] = []
+    found: list[Found] = []
     problems: list[Problem] = []
     for raw in paths:
         root = Path(raw)
-        if root.is_dir():
-            for path in sorted(root.rglob("*")):
-                relative = path.relative_to(root)
-                if any(part.startswith(".") for part in relative.parts) or not path.is_file():
-                    continue
-                found.append((path, relative.as_posix()))
-        elif root.is_file():
-            found.append((root, root.name))
+        shown = printable(str(raw))
+        try:
+            info = os.stat(root)
+        except OSError as exc:
+            reason = (
+                _loop_reason(shown)
+                if exc.errno == errno.ELOOP
+                else "no such file or folder: check the path and try again."
+            )
+            problems.append(Problem(shown, shown, reason))
+            continue
+        if stat.S_ISDIR(info.st_mode):
+            listed = _walk(root, problems)
+        elif stat.S_ISREG(info.st_mode):
+            listed = [(root, root.name)]
+            sidecar = _meta_for(root.name)
+            if sidecar and (root.parent / sidecar).is_file():
+                listed.append((root.parent / sidecar, sidecar))
         else:
             problems.append(
-                Problem(str(raw), str(raw), "no such file or folder: check the path and try again.")
+                Problem(shown, shown, "not a regular file or folder: nothing to import.")
+            )
+            continue
+        metas = {name: path for path, name in listed if _is_meta(name)}
+        used: set[str] = set()
+        for path, name in listed:
+            if _is_meta(name):
+                continue
+            meta_name = _meta_for(name)
+            meta = metas.get(meta_name) if meta_name else None
+            if meta is not None and meta_name:
+                used.add(meta_name)
+                found.append(Found(path, name, meta, meta_name))
+            else:
+                found.append(Found(path, name))
+        for name in sorted(set(metas) - used):
+            stem = name[: -len(META_SUFFIX)]
+            shown = printable(name)
+            problems.append(
+                Problem(
+                    shown,
+                    shown,
+                    f"metadata without its article: there is no {printable(stem)}.txt or "
+                    f"{printable(stem)}.html beside it (a NAME.meta.json describes NAME.txt).",
+                )
             )
     return found, problems
 
@@ -169,39 +372,122 @@ def _clean_text(text: str) -> str:
     return "\n".join(lines).rstrip()
 
 
-def _fit_title(title: str) -> str:
-    """Collapse whitespace and shorten an over-long first line to fit the title column."""
+def shorten(title: str, limit: int) -> str:
+    """Collapse whitespace; over `limit` characters, cut at a word boundary and end with "…"."""
     title = " ".join(title.split())
-    limit = TITLE_MAX_LENGTH
     if len(title) <= limit:
         return title
     cut = title[: limit - 1].rsplit(" ", 1)[0] or title[: limit - 1]
-    return cut + "…"
+    return cut.rstrip(" ,;:–—-") + "…"
 
 
-def _check_text(text: str) -> str:
+def _fit_title(title: str) -> str:
+    """A title given as such (JSON, metadata, page), shortened only to fit the title column."""
+    return shorten(title, TITLE_MAX_LENGTH)
+
+
+def derive_title(text: str) -> str:
+    """The first non-empty line of `text`, shortened to DERIVED_TITLE_LENGTH at a word boundary."""
+    for line in text.split("\n"):
+        if line.strip():
+            return shorten(line, DERIVED_TITLE_LENGTH)
+    return ""
+
+
+def _check_text(text: str, what: str = "text") -> str:
     if not text.strip():
-        raise RecordError("the text is empty: add the article body after the title.")
+        raise RecordError(f"the {what} is empty: there is nothing to annotate.")
     if "\x00" in text:
-        raise RecordError("the text contains NUL characters; is this a binary file?")
+        raise RecordError(f"the {what} contains NUL characters; is this a binary file?")
+    _check_limit(len(text), what)
     return text
 
 
+def _check_limit(size: int, what: str) -> None:
+    limit = max_bytes()
+    if size > limit:
+        raise RecordError(
+            f"the {what} is {size:,} characters, over the import limit of {limit:,} "
+            "(STANCEMARK_IMPORT_MAX_BYTES): split it, or raise the limit."
+        )
+
+
+def _check_string(key: str, value: str) -> None:
+    """Refuse what no database can store: lone surrogates (from JSON \\ud800 escapes) and NUL."""
+    for index, char in enumerate(value):
+        if "\ud800" <= char <= "\udfff":
+            raise RecordError(
+                f"field {key!r} contains a lone surrogate (\\u{ord(char):04x} at character "
+                f"{index}), which is not Unicode text: fix the program that wrote this JSON."
+            )
+    if "\x00" in value:
+        raise RecordError(
+            f"field {key!r} contains a NUL character (\\u0000), which cannot be stored: remove it."
+        )
+
+
 def parse_txt(content: str) -> dict[str, Any]:
-    """First non-empty line is the title; the rest, leading blank lines dropped, is the text."""
+    """The whole normalised file is the text; its first non-empty line, shortened, the title.
+
+    Offsets point into the file as normalised (BOM dropped, CRLF/CR → LF, NFC), nothing removed.
+    """
+    text = _check_text(content)
+    return {"title": derive_title(text), "text": text}
+
+
+def legacy_txt(content: str) -> tuple[str, str] | None:
+    """(text, title) as imports before the whole-text rule stored this file, or None if none.
+
+    That rule took the first non-empty line out as the title and stored the rest, leading blank
+    lines and trailing whitespace dropped; used only to recognise such articles (Upgrade).
+    """
     lines = content.split("\n")
     while lines and not lines[0].strip():
         lines.pop(0)
     if not lines:
-        raise RecordError("the file is empty: nothing to import.")
-    title = _fit_title(lines[0])
+        return None
     text = _clean_text("\n".join(lines[1:]))
-    if not text:
-        raise RecordError(
-            "the file has a title line but no text: the first non-empty line is the title, "
-            "the rest is the article."
-        )
-    return {"title": title, "text": _check_text(text)}
+    if not text.strip() or "\x00" in text:
+        return None
+    # The old title rule exactly: whitespace collapsed, cut to fit the column, no other tidying.
+    title = " ".join(lines[0].split())
+    if len(title) > TITLE_MAX_LENGTH:
+        title = title[: TITLE_MAX_LENGTH - 1].rsplit(" ", 1)[0] or title[: TITLE_MAX_LENGTH - 1]
+        title += "…"
+    return text, title
+
+
+def parse_html(html: str) -> dict[str, Any]:
+    """A page's main text (the article text, offsets point into it) and its metadata."""
+    _check_limit(len(html), "html")
+    if "\x00" in html:
+        raise RecordError("the page contains NUL characters; is this a binary file?")
+    try:
+        page = webpages.extract(html)
+    except webpages.NoArticleText as exc:
+        raise RecordError(str(exc)) from None
+    text = _check_text(normalise_text(page.text))
+    values: dict[str, Any] = {
+        "text": text,
+        "source_html": html,
+        "title": _fit_title(normalise_text(page.title)) if page.title else derive_title(text),
+        "outlet": shorten(normalise_text(page.outlet), FIELD_LENGTHS["outlet"]),
+        "byline": shorten(normalise_text(page.byline), FIELD_LENGTHS["byline"]),
+    }
+    # Page metadata is a best guess: a value that does not fit is left out, not an error.
+    if page.url and len(page.url) <= FIELD_LENGTHS["url"]:
+        try:
+            _url_validator(page.url)
+            values["url"] = page.url
+        except ValidationError:
+            pass
+    try:
+        values["published_on"] = date.fromisoformat(page.date[:10]) if page.date else None
+    except ValueError:
+        values["published_on"] = None
+    if page.language and len(page.language) <= FIELD_LENGTHS["language"]:
+        values["language"] = page.language
+    return values
 
 
 def _optional_str(record: dict, key: str, limit: int | None) -> str:
@@ -210,6 +496,7 @@ def _optional_str(record: dict, key: str, limit: int | None) -> str:
         return ""
     if not isinstance(value, str):
         raise RecordError(f"field {key!r} is {type(value).__name__}, expected {FIELDS[key]}.")
+    _check_string(key, value)
     value = value.strip()
     if limit is not None and len(value) > limit:
         raise RecordError(f"field {key!r} is longer than {limit} characters.")
@@ -219,64 +506,171 @@ def _optional_str(record: dict, key: str, limit: int | None) -> str:
 _url_validator = URLValidator(schemes=["http", "https"])
 
 
+def _given_fields(record: dict, keys: Iterable[str]) -> dict[str, Any]:
+    """The optional fields `record` gives a value for, validated; absent, null or blank: left out."""
+    values: dict[str, Any] = {}
+    for key in keys:
+        value = _optional_str(record, key, FIELD_LENGTHS.get(key))
+        if not value:
+            continue
+        if key == "title":
+            values["title"] = _fit_title(normalise_text(value))
+        elif key == "url":
+            try:
+                _url_validator(value)
+            except ValidationError:
+                raise RecordError(f"field 'url' is not a valid http(s) URL: {value!r}.") from None
+            values["url"] = value
+        elif key == "published_on":
+            try:
+                values["published_on"] = date.fromisoformat(value)
+            except ValueError:
+                raise RecordError(
+                    f"field 'published_on' is not an ISO date: {value!r} (write it as YYYY-MM-DD)."
+                ) from None
+        elif key == "language":
+            values["language"] = value
+        else:
+            values[key] = normalise_text(value)
+    return values
+
+
+def _unknown_fields(record: dict, allowed: Iterable[str]) -> None:
+    unknown = sorted(set(record) - set(allowed))
+    if unknown:
+        raise RecordError(
+            f"unknown field(s) {', '.join(map(repr, unknown))}: "
+            f"use only {', '.join(allowed)} (rename or remove the others)."
+        )
+
+
+DEFAULTS: dict[str, Any] = {"outlet": "", "byline": "", "url": "", "language": "en"}
+
+
 def parse_record(record: Any) -> dict[str, Any]:
-    """Check one JSON object and return Article field values; RecordError names any problem."""
+    """Check one JSON object and return Article field values; RecordError names any problem.
+
+    An object carries either `text` (and then a `title`) or `html` (a page: text and metadata
+    are extracted from it; fields given beside it override the page's own).
+    """
     if not isinstance(record, dict):
         raise RecordError(
             f"expected an object with 'title' and 'text', got {type(record).__name__}."
         )
-    unknown = sorted(set(record) - set(FIELDS))
-    if unknown:
-        raise RecordError(
-            f"unknown field(s) {', '.join(map(repr, unknown))}: "
-            f"use only {', '.join(FIELDS)} (rename or remove the others)."
-        )
-    values: dict[str, Any] = {}
-    for key in ("title", "text"):
+    _unknown_fields(record, FIELDS)
+    for key in ("title", "text", "html"):
         value = record.get(key)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            raise RecordError(f"the {key!r} field is missing or empty: every article needs one.")
-        if not isinstance(value, str):
+        if value is not None and not isinstance(value, str):
             raise RecordError(f"field {key!r} is {type(value).__name__}, expected {FIELDS[key]}.")
-    values["title"] = _fit_title(normalise_text(record["title"]))
-    values["text"] = _check_text(_clean_text(record["text"]))
-    values["outlet"] = normalise_text(_optional_str(record, "outlet", 200))
-    url = _optional_str(record, "url", 1000)
-    if url:
-        try:
-            _url_validator(url)
-        except ValidationError:
-            raise RecordError(f"field 'url' is not a valid http(s) URL: {url!r}.") from None
-    values["url"] = url
-    published = _optional_str(record, "published_on", None)
-    if published:
-        try:
-            values["published_on"] = date.fromisoformat(published)
-        except ValueError:
-            raise RecordError(
-                f"field 'published_on' is not an ISO date: {published!r} (write it as YYYY-MM-DD)."
-            ) from None
-    values["language"] = _optional_str(record, "language", 16) or "en"
+        if isinstance(value, str):
+            _check_string(key, value)
+    html = record.get("html")
+    if html is not None and not html.strip():
+        raise RecordError("the 'html' field is empty: give the page's HTML, or a 'text'.")
+    if html is not None and record.get("text") is not None:
+        raise RecordError(
+            "give either 'text' or 'html', not both: with 'html' the text is extracted from it."
+        )
+    if html is not None:
+        values = {**DEFAULTS, **parse_html(normalise_text(html))}
+    else:
+        for key in ("title", "text"):
+            value = record.get(key)
+            if value is None or not value.strip():
+                raise RecordError(
+                    f"the {key!r} field is missing or empty: every article needs one."
+                )
+        values = {
+            **DEFAULTS,
+            "title": _fit_title(normalise_text(record["title"])),
+            "text": _check_text(_clean_text(record["text"])),
+        }
+    values.update(_given_fields(record, META_FIELDS))
     return values
 
 
-def _json_error(exc: json.JSONDecodeError) -> RecordError:
-    return RecordError(f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}.")
+def parse_metadata(content: str) -> dict[str, Any]:
+    """A NAME.meta.json: an object of title, outlet, byline, url, published_on, language."""
+    data = _load_json(content)
+    if not isinstance(data, dict):
+        raise RecordError(
+            f"metadata must be one object with {', '.join(META_FIELDS)}, got {type(data).__name__}."
+        )
+    _unknown_fields(data, META_FIELDS)
+    return _given_fields(data, META_FIELDS)
 
 
-def parse_file(path: Path, name: str) -> tuple[list[tuple[str, dict[str, Any]]], list[Problem]]:
-    """Read one file into (source_name, field values) records, plus a Problem for each bad part."""
-    suffix = path.suffix.lower()
+def _load_json(content: str, *, line: bool = False) -> Any:
+    try:
+        return json.loads(content)
+    except json.JSONDecodeError as exc:
+        if line:
+            raise RecordError(f"malformed JSON at column {exc.colno}: {exc.msg}.") from None
+        raise RecordError(
+            f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}."
+        ) from None
+    except RecursionError:
+        raise RecordError(
+            "the JSON is nested too deeply to read: an article is one object of string fields."
+        ) from None
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        raise RecordError(f"the JSON cannot be read: {exc}.") from None
+
+
+@dataclass(slots=True)
+class Record:
+    """One article read from a file: its Article field values and where it came from."""
+
+    source_name: str
+    values: dict[str, Any]
+    # .txt only: (text, title) as the old first-line-is-title rule stored it (legacy_txt).
+    legacy: tuple[str, str] | None = None
+
+
+def _read(path: Path, what: str) -> bytes:
+    size = path.stat().st_size
+    limit = max_bytes()
+    if size > limit:
+        raise RecordError(
+            f"the {what} is {size:,} bytes, over the import limit of {limit:,} bytes "
+            "(STANCEMARK_IMPORT_MAX_BYTES): split it, or raise the limit."
+        )
+    return path.read_bytes()
+
+
+def parse_file(found: Found) -> tuple[list[Record], list[Problem]]:
+    """Read one file into Records, plus a Problem for each bad part. Never raises."""
+    name = printable(found.name)
+    if name != found.name:
+        reason = "the file name is not valid UTF-8: rename the file and import it again."
+        return [], [Problem(name, name, reason)]
+    if len(name) > SOURCE_NAME_LENGTH:
+        reason = f"the path is longer than {SOURCE_NAME_LENGTH} characters: move it higher up."
+        return [], [Problem(name, name, reason)]
+    suffix = found.path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         reason = (
             f"unsupported file type {suffix or '(no extension)'!r}: "
             f"use {', '.join(SUPPORTED_SUFFIXES)}."
         )
         return [], [Problem(name, name, reason)]
+    meta: dict[str, Any] = {}
+    if found.meta is not None:
+        meta_name = printable(found.meta_name)
+        try:
+            meta = parse_metadata(_decode(_read(found.meta, "metadata file")))
+        except RecordError as exc:
+            reason = f"{exc} ({name} was not imported: fix its metadata and import it again.)"
+            return [], [Problem(meta_name, meta_name, reason)]
+        except OSError as exc:
+            return [], [Problem(meta_name, meta_name, f"cannot read it: {exc.strerror or exc}.")]
     try:
-        content = _decode(path.read_bytes())
-        if suffix == ".txt":
-            return [(name, parse_txt(content))], []
+        content = _decode(_read(found.path, "file"))
+        if suffix in TEXT_SUFFIXES:
+            values = {**DEFAULTS, **parse_txt(content), **meta}
+            return [Record(name, values, legacy_txt(content))], []
+        if suffix in HTML_SUFFIXES:
+            return [Record(name, {**DEFAULTS, **parse_html(content), **meta})], []
         if suffix == ".json":
             return _parse_json(content, name)
         return _parse_jsonl(content, name)
@@ -286,13 +680,10 @@ def parse_file(path: Path, name: str) -> tuple[list[tuple[str, dict[str, Any]]],
         return [], [Problem(name, name, f"cannot read the file: {exc.strerror or exc}.")]
 
 
-def _parse_json(content: str, name: str) -> tuple[list[tuple[str, dict]], list[Problem]]:
-    try:
-        data = json.loads(content)
-    except json.JSONDecodeError as exc:
-        raise _json_error(exc) from None
+def _parse_json(content: str, name: str) -> tuple[list[Record], list[Problem]]:
+    data = _load_json(content)
     if isinstance(data, dict):
-        return [(name, parse_record(data))], []
+        return [Record(name, parse_record(data))], []
     if not isinstance(data, list):
         raise RecordError("expected an object or a list of objects with 'title' and 'text'.")
     if not data:
@@ -301,24 +692,20 @@ def _parse_json(content: str, name: str) -> tuple[list[tuple[str, dict]], list[P
     for index, item in enumerate(data, start=1):
         where = f"{name}:item {index}"
         try:
-            records.append((where, parse_record(item)))
+            records.append(Record(where, parse_record(item)))
         except RecordError as exc:
             problems.append(Problem(name, where, str(exc)))
     return records, problems
 
 
-def _parse_jsonl(content: str, name: str) -> tuple[list[tuple[str, dict]], list[Problem]]:
+def _parse_jsonl(content: str, name: str) -> tuple[list[Record], list[Problem]]:
     records, problems = [], []
     for number, line in enumerate(content.split("\n"), start=1):
         if not line.strip():
             continue
         where = f"{name}:line {number}"
         try:
-            try:
-                item = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise RecordError(f"malformed JSON at column {exc.colno}: {exc.msg}.") from None
-            records.append((where, parse_record(item)))
+            records.append(Record(where, parse_record(_load_json(line, line=True))))
         except RecordError as exc:
             problems.append(Problem(name, where, str(exc)))
     return records, problems
@@ -341,6 +728,55 @@ def _existing(hashes: list[str]) -> dict[str, tuple[int, str]]:
     return found
 
 
+# What an import under the old rule left in these fields; only such values are brought up to date.
+_UNSET: dict[str, Any] = {"outlet": "", "byline": "", "url": "", "published_on": None}
+
+
+def _legacy_articles(records: list[Record]) -> dict[tuple[str, str], dict[str, Any]]:
+    """Stored articles that are these .txt files as the old rule imported them.
+
+    Keyed by (source_name, text_sha256 of the old-rule text): the same file name *and* exactly the
+    text the old rule made of this file, so nothing else is ever mistaken for one.
+    """
+    wanted = {text_hash(r.legacy[0]) for r in records if r.legacy is not None}
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    hashes = sorted(wanted)
+    fields = ("pk", "source_name", "text_sha256", "title", *_UNSET, "language")
+    for i in range(0, len(hashes), BATCH_SIZE):
+        rows = (
+            Article.objects.filter(text_sha256__in=hashes[i : i + BATCH_SIZE])
+            .annotate(annotation_count=Count("annotations"))
+            .values(*fields, "annotation_count")
+        )
+        found.update({(row["source_name"], row["text_sha256"]): row for row in rows})
+    return found
+
+
+def _upgrade(record: Record, article: Article, stored: dict[str, Any]) -> Upgrade:
+    assert record.legacy is not None
+    old_title = record.legacy[1]
+    fields: dict[str, Any] = {}
+    if stored["title"] == old_title and article.title != old_title:
+        fields["title"] = article.title
+    for key, unset in _UNSET.items():
+        new = getattr(article, key)
+        if stored[key] == unset and new != unset:
+            fields[key] = new
+    if stored["language"] == DEFAULTS["language"] and article.language != DEFAULTS["language"]:
+        fields["language"] = article.language
+    annotations = stored["annotation_count"]
+    return Upgrade(
+        source_name=record.source_name,
+        article_id=stored["pk"],
+        title=fields.get("title", stored["title"]),
+        annotations=annotations,
+        fields=fields,
+        text=article.text,
+        text_sha256=article.text_sha256,
+        text_replaced=annotations == 0,
+    )
+
+
 def import_paths(
     paths: Iterable[str | Path],
     *,
@@ -350,30 +786,37 @@ def import_paths(
 ) -> ImportResult:
     """Import every supported file under `paths`; bad files and records are reported, not fatal.
 
-    Texts already stored, or seen earlier in the same run, are skipped as duplicates. All new
-    articles are written in one transaction (bulk inserts of BATCH_SIZE), so an import either stores
-    every good article or none. `dry_run` does everything but the write. `on_collected(total)` and
-    `on_file()` let a caller draw progress.
+    Texts already stored, or seen earlier in the same run, are skipped as duplicates. A .txt file
+    stored under the old rule (its first line taken out as the title) is updated, not imported
+    again (Upgrade). All writes happen in one transaction (bulk inserts of BATCH_SIZE), so an
+    import either stores every good article or none. `dry_run` does everything but the write.
+    `on_collected(total)` and `on_file()` let a caller draw progress.
     """
     files, problems = collect_files(paths)
     result = ImportResult(errors=problems, files=len(files), dry_run=dry_run)
     if on_collected:
         on_collected(len(files))
-    candidates: list[Article] = []
-    for path, name in files:
-        records, file_problems = parse_file(path, name)
+    candidates: list[tuple[Article, Record]] = []
+    for found in files:
+        records, file_problems = parse_file(found)
         result.errors.extend(file_problems)
-        for source_name, values in records:
-            sha = text_hash(values["text"])
-            candidates.append(Article(**values, text_sha256=sha, source_name=source_name))
+        for record in records:
+            sha = text_hash(record.values["text"])
+            article = Article(**record.values, text_sha256=sha, source_name=record.source_name)
+            candidates.append((article, record))
         if on_file:
             on_file()
     # A text already stored is reported against the stored article, even when it also repeats
     # within this run; otherwise the first file with that text wins.
-    stored = _existing(list({a.text_sha256 for a in candidates}))
+    stored = _existing(list({a.text_sha256 for a, _ in candidates}))
+    legacy = _legacy_articles([r for a, r in candidates if a.text_sha256 not in stored])
     first_seen: dict[str, str] = {}
-    for article in candidates:
+    upgraded: set[int] = set()
+    for article, record in candidates:
         sha = article.text_sha256
+        old = None
+        if record.legacy is not None:
+            old = legacy.get((record.source_name, text_hash(record.legacy[0])))
         if sha in stored:
             pk, title = stored[sha]
             result.duplicates.append(
@@ -383,21 +826,51 @@ def import_paths(
             result.duplicates.append(
                 Duplicate(article.source_name, article.title, earlier_source=first_seen[sha])
             )
+        elif old is not None and old["pk"] not in upgraded:
+            first_seen[sha] = article.source_name
+            upgraded.add(old["pk"])
+            upgrade = _upgrade(record, article, old)
+            if upgrade.text_replaced or upgrade.fields:
+                result.upgrades.append(upgrade)
+            else:  # annotated and already up to date: nothing left to change
+                result.duplicates.append(
+                    Duplicate(
+                        article.source_name,
+                        article.title,
+                        article_id=old["pk"],
+                        article_title=old["title"],
+                        frozen_legacy=True,
+                    )
+                )
         else:
             first_seen[sha] = article.source_name
             result.created.append(article)
-    if not dry_run and result.created:
-        _write(result.created)
+    if not dry_run and (result.created or result.upgrades):
+        _write(result)
     return result
 
 
-def _write(articles: list[Article]) -> None:
+def _write(result: ImportResult) -> None:
+    updates = [
+        services.ArticleUpdate(
+            pk=u.article_id,
+            fields=u.fields,
+            text=u.text if u.text_replaced else None,
+            text_sha256=u.text_sha256,
+        )
+        for u in result.upgrades
+    ]
     try:
-        services.articles_create_bulk(articles=articles, batch_size=BATCH_SIZE)
+        replaced = services.articles_import(
+            new=result.created, updates=updates, batch_size=BATCH_SIZE
+        )
     except IntegrityError as exc:
-        for article in articles:
+        for article in result.created:
             article.pk = None
         raise ImportConflict(
             "Another import stored some of the same articles at the same time, so nothing from "
             "this run was saved. Run the import again: articles already stored will be skipped."
         ) from exc
+    # An annotation made between reading and writing keeps the text frozen (the service decides).
+    for upgrade in result.upgrades:
+        upgrade.text_replaced = upgrade.article_id in replaced

@@ -134,6 +134,17 @@ if not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*[/:#]", STANCEMA
         "'#': use e.g. https://stancemark.example.org/id/ or urn:stancemark:."
     )
 
+# `import_articles` refuses a file larger than this (bytes) unread, and in JSON/JSONL any one
+# article whose text or html is longer (characters): a 50 MB article makes a page no browser opens.
+try:
+    STANCEMARK_IMPORT_MAX_BYTES = int(os.environ.get("STANCEMARK_IMPORT_MAX_BYTES", "10000000"))
+except ValueError:
+    raise ImproperlyConfigured(
+        "STANCEMARK_IMPORT_MAX_BYTES must be a whole number of bytes, e.g. 10000000 (10 MB)."
+    ) from None
+if STANCEMARK_IMPORT_MAX_BYTES < 1:
+    raise ImproperlyConfigured("STANCEMARK_IMPORT_MAX_BYTES must be at least 1.")
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

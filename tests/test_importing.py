@@ -48,12 +48,14 @@ def write(path: Path, content: str | bytes) -> Path:
 # ---------------------------------------------------------------- good files
 
 
-def test_txt_first_non_empty_line_is_title(db, tmp_path):
-    write(tmp_path / "a.txt", "\n\n  Russia and the Taliban  \n\n\nFirst paragraph.\n\nSecond.\n")
+def test_txt_whole_file_is_the_text_and_first_non_empty_line_the_title(db, tmp_path):
+    content = "\n\n  Russia and the Taliban  \n\n\nFirst paragraph.\n\nSecond.\n"
+    write(tmp_path / "a.txt", content)
     out, _ = run(str(tmp_path / "a.txt"))
     article = Article.objects.get()
     assert article.title == "Russia and the Taliban"
-    assert article.text == "First paragraph.\n\nSecond."
+    # Nothing is taken out: offsets point into the file as normalised.
+    assert article.text == content
     assert article.text_sha256 == text_hash(article.text)
     assert article.source_name == "a.txt"
     assert article.language == "en"
@@ -115,12 +117,30 @@ def test_folders_are_searched_recursively_with_relative_names(db, tmp_path):
     ]
 
 
-def test_title_longer_than_the_column_is_shortened(db, tmp_path):
-    write(tmp_path / "long.txt", ("word " * 200) + "\nBody.")
+def test_long_first_line_gives_a_title_shortened_at_a_word_boundary(db, tmp_path):
+    first = " ".join(f"word{i}" for i in range(100))  # 589 characters
+    write(tmp_path / "long.txt", first + "\nBody.")
     run(str(tmp_path))
-    title = Article.objects.get().title
-    assert len(title) <= Article._meta.get_field("title").max_length
-    assert title.endswith("…")
+    article = Article.objects.get()
+    assert len(article.title) <= importing.DERIVED_TITLE_LENGTH == 200
+    assert article.title.endswith("…")
+    assert first.startswith(article.title.removesuffix("…"))
+    assert first[len(article.title) - 1] == " "  # cut between words, not inside one
+    assert article.text == first + "\nBody."
+
+
+def test_short_first_line_is_the_title_as_it_is(db, tmp_path):
+    write(tmp_path / "a.txt", "Skip to content\nSearch\n\nThe headline\nBody.")
+    run(str(tmp_path))
+    assert Article.objects.get().title == "Skip to content"
+
+
+def test_a_one_line_file_is_an_article_too(db, tmp_path):
+    # The old rule refused it ("a title but no text"); now its line is both title and text.
+    write(tmp_path / "one.txt", "Just one line of text\n\n")
+    run(str(tmp_path))
+    article = Article.objects.get()
+    assert (article.title, article.text) == ("Just one line of text", "Just one line of text\n\n")
 
 
 # ---------------------------------------------------------------- duplicates
@@ -141,8 +161,8 @@ def test_reimporting_seeds_reports_five_duplicates(db):
 
 
 def test_duplicates_within_one_run_are_skipped(db, tmp_path):
-    write(tmp_path / "a.txt", "First title\nSame body.")
-    write(tmp_path / "b.txt", "Other title\r\nSame body.\r\n")
+    write(tmp_path / "a.txt", "Title\nSame body.\n")
+    write(tmp_path / "b.txt", "Title\r\nSame body.\r\n")
     out, _ = run(str(tmp_path))
     assert Article.objects.count() == 1
     assert "skipped duplicate: b.txt (same text as a.txt in this import)" in out
@@ -158,7 +178,6 @@ def test_duplicates_within_one_run_are_skipped(db, tmp_path):
         ("empty.txt", b"", "the file is empty"),
         ("blank.txt", b"  \n\n \n", "the file is empty"),
         ("latin1.txt", "Caf\u00e9\nTexte.".encode("latin-1"), "not UTF-8"),
-        ("title-only.txt", b"Just a title\n\n", "no text"),
         ("broken.json", b'{"title": "x",\n "text": }', "malformed JSON at line 2, column 10"),
         ("no-text.json", b'{"title": "x"}', "'text' field is missing or empty"),
         ("empty-text.json", b'{"title": "x", "text": "  "}', "'text' field is missing or empty"),
@@ -258,7 +277,7 @@ def test_text_is_normalised_bom_crlf_nfc(db, tmp_path):
     run(str(tmp_path))
     article = Article.objects.get()
     assert article.title == "Title"
-    assert article.text == "Café in Kabul, naïve 😀\nline two"
+    assert article.text == "Title\n\nCafé in Kabul, naïve 😀\nline two\n"
     assert unicodedata.is_normalized("NFC", article.text)
     assert "\r" not in article.text
 
@@ -304,9 +323,9 @@ def test_progress_bar_shows_eta_midway():
 
 
 def test_repeat_of_a_stored_text_names_the_stored_article(db, tmp_path):
-    stored = factories.make_article("Same body.", title="Stored")
+    stored = factories.make_article("A\nSame body.", title="Stored")
     write(tmp_path / "a.txt", "A\nSame body.")
-    write(tmp_path / "b.txt", "B\nSame body.")
+    write(tmp_path / "b.txt", "\ufeffA\r\nSame body.")
     out, _ = run(str(tmp_path))
     assert out.count(f"(same text as article #{stored.pk} 'Stored')") == 2
     assert Article.objects.count() == 1

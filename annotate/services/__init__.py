@@ -37,11 +37,18 @@ from annotate.services.annotations import (
     annotations_review_bulk,
     annotations_set_deleted_bulk,
 )
-from annotate.services.articles import articles_create_bulk, progress_set, progress_touch
+from annotate.services.articles import (
+    ArticleUpdate,
+    articles_create_bulk,
+    articles_import,
+    progress_set,
+    progress_touch,
+)
 
 __all__ = [
     "ANNOTATION_FIELDS",
     "AnnotationInput",
+    "ArticleUpdate",
     "StaleEdit",
     "actor_get_or_create",
     "actor_lookup",
@@ -58,6 +65,7 @@ __all__ = [
     "annotations_review_bulk",
     "annotations_set_deleted_bulk",
     "articles_create_bulk",
+    "articles_import",
     "claim_get_or_create",
     "progress_set",
     "progress_touch",

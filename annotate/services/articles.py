@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -11,7 +12,7 @@ from django.utils import timezone
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-from annotate.models import Article, Progress, ProgressStatus
+from annotate.models import Annotation, Article, Progress, ProgressStatus
 
 
 def progress_touch(*, article: Article, reviewer: User) -> Progress:
@@ -39,3 +40,36 @@ def articles_create_bulk(*, articles: Sequence[Article], batch_size: int = 500) 
     """
     for i in range(0, len(articles), batch_size):
         Article.objects.bulk_create(articles[i : i + batch_size])
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleUpdate:
+    """An import's change to a stored article: `fields` to set, and a new text unless None."""
+
+    pk: int
+    fields: dict[str, Any] = field(default_factory=dict)
+    text: str | None = None
+    text_sha256: str = ""
+
+
+@transaction.atomic
+def articles_import(
+    *, new: Sequence[Article], updates: Sequence[ArticleUpdate] = (), batch_size: int = 500
+) -> set[int]:
+    """Insert `new` articles and apply `updates`, all or none; the pks whose text was replaced.
+
+    A text is replaced only while no annotation (live or deleted) points into it: the row is
+    locked and checked here, so an annotation saved since the importer looked keeps it frozen.
+    An IntegrityError means another process stored one of the same texts meanwhile.
+    """
+    articles_create_bulk(articles=new, batch_size=batch_size)
+    replaced: set[int] = set()
+    for update in updates:
+        values = dict(update.fields)
+        list(Article.objects.select_for_update().filter(pk=update.pk).values_list("pk"))
+        if update.text is not None and not Annotation.objects.filter(article_id=update.pk).exists():
+            values.update(text=update.text, text_sha256=update.text_sha256)
+            replaced.add(update.pk)
+        if values:
+            Article.objects.filter(pk=update.pk).update(**values)
+    return replaced

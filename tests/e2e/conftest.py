@@ -94,9 +94,18 @@ def login(page, user, live_server) -> None:
 @pytest.fixture
 def seeded_article(relations):
     """The first seed article (the Los Angeles Times piece with Votel's testimony), as imported."""
-    raw = SEED.read_text(encoding="utf-8")
-    title, _, body = raw.partition("\n")
-    return factories.make_article(body.lstrip("\n"), title=title.strip())
+    return import_seed()
+
+
+def import_seed():
+    """The first seed imported as `make run` imports it (whole text, title from its metadata)."""
+    from annotate import importing
+
+    result = importing.import_paths([SEED])
+    assert result.ok and len(result.created) == 1, result.errors
+    from annotate.models import Article
+
+    return Article.objects.get(source_name=SEED.name)
 
 
 def select_text(page, phrase: str, *, occurrence: int = 0) -> None:

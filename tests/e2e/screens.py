@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from annotate.models import Certainty, SiteSettings, Stance, Status
 from annotate.services import annotation_review
 from tests import factories
-from tests.e2e.conftest import SEED, login, select_with_range
+from tests.e2e.conftest import import_seed, login, select_with_range
 
 PHRASES = [
     "Russia was supporting the Taliban",
@@ -39,9 +39,7 @@ class World:
 
 def make_world() -> World:
     """Two reviewers and a curator on the first seed article, every stance, some reviewed."""
-    raw = SEED.read_text(encoding="utf-8")
-    title, _, body = raw.partition("\n")
-    article = factories.make_article(body.lstrip("\n"), title=title.strip(), outlet="LA Times")
+    article = import_seed()
     empty = factories.make_article(title="An article no one has annotated yet")
     rita, bob = factories.make_user("rita"), factories.make_user("bob")
     cora = factories.make_user("cora", curator=True)

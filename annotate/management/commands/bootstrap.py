@@ -87,7 +87,9 @@ class Command(BaseCommand):
         # A bad seed file should not stop the app from starting: report it and carry on.
         for problem in result.errors:
             self.stderr.write(f"seed file skipped: {problem}")
-        if result.created:
+        for upgrade in result.upgrades:
+            self.say(f"Seeds: {upgrade}", level=2)
+        if result.created or result.upgrades:
             self.say(f"Seeds: {result.summary()}")
         else:
             self.say(f"Seeds: nothing new ({len(result.duplicates)} already imported).")

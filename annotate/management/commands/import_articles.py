@@ -1,4 +1,4 @@
-"""`manage.py import_articles PATH…`: import .txt/.json/.jsonl files and folders as articles."""
+"""`manage.py import_articles PATH…`: import .txt/.html/.json/.jsonl files and folders as articles."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from annotate.wording import plural
 
 class Command(BaseCommand):
     help = (
-        "Import articles from .txt files (first non-empty line = title, rest = text) and "
-        ".json/.jsonl files (objects with title, text and optional outlet, url, published_on, "
-        "language). Folders are searched recursively. Duplicate texts are skipped; bad files are "
-        "reported by name."
+        "Import articles from .txt files (the whole file is the text, its first non-empty line "
+        "the title; NAME.meta.json beside it may give title, outlet, byline, url, published_on, "
+        "language), .html/.htm pages (main text and metadata extracted) and .json/.jsonl files "
+        "(objects with title and text, or html, and the same optional fields). Folders are "
+        "searched recursively. Duplicate texts are skipped; bad files are reported by name and "
+        "make the command exit non-zero."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -55,12 +57,14 @@ class Command(BaseCommand):
 
 
 def report(command: BaseCommand, result: importing.ImportResult, *, verbosity: int = 1) -> None:
-    """Print created articles (verbosity ≥ 2), duplicates, problems and the summary line."""
+    """Print created articles (verbosity ≥ 2), updates, duplicates, problems and the summary."""
     if verbosity >= 2:
         verb = "would import" if result.dry_run else "imported"
         for article in result.created:
             command.stdout.write(f"{verb}: {article.source_name} {article.title!r}")
     if verbosity >= 1:
+        for upgrade in result.upgrades:
+            command.stdout.write(str(upgrade))
         for duplicate in result.duplicates:
             command.stdout.write(str(duplicate))
     for problem in result.errors:
