@@ -311,6 +311,11 @@ def collect_files(paths: Iterable[str | Path]) -> tuple[list[Found], list[Proble
             continue
         if stat.S_ISDIR(info.st_mode):
             listed = _walk(root, problems)
+        elif stat.S_ISREG(info.st_mode) and _is_meta(root.name):
+            stem = printable(root.name[: -len(META_SUFFIX)])
+            reason = f"this is a metadata file: import {stem}.txt or {stem}.html, and it is read with it."
+            problems.append(Problem(shown, shown, reason))
+            continue
         elif stat.S_ISREG(info.st_mode):
             listed = [(root, root.name)]
             sidecar = _meta_for(root.name)

@@ -329,3 +329,74 @@ def test_repeat_of_a_stored_text_names_the_stored_article(db, tmp_path):
     out, _ = run(str(tmp_path))
     assert out.count(f"(same text as article #{stored.pk} 'Stored')") == 2
     assert Article.objects.count() == 1
+
+
+# ---------------------------------------------------------------- metadata beside a text file
+
+
+def test_metadata_file_overrides_the_derived_title_and_fills_the_fields(db, tmp_path):
+    write(tmp_path / "a.txt", "Skip to content\nThe real article body.")
+    meta = {
+        "title": "The real headline",
+        "outlet": "The Example Times",
+        "byline": "Jane Reporter",
+        "url": "https://example.org/a",
+        "published_on": "2021-09-05",
+        "language": "en-GB",
+    }
+    write(tmp_path / "a.meta.json", json.dumps(meta))
+    out, _ = run(str(tmp_path))
+    article = Article.objects.get()
+    assert article.text == "Skip to content\nThe real article body."  # text untouched
+    assert (article.title, article.outlet, article.byline) == (
+        "The real headline",
+        "The Example Times",
+        "Jane Reporter",
+    )
+    assert article.url == "https://example.org/a"
+    assert article.published_on == datetime.date(2021, 9, 5)
+    assert article.language == "en-GB"
+    assert "Imported 1 article, skipped 0 duplicates, 0 files failed." in out
+
+
+def test_metadata_is_read_for_a_file_given_directly_and_may_be_partial(db, tmp_path):
+    write(tmp_path / "a.txt", "First line\nBody.")
+    write(tmp_path / "a.meta.json", json.dumps({"outlet": "RUSI"}))
+    run(str(tmp_path / "a.txt"))
+    article = Article.objects.get()
+    assert (article.title, article.outlet, article.byline) == ("First line", "RUSI", "")
+
+
+@pytest.mark.parametrize(
+    ("meta", "reason"),
+    [
+        (b'{"title": "x", "autor": "y"}', "unknown field(s) 'autor'"),
+        (b'{"published_on": "May 2021"}', "not an ISO date"),
+        (b'{"url": "ftp://example.org/x"}', "not a valid http(s) URL"),
+        (b'{"outlet": 7}', "'outlet' is int"),
+        (b'{"text": "a body"}', "unknown field(s) 'text'"),
+        (b'["not", "an", "object"]', "metadata must be one object"),
+        (b'{"title": ', "malformed JSON"),
+        (b'{"byline": "Jane\\u0000Doe"}', "NUL character"),
+        (b'{"title": "\\ud800"}', "lone surrogate"),
+    ],
+)
+def test_bad_metadata_is_a_named_bad_file_and_its_article_is_not_imported(
+    db, tmp_path, meta, reason
+):
+    write(tmp_path / "a.txt", "A\nAlpha.")
+    write(tmp_path / "a.meta.json", meta)
+    write(tmp_path / "b.txt", "B\nBeta.")
+    out, err, message = run_failing(str(tmp_path))
+    assert "error: a.meta.json: " in err and reason in err
+    assert "(a.txt was not imported: fix its metadata" in err
+    assert list(Article.objects.values_list("title", flat=True)) == ["B"]
+    assert "1 file could not be imported" in message
+
+
+def test_metadata_without_its_text_file_is_reported(db, tmp_path):
+    write(tmp_path / "lonely.meta.json", json.dumps({"title": "Nobody's"}))
+    write(tmp_path / "b.txt", "B\nBeta.")
+    _, err, _ = run_failing(str(tmp_path))
+    assert "error: lonely.meta.json: metadata without its article: there is no lonely.txt" in err
+    assert Article.objects.count() == 1
