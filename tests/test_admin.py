@@ -217,6 +217,22 @@ def test_unchanged_text_posted_with_crlf_saves(su_client, data):
     assert "\r" not in article.text
 
 
+def test_byline_and_outlet_are_editable_on_an_annotated_article(su_client, data):
+    article = data["article"]
+    page = su_client.get(url(Article, "change", article.pk))
+    assert 'name="byline"' in page.content.decode() and 'name="outlet"' in page.content.decode()
+    post = form_data(page)
+    post.update(byline="Shashank Bengali", outlet="Los Angeles Times")
+    response = su_client.post(url(Article, "change", article.pk), post)
+    assert response.status_code == 302, errors_of(response)
+    article.refresh_from_db()
+    assert (article.byline, article.outlet) == ("Shashank Bengali", "Los Angeles Times")
+    post["byline"] = "Nul\x00byte"
+    assert "Null characters are not allowed." in errors_of(
+        su_client.post(url(Article, "change", article.pk), post)
+    )
+
+
 def test_text_of_unannotated_article_can_change_and_rehashes(su_client):
     from annotate.importing import text_hash
 

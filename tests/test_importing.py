@@ -70,6 +70,7 @@ def test_json_object_and_list(db, tmp_path):
                 "title": "One",
                 "text": "Text one.",
                 "outlet": "LA Times",
+                "byline": "Shashank Bengali",
                 "url": "https://example.org/one",
                 "published_on": "2017-04-02",
                 "language": "en-US",
@@ -83,6 +84,7 @@ def test_json_object_and_list(db, tmp_path):
     out, _ = run(str(tmp_path))
     one = Article.objects.get(title="One")
     assert one.outlet == "LA Times"
+    assert one.byline == "Shashank Bengali"
     assert one.url == "https://example.org/one"
     assert one.published_on == datetime.date(2017, 4, 2)
     assert one.language == "en-US"

@@ -26,6 +26,7 @@ ENV_NAMES = (
     "STANCEMARK_SQLITE_PATH",
     "STANCEMARK_PLAIN_STATIC",
     "STANCEMARK_BASE_IRI",
+    "STANCEMARK_IMPORT_MAX_BYTES",
     "DJANGO_SECURE_SSL_REDIRECT",
     "DJANGO_SECURE_COOKIES",
     "DJANGO_HSTS_SECONDS",
@@ -120,6 +121,15 @@ def test_boolean_spellings(monkeypatch, value, expected):
 
 
 # ---------------------------------------------------------------- databases
+
+
+def test_import_size_limit_comes_from_the_environment(monkeypatch):
+    assert load_settings(monkeypatch)["STANCEMARK_IMPORT_MAX_BYTES"] == 10_000_000
+    values = load_settings(monkeypatch, STANCEMARK_IMPORT_MAX_BYTES="2500")
+    assert values["STANCEMARK_IMPORT_MAX_BYTES"] == 2500
+    for bad in ("10MB", "0"):
+        with pytest.raises(ImproperlyConfigured, match="STANCEMARK_IMPORT_MAX_BYTES"):
+            load_settings(monkeypatch, STANCEMARK_IMPORT_MAX_BYTES=bad)
 
 
 def test_database_url_selects_postgresql(monkeypatch):

@@ -38,6 +38,7 @@ class ArticleAdminForm(forms.ModelForm):
             "title",
             "text",
             "outlet",
+            "byline",
             "url",
             "published_on",
             "language",
@@ -131,12 +132,12 @@ class ArticleAdmin(common.AnnotationCountColumn, admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ("title", "outlet", "published_on", "annotation_count", "imported_at")
     list_filter = (("outlet", common.NamedBlankValuesFilter), "language", "published_on")
-    search_fields = ("title", "text", "url")
+    search_fields = ("title", "text", "url", "byline")
     date_hierarchy = "published_on"
     readonly_fields = ("text_sha256", "imported_at", "workspace")
     fieldsets = (
         (None, {"fields": ("title", "text")}),
-        ("Publication", {"fields": ("outlet", "url", "published_on", "language")}),
+        ("Publication", {"fields": ("outlet", "byline", "url", "published_on", "language")}),
         (
             "Provenance",
             {
