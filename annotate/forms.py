@@ -27,6 +27,7 @@ from annotate.models import (
     Relation,
     SourceKind,
     Stance,
+    Status,
     confidence_problem,
 )
 
@@ -238,3 +239,28 @@ class AnnotationForm(forms.Form):
         except ValidationError as exc:
             self._apply_service_error(exc)
             return None
+
+
+class ReviewForm(forms.Form):
+    """A curator's accept / reject / pending on one annotation, with an optional comment.
+
+    The comment is a CharField like every text field here, so a NUL in it is refused with a
+    message (PostgreSQL cannot store NUL) instead of reaching the database.
+    """
+
+    status = forms.ChoiceField(
+        choices=Status.choices,
+        error_messages={
+            "invalid_choice": "Unknown status %(value)r: use accepted, rejected or pending.",
+            "required": "Say accepted, rejected or pending.",
+        },
+    )
+    comment = forms.CharField(required=False, max_length=2000)
+
+    def problem(self) -> str:
+        """The errors in one line, for a refusal (call after is_valid())."""
+        return " ".join(
+            f"{'Comment: ' if name == 'comment' else ''}{message}"
+            for name, messages in self.errors.items()
+            for message in messages
+        )

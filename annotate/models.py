@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Lower
@@ -82,6 +83,23 @@ def confidence_problem(value: object) -> str | None:
     if type(value) is int and CONFIDENCE_MIN <= value <= CONFIDENCE_MAX:  # not True, not "3"
         return None
     return f"Confidence {value!r} is out of range: choose {CONFIDENCE_SCALE}."
+
+
+class HttpURLValidator(URLValidator):
+    """An article's address: http or https only (Django's URLValidator also takes ftp), so that a
+    link to it can never run script (javascript:) or open something unexpected."""
+
+    schemes = ["http", "https"]
+
+
+def http_url(value: str) -> str:
+    """`value` if it is an http(s) address that may be rendered as a link, else "" (an address
+    stored before the rule, or written to the database directly, is shown as text only)."""
+    try:
+        HttpURLValidator()(value)
+    except ValidationError:
+        return ""
+    return value
 
 
 def source_label(
@@ -184,6 +202,11 @@ class Article(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def link_url(self) -> str:
+        """The address to link to (models.http_url): empty unless http or https."""
+        return http_url(self.url)
 
     def clean(self) -> None:
         """Refuse a text change once annotations point into the text (the frozen-text rule)."""

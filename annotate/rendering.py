@@ -209,9 +209,9 @@ def render_text(
             classes = f"hl mine s-{stance} d{depth}"
         ids = " ".join(map(str, keys))
         count = mine_starting.get(start, 0)
+        # With several starting here, the counter steps over the others too: annotate.css has a
+        # rule per count (no style attribute: the Content-Security-Policy allows none).
         label_attr = f' data-label="{count}"' if count else ""
-        if count > 1:  # the counter steps over the others that start here too (annotate.css)
-            label_attr += f' style="--more:{count - 1}"'
         append(
             f'<mark class="{classes}" data-s="{start}" data-ids="{ids}"{label_attr}>{body}</mark>'
         )

@@ -7,6 +7,7 @@ DJANGO_ALLOWED_HOSTS and, for PostgreSQL, DATABASE_URL.
 import os
 import re
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -55,19 +56,32 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "csp",
+    "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "annotate.middleware.RefuseBadQueryMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "annotate.middleware.HtmxLoginRedirectMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes first: it refuses a locked-out login before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "project.urls"
@@ -152,6 +166,28 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Login throttling (django-axes, README "Login throttling"): after STANCEMARK_LOGIN_FAILURE_LIMIT
+# failed logins for one username, or from one client address, further attempts (on /accounts/login/
+# and /admin/login/) are refused for STANCEMARK_LOGIN_COOLOFF_MINUTES with the lockout page (429);
+# another failure during the lock starts the wait again. A successful login clears that username's
+# failures. Staff unlock early in the admin (Axes → Access attempts: delete the row). The client
+# address is REMOTE_ADDR: behind a proxy, set AXES_IPWARE_PROXY_COUNT (and trusted proxies) so
+# every user is not the proxy's one address.
+AXES_ENABLED = env_bool("STANCEMARK_LOGIN_THROTTLING", True)
+AXES_FAILURE_LIMIT = int(os.environ.get("STANCEMARK_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(
+    minutes=float(os.environ.get("STANCEMARK_LOGIN_COOLOFF_MINUTES", "15"))
+)
+# Each alone: many passwords tried on one account, or many accounts tried from one address.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_IPWARE_PROXY_COUNT = (
+    int(os.environ["AXES_IPWARE_PROXY_COUNT"])
+    if os.environ.get("AXES_IPWARE_PROXY_COUNT")
+    else None
+)
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "annotate:article-list"
 LOGOUT_REDIRECT_URL = "login"
@@ -194,6 +230,24 @@ if not DEBUG:
 
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): everything from this origin only; no inline script, no
+# eval, no inline style attributes or <style> blocks, on the app's pages and the admin's alike
+# (Django 5.2's admin passes its data in data- attributes and JSON script tags, not inline code).
+# Templates keep their styles and scripts in annotate/static; tests/e2e/test_csp.py visits every
+# page in Chromium and fails on any violation. img-src allows data: for the admin's widget icons.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 LOGGING = {
     "version": 1,

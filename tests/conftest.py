@@ -13,6 +13,13 @@ def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _no_login_throttling(settings):
+    # django-axes records every login (queries, and lockouts across tests that share 127.0.0.1);
+    # tests/test_login_throttling.py turns it on for itself.
+    settings.AXES_ENABLED = False
+
+
 @pytest.fixture
 def reviewer(db):
     return factories.make_user("reviewer")

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import AdminURLFieldWidget
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
@@ -13,13 +14,20 @@ from django.http import HttpRequest
 
 from annotate import importing
 from annotate.admin import common
-from annotate.models import Annotation, Article
+from annotate.models import Annotation, Article, HttpURLValidator
 
 
 def _formfield(field: models.Field, **kwargs) -> forms.Field | None:
     if isinstance(field, models.URLField):
         kwargs.setdefault("assume_scheme", "https")  # Django 6's default, chosen now
     return field.formfield(**kwargs)
+
+
+class HttpURLFieldWidget(AdminURLFieldWidget):
+    """The admin's URL input, which links the current address only when it is http(s)."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, validator_class=HttpURLValidator)
 
 
 class ArticleAdminForm(forms.ModelForm):
@@ -45,6 +53,12 @@ class ArticleAdminForm(forms.ModelForm):
             "source_name",
         )
         formfield_callback = _formfield
+
+    def clean_url(self) -> str:
+        url: str = self.cleaned_data["url"]
+        if url:
+            HttpURLValidator(message="Enter an http:// or https:// address.")(url)
+        return url
 
     def clean_text(self) -> str:
         # Browsers post textareas with CRLF; without normalising, re-saving an untouched annotated
@@ -129,7 +143,9 @@ class AnnotationInline(admin.TabularInline):
 @admin.register(Article)
 class ArticleAdmin(common.AnnotationCountColumn, admin.ModelAdmin):
     form = ArticleAdminForm
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    formfield_overrides = {
+        models.URLField: {"assume_scheme": "https", "widget": HttpURLFieldWidget}
+    }
     list_display = ("title", "outlet", "published_on", "annotation_count", "imported_at")
     list_filter = (("outlet", common.NamedBlankValuesFilter), "language", "published_on")
     search_fields = ("title", "text", "url", "byline")

@@ -28,8 +28,8 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import retarget, trigger_client_event
 
 from annotate import rendering, services, workspace
-from annotate.forms import AnnotationForm
-from annotate.models import ActorAlias, Annotation, AnnotationQuerySet, Article, Relation, Status
+from annotate.forms import AnnotationForm, ReviewForm
+from annotate.models import ActorAlias, Annotation, AnnotationQuerySet, Article, Relation
 from annotate.params import parse_id
 from annotate.permissions import (
     ReaderState,
@@ -408,16 +408,15 @@ def annotation_review(request: AppRequest, pk: int) -> HttpResponse:
     if not is_curator(request.user):
         raise PermissionDenied("Only curators and staff can accept or reject annotations.")
     annotation = get_object_or_404(Annotation.objects.live().with_related(), pk=pk)
-    status = request.POST.get("status", "")
-    if status not in (Status.ACCEPTED, Status.REJECTED, Status.PENDING):
-        return HttpResponse(
-            f"Unknown status {status!r}: use accepted, rejected or pending.", status=400
-        )
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        # Plain text: annotate.js shows a 400's text in the status line.
+        return HttpResponse(form.problem(), status=400, content_type="text/plain; charset=utf-8")
     reviewed = services.annotation_review(
         annotation=annotation,
         curator=request.user,
-        status=status,
-        comment=request.POST.get("comment", "")[:2000],
+        status=form.cleaned_data["status"],
+        comment=form.cleaned_data["comment"],
     )
     if not request.htmx:
         messages.success(request, f"Annotation {reviewed.get_status_display().lower()}.")

@@ -155,7 +155,7 @@ def browsing(browser, live_server, world: World, *, width: int, height: int):
     contexts: dict[str | None, object] = {}
     errors: list[str] = []
 
-    def visit(screen: Screen):
+    def visit(screen: Screen, *, init_script: str = "", console: list[str] | None = None):
         if screen.user not in contexts:
             context = browser.new_context(viewport={"width": width, "height": height})
             context.set_default_timeout(5_000)
@@ -165,6 +165,10 @@ def browsing(browser, live_server, world: World, *, width: int, height: int):
                 login(page, world.users[screen.user], live_server)
                 page.close()
         page = contexts[screen.user].new_page()
+        if init_script:
+            page.add_init_script(init_script)
+        if console is not None:
+            page.on("console", lambda message: console.append(message.text))
         page.on("pageerror", lambda exc: errors.append(f"{screen.name}: {exc}"))
         page.goto(live_server.url + screen.path(world))
         if screen.action:
