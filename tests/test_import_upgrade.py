@@ -183,20 +183,10 @@ def test_an_article_annotated_while_the_import_runs_keeps_its_text(db, monkeypat
 def test_only_the_same_file_as_the_old_rule_stored_it_is_upgraded(db, tmp_path):
     # Same name, but the stored text is not what the old rule made of this file: a new article.
     (tmp_path / "a.txt").write_text("Title\nBody as it is now.", encoding="utf-8")
-    Article.objects.create(
-        title="Title",
-        text="Body as it was.",
-        text_sha256=text_hash("Body as it was."),
-        source_name="a.txt",
-    )
+    factories.make_article("Body as it was.", title="Title", source_name="a.txt")
     # The old rule's text of this file, but stored from another file: not this one either.
     (tmp_path / "b.txt").write_text("B\nShared body.", encoding="utf-8")
-    Article.objects.create(
-        title="Other",
-        text="Shared body.",
-        text_sha256=text_hash("Shared body."),
-        source_name="elsewhere.json",
-    )
+    factories.make_article("Shared body.", title="Other", source_name="elsewhere.json")
     result = importing.import_paths([tmp_path])
     assert not result.upgrades
     assert sorted(a.source_name for a in result.created) == ["a.txt", "b.txt"]

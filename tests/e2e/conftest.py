@@ -110,6 +110,8 @@ def import_seed():
 
 def select_text(page, phrase: str, *, occurrence: int = 0) -> None:
     """Select `phrase` in the article text with a real mouse drag (press, move, release)."""
+    # A click that opens the workspace may still be loading it: wait for the text to be there.
+    page.locator("#article-text").wait_for()
     box = page.evaluate(
         """([phrase, occurrence]) => {
           const root = document.querySelector('#article-text');
@@ -146,6 +148,7 @@ def select_text(page, phrase: str, *, occurrence: int = 0) -> None:
 
 def select_with_range(page, phrase: str) -> None:
     """Select `phrase` programmatically (a keyboard user's selection); fires `selectionchange`."""
+    page.locator("#article-text").wait_for()
     page.evaluate(
         """(phrase) => {
           const root = document.querySelector('#article-text');
