@@ -55,6 +55,7 @@ from annotate.restoring import RestoreData, RestoreFileError, read_path
 from annotate.services.annotations import annotation_validate
 
 BATCH = 2000
+_STATUSES = frozenset(Status.values)
 KINDS = ("users", "relations", "actors", "aliases", "claims", "articles", "annotations")
 
 
@@ -459,7 +460,8 @@ class _Importer:
                 continue
             values = [row[c] for c in INSERT_COLUMNS]
             for i in DATETIME_POSITIONS:
-                values[i] = adapt(values[i])
+                if values[i] is not None:
+                    values[i] = adapt(values[i])
             if keep and isinstance(row["file_id"], int):
                 values.append(row["file_id"])
             rows.append(tuple(values))
@@ -517,7 +519,7 @@ class _Importer:
             if source_actor is None:
                 problems.append(f"source actor {source['actor']!r} is not an actor in the file")
         status = ann.get("status")
-        if status not in Status.values:
+        if status not in _STATUSES:
             problems.append(f"unknown status {status!r}: use one of {', '.join(Status.values)}")
         created, updated = _timestamp(ann.get("created_at")), _timestamp(ann.get("updated_at"))
         if created is None or updated is None:
