@@ -21,11 +21,12 @@ Rows are written with bulk inserts (executemany) so 100,000 annotations take sec
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -110,6 +111,20 @@ def _timestamp(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo is not None else None
 
 
+def _datetime_adapter() -> Callable[[datetime], Any]:
+    """The database's datetime adaptation, without Django's per-value overhead for SQLite (a
+    third of the write time at 100,000 rows): naive UTC text exactly as Django stores it."""
+    if connection.vendor != "sqlite":
+        return connection.ops.adapt_datetimefield_value
+
+    def adapt(value: datetime) -> str:
+        if value.utcoffset():
+            value = value.astimezone(UTC)
+        return value.replace(tzinfo=None).isoformat(" ")
+
+    return adapt
+
+
 def _insert(model: type[models.Model], columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
     """INSERT `rows` (already adapted for the database) into `model`'s table, in batches."""
     if not rows:
@@ -121,6 +136,14 @@ def _insert(model: type[models.Model], columns: Sequence[str], rows: list[tuple[
         ", ".join(["%s"] * len(columns)),
     )
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY: one stream instead of 100,000 statements (executemany took 20 s under load).
+            names = ", ".join(quote(c) for c in columns)
+            copy_sql = f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN"
+            with cursor.cursor.copy(copy_sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
         for i in range(0, len(rows), BATCH):
             cursor.executemany(sql, rows[i : i + BATCH])
 
@@ -444,7 +467,7 @@ class _Importer:
                 .filter(article_id__in=target_articles[i : i + 200])
                 .values_list(*KEY_COLUMNS)
             )
-        adapt = connection.ops.adapt_datetimefield_value
+        adapt = _datetime_adapter()
         rows: list[tuple[Any, ...]] = []
         total = len(data.annotations)
         for n, rec in enumerate(data.annotations, start=1):
@@ -633,6 +656,22 @@ def restore_paths(
 ) -> RestoreReport:
     """Import every file in `paths` in one transaction; raise RestoreError (nothing changed) on a
     file that cannot be read, missing reviewers, or any invalid record unless `skip_invalid`."""
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # hundreds of thousands of new objects; nothing cyclic to collect meanwhile
+    try:
+        return _restore(paths, create_reviewers, skip_invalid, dry_run, progress)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _restore(
+    paths: Sequence[str | Path],
+    create_reviewers: bool,
+    skip_invalid: bool,
+    dry_run: bool,
+    progress: Callable[[str], None],
+) -> RestoreReport:
     datas = []
     for path in paths:
         try:

@@ -36,7 +36,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        err = options.get("stderr") or self.stderr
+        err = self.stderr
         began = time.perf_counter()
 
         def progress(message: str) -> None:
