@@ -181,11 +181,71 @@ def test_jsonl_merges_into_database_with_the_articles(dataset, tmp_path):
 def test_article_missing_without_text_is_a_named_error(dataset, tmp_path):
     path = _write(tmp_path, _export(include_text=False))
     Annotation.objects.all().delete()
-    Article.objects.filter(title="Plain article").delete()
+    plain_id = dataset["plain"].pk
+    Article.objects.filter(pk=plain_id).delete()
     before = _counts()
+    err = io.StringIO()
     with pytest.raises(CommandError, match="invalid record"):
-        _, err = _import(path)
+        call_command("import_annotations", str(path), stderr=err)
+    assert f"Article {plain_id} ('Plain article', text_sha256" in err.getvalue()
+    assert "is not in this database and the file has no text for it" in err.getvalue()
     assert _counts() == before
+
+
+def test_merge_into_another_installation_maps_every_id(dataset, tmp_path):
+    original = orjson.loads(_export())
+    path = _write(tmp_path, _export())
+    _wipe()
+    # The other installation has its own rows first, so every id in the file means something else.
+    mine = factories.make_annotation(phrase=None)
+    factories.make_actor("Taliban", kind="armed_group")
+    factories.make_user("reviewer")
+    out, _ = _import(path, create_reviewers=True)
+    assert "3 annotations" in out
+    merged = orjson.loads(_export())
+
+    def readable(doc: dict) -> set[tuple]:
+        actors = {a["id"]: a["name"] for a in doc["actors"]}
+        claims = {c["id"]: c["text"] for c in doc["claims"]}
+        return {
+            (
+                art["text_sha256"],
+                ann["reviewer"],
+                ann["curator"],
+                claims[ann["claim"]],
+                ann["content"]["quote"],
+                actors.get(ann["source"]["actor"]),
+                ann["stance"],
+                ann["created_at"],
+                ann["updated_at"],
+            )
+            for art in doc["articles"]
+            for ann in art["annotations"]
+        }
+
+    assert readable(original) <= readable(merged)
+    assert len(readable(merged)) == 4
+    assert Annotation.objects.filter(pk=mine.pk).exists()
+    assert _import(path)[0].startswith("Nothing to add")
+
+
+def test_exit_status_is_not_zero_for_a_bad_file(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    bad = _write(tmp_path, b'{"schema_version": "1.0", "arti', "bad.json")
+    env = {**os.environ, "DATABASE_URL": "", "STANCEMARK_SQLITE_PATH": str(tmp_path / "x.sqlite3")}
+    done = subprocess.run(
+        [sys.executable, "manage.py", "import_annotations", str(bad)],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode != 0
+    assert "not valid JSON" in done.stderr and "Nothing imported" in done.stderr
 
 
 def test_bad_records_are_reported_with_their_position(dataset, tmp_path, capsys):

@@ -148,6 +148,12 @@ def _insert(model: type[models.Model], columns: Sequence[str], rows: list[tuple[
             cursor.executemany(sql, rows[i : i + BATCH])
 
 
+def _column(model: type[models.Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field) and field.column
+    return field.column
+
+
 def _reset_sequences(models_: Iterable[type[models.Model]]) -> None:
     statements = connection.ops.sequence_reset_sql(no_style(), list(models_))
     if statements:
@@ -219,7 +225,7 @@ class _Importer:
 
     def relations(self, data: RestoreData) -> dict[str, int]:
         existing = dict(Relation.objects.values_list("slug", "pk"))
-        new = []
+        new: list[Relation] = []
         for rel in data.relations:
             slug = rel["slug"]
             if not isinstance(slug, str) or not slug:
@@ -374,7 +380,7 @@ class _Importer:
                     "text_sha256", "pk"
                 )
             )
-        texts = {}
+        texts: dict[int, str] = {}
         ids = list(existing.values())
         for i in range(0, len(ids), 200):
             texts.update(Article.objects.filter(pk__in=ids[i : i + 200]).values_list("pk", "text"))
@@ -493,7 +499,8 @@ class _Importer:
             rows = [r[: len(INSERT_COLUMNS)] for r in rows]
             columns = list(INSERT_COLUMNS)
         self.progress(f"{data.name}: writing {len(rows):,} annotations")
-        _insert(Annotation, [Annotation._meta.get_field(c).column for c in columns], rows)
+        db_columns = [_column(Annotation, c) for c in columns]
+        _insert(Annotation, db_columns, rows)
         if keep and "id" in columns and rows:
             self.keep_ids.add(Annotation)
         self.report.added["annotations"] += len(rows)
