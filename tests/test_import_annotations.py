@@ -308,3 +308,14 @@ def test_a_later_minor_version_uses_the_version_1_reader(dataset, tmp_path):
     _wipe()
     out, _ = _import(path, create_reviewers=True)
     assert "3 annotations" in out
+
+
+def test_several_files_import_in_one_transaction(dataset, tmp_path):
+    original = _export()
+    json_path = _write(tmp_path, original)
+    jsonl_path = _write(tmp_path, _export("jsonl"), "same.jsonl")
+    _wipe()
+    out, _ = _import(json_path, jsonl_path, create_reviewers=True)
+    assert "Added: 3 users" in out and ", 3 annotations." in out
+    assert "Already there:" in out and "3 annotations." in out.split("Already there:")[1]
+    assert _without_exported_at(_export()) == _without_exported_at(original)

@@ -691,6 +691,8 @@ def _restore(
     with transaction.atomic():
         for data in datas:
             importer.run(data)
+            # Past the ids kept from this file, so the next file's new rows cannot collide.
+            _reset_sequences(importer.keep_ids)
         if report.invalid and not skip_invalid:
             transaction.set_rollback(True)
             raise RestoreError(
@@ -700,6 +702,4 @@ def _restore(
             )
         if dry_run:
             transaction.set_rollback(True)
-        else:
-            _reset_sequences(importer.keep_ids)
     return report
