@@ -86,6 +86,10 @@ def _list(doc: dict[str, Any], key: str, problems: list[tuple[str, str]]) -> lis
     return value
 
 
+def _is_id(value: Any) -> bool:
+    return type(value) is int  # not True, not "3"
+
+
 def _obj(where: str, value: Any, problems: list[tuple[str, str]]) -> dict[str, Any] | None:
     if not isinstance(value, dict):
         problems.append((where, "Expected a JSON object."))
@@ -100,6 +104,9 @@ def read_document_v1(doc: dict[str, Any], name: str) -> RestoreData:
     for i, raw in enumerate(_list(doc, "actors", problems)):
         where = f"/actors/{i}"
         if (actor := _obj(where, raw, problems)) is not None:
+            if not _is_id(actor.get("id")):
+                problems.append((where, f"Actor id {actor.get('id')!r} must be an integer."))
+                continue
             data.actors.append(
                 ActorRecord(
                     where,
@@ -122,6 +129,9 @@ def read_document_v1(doc: dict[str, Any], name: str) -> RestoreData:
     for i, raw in enumerate(_list(doc, "claims", problems)):
         where = f"/claims/{i}"
         if (claim := _obj(where, raw, problems)) is not None:
+            if not _is_id(claim.get("id")):
+                problems.append((where, f"Claim id {claim.get('id')!r} must be an integer."))
+                continue
             data.claims.append(
                 ClaimRecord(
                     where,
@@ -136,6 +146,9 @@ def read_document_v1(doc: dict[str, Any], name: str) -> RestoreData:
     for i, raw in enumerate(_list(doc, "articles", problems)):
         where = f"/articles/{i}"
         if (article := _obj(where, raw, problems)) is None:
+            continue
+        if not _is_id(article.get("id")):
+            problems.append((where, f"Article id {article.get('id')!r} must be an integer."))
             continue
         data.articles.append(
             ArticleRecord(
@@ -173,6 +186,17 @@ def read_lines_v1(lines: list[tuple[int, dict[str, Any]]], name: str) -> Restore
         article, claim, source = line.get("article"), line.get("claim"), line.get("source")
         if not isinstance(article, dict) or not isinstance(claim, dict):
             data.problems.append((where, "Each line needs an 'article' and a 'claim' object."))
+            continue
+        source_actor = source.get("actor") if isinstance(source, dict) else None
+        ids = (article.get("id"), claim.get("id"), claim.get("subject_id"), claim.get("object_id"))
+        if not all(_is_id(v) for v in ids) or not (source_actor is None or _is_id(source_actor)):
+            data.problems.append(
+                (
+                    where,
+                    "article.id, claim.id, claim.subject_id, claim.object_id and "
+                    "source.actor must be integers.",
+                )
+            )
             continue
         for key, name_key in (("subject_id", "subject"), ("object_id", "object")):
             actor_id = claim.get(key)

@@ -319,3 +319,25 @@ def test_several_files_import_in_one_transaction(dataset, tmp_path):
     assert "Added: 3 users" in out and ", 3 annotations." in out
     assert "Already there:" in out and "3 annotations." in out.split("Already there:")[1]
     assert _without_exported_at(_export()) == _without_exported_at(original)
+
+
+def test_values_of_the_wrong_type_are_reported_not_crashed_on(dataset, tmp_path):
+    doc = orjson.loads(_export())
+    anns = doc["articles"][0]["annotations"]
+    anns[0]["stance"] = ["asserts"]
+    anns[0]["claim"] = [1]
+    anns[1]["content"]["start"] = "3"
+    anns[1]["source"]["actor"] = {"id": 1}
+    doc["articles"][1]["id"] = "two"
+    doc["actors"][0]["aliases"] = "not a list"
+    path = _write(tmp_path, orjson.dumps(doc))
+    _wipe()
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="invalid record"):
+        call_command("import_annotations", str(path), create_reviewers=True, stderr=err)
+    text = err.getvalue()
+    assert "/articles/0/annotations/0: Annotation" in text and "Unknown stance" in text
+    assert "claim [1] is not a claim in the file" in text
+    assert "/articles/0/annotations/1:" in text and "must be integers" in text
+    assert "/articles/1: Article id 'two' must be an integer." in text
+    assert _counts() == (0, 0, 0, 0, 0, 0)

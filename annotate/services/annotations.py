@@ -120,9 +120,10 @@ def _optional_span(
 
 
 # Django recomputes TextChoices.values on every access; an import validates 100,000 rows.
-_STANCES = frozenset(Stance.values)
-_CERTAINTIES = frozenset(Certainty.values)
-_SOURCE_KINDS = frozenset(SourceKind.values)
+# Tuples, not sets: a value from a file may be unhashable (a list), and must be refused, not crash.
+_STANCES = tuple(Stance.values)
+_CERTAINTIES = tuple(Certainty.values)
+_SOURCE_KINDS = tuple(SourceKind.values)
 
 
 def annotation_validate(article: Article, values: dict[str, Any]) -> None:

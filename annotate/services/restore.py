@@ -56,7 +56,7 @@ from annotate.restoring import RestoreData, RestoreFileError, read_path
 from annotate.services.annotations import annotation_validate
 
 BATCH = 2000
-_STATUSES = frozenset(Status.values)
+_STATUSES = tuple(Status.values)  # a tuple: a value from a file may be unhashable
 KINDS = ("users", "relations", "actors", "aliases", "claims", "articles", "annotations")
 
 
@@ -95,6 +95,14 @@ class RestoreReport:
         if self.dry_run:
             lines.append("Dry run: nothing was changed.")
         return "\n".join(lines)
+
+
+def _lookup(mapping: dict[Any, Any], key: Any) -> Any:
+    """mapping[key], or None when absent or when a file gave an unhashable key (a list, say)."""
+    try:
+        return mapping.get(key)
+    except TypeError:
+        return None
 
 
 def _clean(value: Any) -> str:
@@ -296,7 +304,7 @@ class _Importer:
                     aliases_taken.add(clean.lower())
                     aliases.append(ActorAlias(actor_id=mapping[rec.id], name=clean))
             if rec.id in created and rec.affiliation is not None:
-                if rec.affiliation in mapping:
+                if _lookup(mapping, rec.affiliation) is not None:
                     affiliated.append(
                         Actor(pk=mapping[rec.id], affiliation_id=mapping[rec.affiliation])
                     )
@@ -325,7 +333,7 @@ class _Importer:
         later: list[tuple[Any, tuple[int, int, int, str]]] = []
         new: list[tuple[Any, tuple[int, int, int, str], Claim]] = []
         for rec in data.claims:
-            subject, obj = actors.get(rec.subject), actors.get(rec.object)
+            subject, obj = _lookup(actors, rec.subject), _lookup(actors, rec.object)
             relation = relations.get(rec.relation) if isinstance(rec.relation, str) else None
             if subject is None or obj is None or relation is None:
                 self.bad(
@@ -516,7 +524,7 @@ class _Importer:
     ) -> dict[str, Any] | None:
         ann = rec.data
         label = f"Annotation {ann.get('id')!r}"
-        if rec.article not in articles:
+        if _lookup(articles, rec.article) is None:
             self.bad(data, rec.where, f"{label}: its article {rec.article!r} was not imported.")
             return None
         article_id, text = articles[rec.article]
@@ -532,7 +540,7 @@ class _Importer:
             return None
         span, cue = span or {}, cue or {}
         problems = []
-        claim = claims.get(ann.get("claim"))
+        claim = _lookup(claims, ann.get("claim"))
         if claim is None:
             problems.append(f"claim {ann.get('claim')!r} is not a claim in the file")
         reviewer = users.get(ann.get("reviewer")) if isinstance(ann.get("reviewer"), str) else None
@@ -545,7 +553,7 @@ class _Importer:
                 problems.append("curator must be a username or null")
         source_actor = None
         if source.get("actor") is not None:
-            source_actor = actors.get(source["actor"])
+            source_actor = _lookup(actors, source["actor"])
             if source_actor is None:
                 problems.append(f"source actor {source['actor']!r} is not an actor in the file")
         status = ann.get("status")
