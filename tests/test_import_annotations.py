@@ -341,3 +341,12 @@ def test_values_of_the_wrong_type_are_reported_not_crashed_on(dataset, tmp_path)
     assert "/articles/0/annotations/1:" in text and "must be integers" in text
     assert "/articles/1: Article id 'two' must be an integer." in text
     assert _counts() == (0, 0, 0, 0, 0, 0)
+
+
+def test_truncated_jsonl_names_the_line_and_changes_nothing(dataset, tmp_path):
+    lines = _export("jsonl")
+    path = _write(tmp_path, lines[: len(lines) - 40], "cut.jsonl")
+    Annotation.objects.all().delete()
+    with pytest.raises(CommandError, match=r"line 3: not valid JSON .*truncated"):
+        _import(path)
+    assert Annotation.objects.count() == 0
