@@ -350,3 +350,14 @@ def test_truncated_jsonl_names_the_line_and_changes_nothing(dataset, tmp_path):
     with pytest.raises(CommandError, match=r"line 3: not valid JSON .*truncated"):
         _import(path)
     assert Annotation.objects.count() == 0
+
+
+def test_an_annotation_id_given_twice_gets_new_ids_instead_of_failing(dataset, tmp_path):
+    doc = orjson.loads(_export())
+    anns = doc["articles"][0]["annotations"]
+    anns.append({**anns[0], "stance": "questions"})  # same id, another annotation
+    path = _write(tmp_path, orjson.dumps(doc))
+    _wipe()
+    out, _ = _import(path, create_reviewers=True)
+    assert ", 4 annotations." in out
+    assert Annotation.objects.count() == 4

@@ -36,7 +36,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.core.management.color import no_style
-from django.db import connection, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -502,11 +502,13 @@ class _Importer:
             for i in DATETIME_POSITIONS:
                 if values[i] is not None:
                     values[i] = adapt(values[i])
-            if keep and isinstance(row["file_id"], int):
+            if keep and type(row["file_id"]) is int:
                 values.append(row["file_id"])
             rows.append(tuple(values))
         columns = [*INSERT_COLUMNS, "id"] if keep else list(INSERT_COLUMNS)
-        if keep and any(len(r) != len(columns) for r in rows):  # an id missing: let all be new
+        if keep and (
+            any(len(r) != len(columns) for r in rows) or len({r[-1] for r in rows}) != len(rows)
+        ):  # an id missing or given twice: every row gets a new one
             rows = [r[: len(INSERT_COLUMNS)] for r in rows]
             columns = list(INSERT_COLUMNS)
         self.progress(f"{data.name}: writing {len(rows):,} annotations")
@@ -718,6 +720,20 @@ def _restore(
         progress(f"{path}: read {len(datas[-1].annotations):,} annotations")
     report = RestoreReport(dry_run=dry_run)
     importer = _Importer(report, create_reviewers=create_reviewers, progress=progress)
+    try:
+        return _write(datas, importer, report, skip_invalid, dry_run, progress)
+    except IntegrityError as exc:  # e.g. someone imported the same article meanwhile
+        raise RestoreError(f"The database refused the import ({exc}); nothing imported.") from exc
+
+
+def _write(
+    datas: list[RestoreData],
+    importer: _Importer,
+    report: RestoreReport,
+    skip_invalid: bool,
+    dry_run: bool,
+    progress: Callable[[str], None],
+) -> RestoreReport:
     with transaction.atomic():
         for data in datas:
             importer.run(data)
