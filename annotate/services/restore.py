@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from operator import itemgetter
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -485,6 +486,7 @@ class _Importer:
                 .values_list(*KEY_COLUMNS)
             )
         adapt = _datetime_adapter()
+        key_of, values_of = itemgetter(*KEY_COLUMNS), itemgetter(*INSERT_COLUMNS)
         rows: list[tuple[Any, ...]] = []
         total = len(data.annotations)
         for n, rec in enumerate(data.annotations, start=1):
@@ -493,12 +495,12 @@ class _Importer:
             row = self._annotation_row(data, rec, users, actors, claims, articles)
             if row is None:
                 continue
-            key = tuple(row[c] for c in KEY_COLUMNS)
+            key = key_of(row)
             if there[key] > 0:
                 there[key] -= 1
                 self.report.present["annotations"] += 1
                 continue
-            values = [row[c] for c in INSERT_COLUMNS]
+            values = list(values_of(row))
             for i in DATETIME_POSITIONS:
                 if values[i] is not None:
                     values[i] = adapt(values[i])
