@@ -281,3 +281,42 @@ def test_second_reviewer_cannot_edit_first_ones_work(page, new_page, live_server
     assert theirs.stance == "asserts" and theirs.deleted_at is None
     page.goto(f"{live_server.url}/articles/{seeded_article.pk}/?edit={theirs.pk}")
     assert "403" in page.title() or "Forbidden" in page.content()
+
+
+def test_without_javascript_the_workspace_says_what_works(
+    browser, live_server, seeded_article, reviewer
+):
+    """JS off: no promise of a selection; a plain notice, and editing from the list still works."""
+    mine = factories.make_annotation(article=seeded_article, reviewer=reviewer, phrase=PHRASE)
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, java_script_enabled=False
+    )
+    try:
+        page = context.new_page()
+        login(page, reviewer, live_server)
+        page.goto(f"{live_server.url}/articles/{seeded_article.pk}/")
+        notice = page.locator("#no-js-hint")
+        expect(notice).to_be_visible()
+        expect(notice).to_contain_text("Selecting words needs JavaScript")
+        expect(page.locator("#select-hint")).to_be_hidden()
+        page.goto(f"{live_server.url}/articles/{seeded_article.pk}/?edit={mine.pk}")
+        form = page.locator("form.ann-form:visible").first
+        expect(form.locator("[data-pick]").first).to_be_hidden()  # picking words needs JS too
+        form.get_by_label("Confidence").fill("2")
+        form.get_by_role("button", name="Save annotation").click()
+        page.wait_for_load_state()
+        mine.refresh_from_db()
+        assert mine.confidence == 2
+    finally:
+        context.close()
+
+    # With JavaScript on, the notice is gone and the selection hint is back.
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        login(page, reviewer, live_server)
+        page.goto(f"{live_server.url}/articles/{seeded_article.pk}/")
+        expect(page.locator("#select-hint")).to_be_visible()
+        expect(page.locator("#no-js-hint")).to_be_hidden()
+    finally:
+        context.close()

@@ -7,6 +7,9 @@
 (() => {
   "use strict";
 
+  // The page says "selecting needs JavaScript" until this runs (see .no-js in annotate.css).
+  document.documentElement.classList.remove("no-js");
+
   const $ = (sel, root = document) => root.querySelector(sel);
   const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
   const cpLength = (s) => {
