@@ -52,6 +52,8 @@ def test_annotate_edit_delete_restore(page, live_server, seeded_article):
     items = page.locator("#my-annotations .ann")
     expect(items).to_have_count(1)
     expect(items.first).to_contain_text("Russia supports Taliban")
+    status = page.locator("#status")  # the live region: every write confirms there
+    expect(status).to_have_text("Saved “Russia supports Taliban”.")
     expect(page.locator("#article-text mark.hl.mine")).to_have_text(PHRASE)
     ann = Annotation.objects.get()
     assert seeded_article.text[ann.start : ann.end] == PHRASE == ann.quote
@@ -66,10 +68,15 @@ def test_annotate_edit_delete_restore(page, live_server, seeded_article):
     edit = page.locator("#edit-annotation")
     expect(edit).to_be_visible()
     edit.get_by_label("Stance").select_option("denies")
+    expect(status).to_have_text("")  # the old message went when the form opened
     edit.get_by_role("button", name="Save annotation").click()
     expect(page.locator("#article-text mark.s-denies")).to_have_text(PHRASE)
+    expect(status).to_have_text("Updated “Russia supports Taliban”.")
     ann.refresh_from_db()
     assert ann.stance == "denies"
+    select_text(page, "Russia denies")
+    expect(status).to_have_text("")  # a new form opened: "Updated …" no longer applies
+    page.keyboard.press("Escape")
 
     # Delete (confirm) and undo.
     page.locator("#my-annotations .ann a").click()
@@ -79,8 +86,10 @@ def test_annotate_edit_delete_restore(page, live_server, seeded_article):
     expect(page.locator("#article-text mark")).to_have_count(0)
     ann.refresh_from_db()
     assert ann.deleted_at is not None
+    expect(status).to_contain_text("Deleted “Russia supports Taliban”.")
     page.get_by_role("button", name="Undo").click()
     expect(page.locator("#my-annotations .ann")).to_have_count(1)
+    expect(status).to_have_text("Restored “Russia supports Taliban”.")
     ann.refresh_from_db()
     assert ann.deleted_at is None
 

@@ -37,6 +37,18 @@
     status.classList.toggle("error", error);
   }
 
+  // When the next form opens, "Saved …" or "Accepted …" no longer describes what is on screen.
+  function clearStatus() {
+    const status = $("#status");
+    if (status && !status.classList.contains("error")) status.textContent = "";
+  }
+
+  // Confirmations the server sends with responses that redraw no status line (a curator's
+  // accept or reject): views.articles.announce.
+  document.body.addEventListener("stancemark-announce", (ev) => {
+    if (ev.detail && ev.detail.text) say(ev.detail.text);
+  });
+
   // ------------------------------------------------------------ selection → offsets
 
   function runOf(node) {
@@ -100,6 +112,7 @@
     form.elements.quote.value = sel.quote;
     $("[data-quote-preview]", form).textContent = sel.quote;
     $("[data-offsets]", form).textContent = `Characters ${sel.start}–${sel.end}`;
+    if (form.hidden) clearStatus(); // the last save's message is about another annotation
     form.hidden = false;
     const hint = $("#select-hint");
     if (hint) hint.hidden = true;
@@ -432,6 +445,7 @@
     const hint = $("#select-hint");
     if (target && target.id === "form-slot" && target.querySelector("#edit-annotation")) {
       if (form) form.hidden = true; // an edit form opened
+      clearStatus();
       if (hint) hint.hidden = true;
       const first = $("#edit-annotation select, #edit-annotation input:not([type=hidden])");
       if (first) first.focus();
