@@ -329,3 +329,38 @@ def test_without_javascript_the_workspace_says_what_works(
         expect(page.locator("#no-js-hint")).to_be_hidden()
     finally:
         context.close()
+
+
+PICKED = """(kind) => {
+  const h = CSS.highlights.get(`picked-${kind}`);
+  return h ? [...h].map((r) => r.toString()) : [];
+}"""
+
+
+def test_source_and_cue_show_in_the_text_on_hover_and_while_editing(
+    page, live_server, seeded_article, reviewer
+):
+    mine = factories.make_annotation(
+        article=seeded_article,
+        reviewer=reviewer,
+        phrase=PHRASE,
+        source_words="Joseph Votel",
+        cue_words="said",
+    )
+    login(page, reviewer, live_server)
+    page.goto(f"{live_server.url}/articles/{seeded_article.pk}/")
+    assert page.evaluate(PICKED, "source") == []
+    page.locator(f'#my-annotations .ann[data-ann="{mine.pk}"]').hover()
+    assert page.evaluate(PICKED, "source") == ["Joseph Votel"]
+    assert page.evaluate(PICKED, "cue") == ["said"]
+    page.mouse.move(0, 0)
+    page.wait_for_function("() => !CSS.highlights.has('picked-source')")
+    # Hovering the highlight in the text shows them too; opening the annotation keeps them shown.
+    page.locator("#article-text mark.hl.mine").hover()
+    assert page.evaluate(PICKED, "source") == ["Joseph Votel"]
+    page.locator("#article-text mark.hl.mine").click()
+    expect(page.locator("#edit-annotation")).to_be_visible()
+    page.mouse.move(0, 0)
+    assert page.evaluate(PICKED, "source") == ["Joseph Votel"]
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => !CSS.highlights.has('picked-source')")

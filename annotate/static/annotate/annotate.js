@@ -154,6 +154,7 @@
     if (hint) hint.hidden = false;
     pending = null;
     showPending(null);
+    showPicked([]);
     // Back to the page, where the single-key shortcuts work again.
     if (document.activeElement && document.activeElement !== document.body) document.activeElement.blur();
   }
@@ -277,6 +278,36 @@
     for (const id of ids) {
       $$(`[data-ids~="${id}"]`, textEl()).forEach((m) => m.classList.toggle("is-hot", on));
       $$(`.ann[data-ann="${id}"]`).forEach((li) => li.classList.toggle("is-hot", on));
+    }
+    showPicked(on ? ids.map((id) => $(`.ann[data-ann="${id}"]`)).filter(Boolean) : []);
+  }
+
+  // The source and cue words of the hovered or focused annotations ("start end" in data-source /
+  // data-cue of their list items), or of the open edit form, outlined with CSS highlights.
+  function spanRange(startEnd) {
+    const [start, end] = startEnd.split(" ").map(Number);
+    const range = document.createRange();
+    range.setStart(...cpToBoundary(start));
+    range.setEnd(...cpToBoundary(end));
+    return range;
+  }
+  function showPicked(items) {
+    if (!window.CSS || !CSS.highlights) return;
+    const open = $("#edit-annotation");
+    const from = items.length ? items : open ? [open] : [];
+    for (const kind of ["source", "cue"]) {
+      const ranges = [];
+      for (const el of from) {
+        const at = el.dataset[kind];
+        if (!at) continue;
+        try {
+          ranges.push(spanRange(at));
+        } catch {
+          // The text was re-rendered under us: nothing to outline.
+        }
+      }
+      if (ranges.length) CSS.highlights.set(`picked-${kind}`, new Highlight(...ranges));
+      else CSS.highlights.delete(`picked-${kind}`);
     }
   }
   const idsOfMark = (mark) => (mark.dataset.ids || "").split(" ").filter(Boolean);
@@ -431,6 +462,7 @@
     if (status) status.classList.remove("error");
     const id = ev.detail && ev.detail.id;
     setTimeout(() => {
+      showPicked([]);
       if (id) flash(id);
       const item = $(`#my-annotations .ann[data-ann="${id}"] a`);
       if (item) item.focus({ preventScroll: true });
@@ -446,6 +478,7 @@
     if (target && target.id === "form-slot" && target.querySelector("#edit-annotation")) {
       if (form) form.hidden = true; // an edit form opened
       clearStatus();
+      showPicked([]);
       if (hint) hint.hidden = true;
       const first = $("#edit-annotation select, #edit-annotation input:not([type=hidden])");
       if (first) first.focus();
