@@ -364,3 +364,78 @@ def test_source_and_cue_show_in_the_text_on_hover_and_while_editing(
     assert page.evaluate(PICKED, "source") == ["Joseph Votel"]
     page.keyboard.press("Escape")
     page.wait_for_function("() => !CSS.highlights.has('picked-source')")
+
+
+def test_a_new_selection_never_replaces_a_changed_form_silently(
+    page, live_server, seeded_article, reviewer
+):
+    login(page, reviewer, live_server)
+    page.goto(f"{live_server.url}/articles/{seeded_article.pk}/")
+    select_text(page, PHRASE)
+    form = page.locator("#new-annotation")
+    form.get_by_label("Subject").fill("Russia")
+    select_text(page, "Russia denies")
+    choice = form.locator(".replace-choice")
+    expect(choice).to_contain_text("You selected “Russia denies” while this form has changes.")
+    expect(form.locator("[data-quote-preview]")).to_have_text(PHRASE)  # not replaced yet
+    choice.get_by_role("button", name="Use these words for this annotation").click()
+    expect(form.locator("[data-quote-preview]")).to_have_text("Russia denies")
+    expect(form.get_by_label("Subject")).to_have_value("Russia")  # what was typed stays
+    assert form.locator("input[name=quote]").input_value() == "Russia denies"
+
+    select_text(page, PHRASE)
+    choice.get_by_role("button", name="Start a new annotation with them").click()
+    expect(form.locator("[data-quote-preview]")).to_have_text(PHRASE)
+    expect(form.get_by_label("Subject")).to_have_value("")
+    expect(choice).to_have_count(0)
+
+    form.get_by_label("Subject").fill("Iran")
+    select_text(page, "Russia denies")
+    expect(choice).to_be_visible()
+    page.keyboard.press("Escape")  # Esc keeps the form as it is
+    expect(choice).to_have_count(0)
+    expect(form).to_be_visible()
+    expect(form.locator("[data-quote-preview]")).to_have_text(PHRASE)
+    expect(form.get_by_label("Subject")).to_have_value("Iran")
+
+
+def test_a_draft_survives_a_reload_and_leaving_asks_first(
+    page, live_server, seeded_article, reviewer
+):
+    login(page, reviewer, live_server)
+    url = f"{live_server.url}/articles/{seeded_article.pk}/"
+    page.goto(url)
+    select_text(page, PHRASE)
+    form = page.locator("#new-annotation")
+    fill_votel(form)
+    asked = []
+
+    def answer(dialog):
+        asked.append(dialog.type)
+        dialog.accept()
+
+    page.on("dialog", answer)
+    page.reload()
+    assert asked == ["beforeunload"]
+    expect(form).to_be_visible()
+    expect(form.locator("[data-quote-preview]")).to_have_text(PHRASE)
+    expect(form.get_by_label("Source", exact=True)).to_have_value("Joseph Votel")
+    expect(form.get_by_label("Stance")).to_have_value("asserts")
+    expect(page.locator("#status")).to_contain_text("Your unsaved draft is back.")
+    form.get_by_role("button", name="Save annotation").click()
+    expect(page.locator("#my-annotations .ann")).to_have_count(1)
+    ann = Annotation.objects.get()
+    assert (ann.quote, ann.source_actor.name, ann.confidence) == (PHRASE, "Joseph Votel", 4)
+
+    page.reload()  # saved: no question, no draft
+    assert asked == ["beforeunload"]
+    expect(page.locator("#new-annotation")).to_be_hidden()
+
+    select_text(page, "Russia denies")
+    page.locator("#new-annotation").get_by_label("Subject").fill("Russia")
+    page.reload()
+    page.locator("#status").get_by_role("button", name="Discard draft").click()
+    expect(page.locator("#new-annotation")).to_be_hidden()
+    page.reload()
+    expect(page.locator("#new-annotation")).to_be_hidden()
+    expect(page.locator("#status")).not_to_contain_text("draft")
