@@ -119,6 +119,7 @@ class Browser:
         self.cookies: dict[str, str] = {}
         self.stats = stats
         self.token = ""  # the page's CSRF token (hx-headers / csrfmiddlewaretoken)
+        self.others = False  # the page shows other reviewers' work: its forms post others=1
         self.page = "/"
 
     def request(
@@ -129,12 +130,15 @@ class Browser:
         fields: dict[str, Any] | None = None,
         *,
         htmx: bool = False,
+        target: str = "",
     ) -> Response | None:
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
         body = None
         if htmx:
             headers["HX-Request"] = "true"
             headers["HX-Current-URL"] = self.origin + self.page
+            if target:  # the hx-target's id, as htmx sends it
+                headers["HX-Target"] = target
         if method == "POST":
             headers["Origin"] = self.origin
             headers["Content-Type"] = "application/x-www-form-urlencoded"
@@ -276,9 +280,13 @@ class Reviewer(threading.Thread):
     def open(self, article: Article, op: str = "open") -> None:
         b = self.browser
         b.page = f"/articles/{article.pk}/"
+        if op == "open" and self.random.random() < 0.3:
+            b.page += "?others=1"  # the "Show other reviewers' annotations" switch
         response = b.request(op, "GET", b.page)
         if response is not None and response.status == 200:
-            b.take_token(response.data.decode())
+            html = response.data.decode()
+            b.take_token(html)
+            b.others = '<input type="hidden" name="others" value="1">' in html
             self.article = article
         else:
             self.run_.stats.error(f"{self.username}: article {article.pk} did not open")
@@ -335,10 +343,14 @@ class Reviewer(threading.Thread):
             "note": r.choice(["", f"note {uuid.uuid4().hex[:8]} — «é»", "checked twice"]),
         }
 
+    def others(self) -> dict[str, str]:
+        return {"others": "1"} if self.browser.others else {}
+
     def fields(self, values: dict[str, Any], version: int | None = None) -> dict[str, Any]:
         """The form as htmx posts it: every input of the workspace's annotation form."""
         return {
             "csrfmiddlewaretoken": self.browser.token,
+            **self.others(),
             **{k: values[k] for k in ("start", "end", "quote")},
             "version": version,
             **{k: values[k] for k in ("subject", "relation", "object", "claim_text")},
@@ -358,12 +370,16 @@ class Reviewer(threading.Thread):
     def create(self, names: tuple[str, str, str] | None = None) -> bool:
         assert self.article is not None
         values = self.values(self.article, names)
+        if not names and self.random.random() < 0.3:  # typing the subject fills the datalist
+            typed = urlencode({"q": values["subject"][: self.random.randint(3, 12)]})
+            self.browser.request("autocomplete", "GET", f"/actors/autocomplete/?{typed}", htmx=True)
         response = self.browser.request(
             "burst" if names else "create",
             "POST",
             f"/articles/{self.article.pk}/annotations/",
             self.fields(values),
             htmx=True,
+            target="new-slot",
         )
         pk = saved_id(response)
         if pk is None:
@@ -380,7 +396,8 @@ class Reviewer(threading.Thread):
 
     def edit(self, expected: Expected) -> None:
         b = self.browser
-        form = b.request("edit-form", "GET", f"/annotations/{expected.id}/edit/", htmx=True)
+        url = f"/annotations/{expected.id}/edit/" + ("?others=1" if b.others else "")
+        form = b.request("edit-form", "GET", url, htmx=True, target="form-slot")
         if form is None or form.status != 200:
             self.run_.stats.error(f"{self.username}: edit form of {expected.id} did not open")
             return
@@ -403,6 +420,7 @@ class Reviewer(threading.Thread):
             f"/annotations/{expected.id}/",
             self.fields(values, version=expected.version),
             htmx=True,
+            target="form-slot",
         )
         if saved_id(response) == expected.id:
             expected.values, expected.version = values, expected.version + 1
@@ -416,8 +434,9 @@ class Reviewer(threading.Thread):
             "delete",
             "POST",
             f"/annotations/{expected.id}/delete/",
-            {"csrfmiddlewaretoken": self.browser.token},
+            {"csrfmiddlewaretoken": self.browser.token, **self.others()},
             htmx=True,
+            target="panel",
         )
         body = response.data.decode() if response is not None else ""
         if (
@@ -436,8 +455,9 @@ class Reviewer(threading.Thread):
             "restore",
             "POST",
             f"/annotations/{expected.id}/restore/",
-            {"csrfmiddlewaretoken": self.browser.token},
+            {"csrfmiddlewaretoken": self.browser.token, **self.others()},
             htmx=True,
+            target="panel",
         )
         if saved_id(response) == expected.id:
             expected.deleted, expected.version = False, expected.version + 1
@@ -749,7 +769,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def report(run: Run, reviewers: list[Reviewer], elapsed: float, server_log: str) -> int:
     stats = run.stats
-    timed = ("list", "open", "create", "edit-form", "edit", "delete", "restore")
+    timed = ("list", "open", "autocomplete", "create", "edit-form", "edit", "delete", "restore")
     total = sum(len(stats.latencies.get(op, [])) for op in timed)
     writes = sum(len(stats.latencies.get(op, [])) for op in ("create", "edit", "delete", "restore"))
     rate = (lambda n: n / elapsed) if elapsed > 0 else (lambda n: 0.0)
@@ -757,12 +777,13 @@ def report(run: Run, reviewers: list[Reviewer], elapsed: float, server_log: str)
         f"\ntimed phase: {total:,} requests in {elapsed:.1f} s = {rate(total):.1f} requests/s, "
         f"{rate(writes):.1f} writes/s (logins and bursts not counted)"
     )
-    print(f"{'operation':<11}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}")
+    print(f"{'operation':<13}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}")
     for op in (
         "login-form",
         "login",
         "list",
         "open",
+        "autocomplete",
         "create",
         "edit-form",
         "edit",
@@ -776,7 +797,7 @@ def report(run: Run, reviewers: list[Reviewer], elapsed: float, server_log: str)
             continue
         ms = [1000 * v for v in values]
         print(
-            f"{op:<11}{len(ms):>7}{percentile(ms, 50):>9.0f}{percentile(ms, 95):>9.0f}"
+            f"{op:<13}{len(ms):>7}{percentile(ms, 50):>9.0f}{percentile(ms, 95):>9.0f}"
             f"{percentile(ms, 99):>9.0f}{max(ms):>9.0f}"
         )
     server_errors = sum(n for code, n in stats.statuses.items() if code >= 500)
