@@ -270,10 +270,10 @@ class Reviewer(threading.Thread):
         done = b.request("login", "POST", "/accounts/login/", fields)
         if done is None or done.status != 302 or "sessionid" not in b.cookies:
             raise RuntimeError(f"login refused: {form_problem(done)}")
-        self.list_page()
+        self.list_page("login-next")  # where the login redirects
 
-    def list_page(self) -> None:
-        response = self.browser.request("list", "GET", "/")
+    def list_page(self, op: str = "list") -> None:
+        response = self.browser.request(op, "GET", "/")
         if response is None or response.status != 200:
             self.run_.stats.error(f"{self.username}: articles list failed")
 
@@ -781,6 +781,7 @@ def report(run: Run, reviewers: list[Reviewer], elapsed: float, server_log: str)
     for op in (
         "login-form",
         "login",
+        "login-next",
         "list",
         "open",
         "autocomplete",
