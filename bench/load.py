@@ -803,19 +803,24 @@ def report(run: Run, reviewers: list[Reviewer], elapsed: float, server_log: str)
         )
     server_errors = sum(n for code, n in stats.statuses.items() if code >= 500)
     locked = stats.locked + server_log.count(LOCKED)
-    tracebacks = server_log.count("Traceback (most recent call last)")
+    # Django logs each unhandled exception once as "Internal Server Error: <path>" + traceback
+    # (a chained exception prints two tracebacks); a traceback elsewhere is an error too.
+    logged = server_log.count("Internal Server Error:")
+    tracebacks = max(logged, 1 if "Traceback (most recent call last)" in server_log else 0)
     print(f"HTTP statuses: {dict(sorted(stats.statuses.items()))}")
-    print(f'5xx: {server_errors}   "{LOCKED}": {locked}   server tracebacks: {tracebacks}')
+    print(f'5xx: {server_errors}   "{LOCKED}": {locked}   server errors logged: {tracebacks}')
     for message in stats.errors[:20]:
         print("  error: " + message)
     if len(stats.errors) > 20:
         print(f"  … and {len(stats.errors) - 20} more errors")
     if tracebacks:
-        print(server_log[server_log.index("Traceback") :][:3000])
+        first = server_log.find("Internal Server Error:")
+        print(server_log[first if first >= 0 else server_log.index("Traceback") :][:3000])
     print("checking the database …")
     counts = verify(run, reviewers)
     bursts_expected = run.bursts * len(reviewers)
-    errors = len(stats.errors) + locked + tracebacks
+    # Failed requests, plus server errors no response showed (each 5xx is logged once as well).
+    errors = len(stats.errors) + max(0, tracebacks - server_errors)
     print(
         f"acknowledged annotations: {counts['checked'] + counts['lost']:,}, found {counts['checked']:,}\n"
         f"errors: {errors}   lost: {counts['lost']}   wrong values: {counts['wrong']}   "
@@ -825,6 +830,7 @@ def report(run: Run, reviewers: list[Reviewer], elapsed: float, server_log: str)
     )
     failed = (
         errors
+        or locked
         or counts["lost"]
         or counts["wrong"]
         or counts["phantom"]

@@ -27,7 +27,7 @@ def test_a_short_load_run_on_sqlite_checks_every_write_and_passes():
     out = done.stdout + done.stderr
     assert done.returncode == 0, out
     assert "[sqlite]" in out
-    assert '5xx: 0   "database is locked": 0   server tracebacks: 0' in out
+    assert '5xx: 0   "database is locked": 0   server errors logged: 0' in out
     assert "errors: 0   lost: 0   wrong values: 0   phantom: 0" in out
     assert "bursts: 3/3 saves succeeded, duplicate actors/claims: 0" in out
     for operation in ("login", "open", "create", "burst"):
