@@ -549,8 +549,14 @@ def prepare_database(reviewers: int) -> str:
 
 
 def remove_load_data() -> None:
-    """The load accounts' annotations and progress, the load actors and claims (idempotent)."""
+    """The load accounts' annotations, progress and login records, the load actors and claims
+    (idempotent)."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
     from annotate.models import Actor, Annotation, Claim, Progress
+
+    for model in (AccessAttempt, AccessFailureLog, AccessLog):
+        model.objects.filter(username__startswith=USER_PREFIX).delete()
 
     Annotation.objects.filter(reviewer__username__startswith=USER_PREFIX).delete()
     Progress.objects.filter(reviewer__username__startswith=USER_PREFIX).delete()
