@@ -439,3 +439,60 @@ def test_a_draft_survives_a_reload_and_leaving_asks_first(
     page.reload()
     expect(page.locator("#new-annotation")).to_be_hidden()
     expect(page.locator("#status")).not_to_contain_text("draft")
+
+
+def test_an_annotation_made_with_the_keyboard_alone(page, live_server, seeded_article, reviewer):
+    """Tab to the text, move by sentence and word, extend with Shift, A, type, Ctrl+Enter."""
+    login(page, reviewer, live_server)
+    page.goto(f"{live_server.url}/articles/{seeded_article.pk}/")
+    text = page.locator("#article-text")
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if text.evaluate("el => el === document.activeElement"):
+            break
+    expect(text).to_be_focused()
+    target = seeded_article.text.index(PHRASE)
+    caret = lambda: int(text.get_attribute("data-caret"))  # noqa: E731
+    sentence_starts = []
+    while True:  # by sentence up to the one that holds the phrase
+        before = caret()
+        sentence_starts.append(before)
+        page.keyboard.press("ArrowDown")
+        if caret() > target or caret() == before:
+            page.keyboard.press("ArrowUp")
+            break
+    assert caret() <= target
+    while caret() < target:  # then by word
+        page.keyboard.press("ArrowRight")
+    assert caret() == target
+    for _ in range(len(PHRASE.split())):
+        page.keyboard.press("Shift+ArrowRight")
+    expect(page.locator("#status")).to_have_text(f"Selected “{PHRASE}”. Press A to annotate.")
+    page.keyboard.press("Shift+ArrowLeft")  # one word back, then forward again
+    expect(page.locator("#status")).to_contain_text("Selected “Russia was supporting the”")
+    page.keyboard.press("Shift+ArrowRight")
+    page.keyboard.press("a")
+    form = page.locator("#new-annotation")
+    expect(form.locator("[data-quote-preview]")).to_have_text(PHRASE)
+    expect(form.get_by_label("Subject")).to_be_focused()
+    page.keyboard.type("Russia")
+    page.keyboard.press("Tab")
+    page.keyboard.press("s")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Taliban")
+    for _ in range(3):
+        page.keyboard.press("Tab")
+    page.keyboard.type("Joseph Votel")
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("#my-annotations .ann")).to_have_count(1)
+    ann = Annotation.objects.get()
+    assert (ann.start, ann.end, ann.quote) == (target, target + len(PHRASE), PHRASE)
+
+    # S selects the sentence at the caret; the ? overlay lists the keys.
+    text.focus()
+    page.keyboard.press("s")
+    expect(page.locator("#status")).to_contain_text("Selected “")
+    page.keyboard.press("Escape")
+    page.evaluate("document.activeElement.blur()")
+    page.keyboard.press("?")
+    expect(page.locator("#shortcuts-dialog")).to_contain_text("Move the caret by word")

@@ -524,6 +524,160 @@
   }
   restoreDraft();
 
+  // ------------------------------------------------------------ keyboard text selection
+
+  // The article text is in the Tab order. There, ←/→ move a caret by word and ↑/↓ by sentence,
+  // Shift extends the selection, S selects the sentence at the caret, Home/End go to the text's
+  // ends; A or Enter then annotates as with a mouse selection (the DOM selection is set, so the
+  // rest of the page cannot tell the difference). The caret's word is outlined (CSS highlight).
+  const isWordChar = (ch) => ch !== undefined && /[\p{L}\p{N}_'’-]/u.test(ch);
+  let caret = null; // code point where the caret is
+  let anchor = null; // the other end of the selection (=== caret when nothing is selected)
+
+  function wordEnd(cp) {
+    let i = cp;
+    while (i < codePoints.length && isWordChar(codePoints[i])) i++;
+    return i;
+  }
+  const atWordStart = (cp) => isWordChar(codePoints[cp]) && !isWordChar(codePoints[cp - 1]);
+  function nextWordStart(cp) {
+    let i = wordEnd(cp);
+    while (i < codePoints.length && !isWordChar(codePoints[i])) i++;
+    return i < codePoints.length ? i : cp;
+  }
+  function prevWordStart(cp) {
+    let i = cp;
+    while (i > 0 && !isWordChar(codePoints[i - 1])) i--;
+    while (i > 0 && isWordChar(codePoints[i - 1])) i--;
+    return isWordChar(codePoints[i]) ? i : cp;
+  }
+  function firstWordFrom(cp) {
+    let i = cp;
+    while (i < codePoints.length && !isWordChar(codePoints[i])) i++;
+    return i < codePoints.length ? i : cp;
+  }
+  // Sentence starts: the text's start, after a line break, after . ! ? (and closing quotes or
+  // brackets) followed by a space; each moved on to its first word.
+  let sentenceStarts = null;
+  function sentences() {
+    if (sentenceStarts) return sentenceStarts;
+    const starts = new Set([firstWordFrom(0)]);
+    for (let i = 0; i < codePoints.length; i++) {
+      const ch = codePoints[i];
+      if (ch === "\n") starts.add(firstWordFrom(i + 1));
+      else if (".!?".includes(ch)) {
+        let j = i + 1;
+        while (j < codePoints.length && "\"'”’)]".includes(codePoints[j])) j++;
+        if (j < codePoints.length && /\s/u.test(codePoints[j])) starts.add(firstWordFrom(j));
+      }
+    }
+    sentenceStarts = [...starts].filter((x) => x < codePoints.length).sort((a, b) => a - b);
+    return sentenceStarts;
+  }
+  function sentenceAt(cp) {
+    const starts = sentences();
+    let start = starts[0] || 0;
+    let end = codePoints.length;
+    for (const s of starts) {
+      if (s <= cp) start = s;
+      else {
+        end = s;
+        break;
+      }
+    }
+    while (end > start && /\s/u.test(codePoints[end - 1])) end--;
+    return [start, end];
+  }
+
+  function showCaret() {
+    const root = textEl();
+    if (caret === null || !root) return;
+    root.dataset.caret = caret; // where the caret is, in code points (for tests and tools)
+    const docSel = window.getSelection();
+    try {
+      if (anchor !== caret) {
+        const [a, b] = [Math.min(anchor, caret), Math.max(anchor, caret)];
+        const [aNode, aOff] = cpToBoundary(a);
+        const [bNode, bOff] = cpToBoundary(b);
+        docSel.setBaseAndExtent(aNode, aOff, bNode, bOff);
+        if (window.CSS && CSS.highlights) CSS.highlights.delete("caret");
+        say(`Selected “${shorten(codePoints.slice(a, b).join(""))}”. Press A to annotate.`);
+      } else {
+        docSel.removeAllRanges();
+        const end = Math.max(wordEnd(caret), caret + 1);
+        if (window.CSS && CSS.highlights) {
+          const range = document.createRange();
+          range.setStart(...cpToBoundary(caret));
+          range.setEnd(...cpToBoundary(Math.min(end, codePoints.length)));
+          CSS.highlights.set("caret", new Highlight(range));
+        }
+        say(codePoints.slice(caret, end).join(""));
+      }
+      const [node] = cpToBoundary(caret);
+      const el = node.nodeType === Node.TEXT_NODE ? node.parentElement : node;
+      if (el) el.scrollIntoView({ block: "nearest" });
+    } catch {
+      // The text was re-rendered under us: the next key starts again from the caret.
+    }
+  }
+
+  document.addEventListener("focusin", (ev) => {
+    if (ev.target !== textEl()) return;
+    if (caret === null) {
+      const sel = currentSelection();
+      caret = sel ? sel.start : firstWordFrom(0);
+      anchor = caret;
+    }
+    showCaret();
+  });
+  document.addEventListener("focusout", (ev) => {
+    if (ev.target === textEl() && window.CSS && CSS.highlights) CSS.highlights.delete("caret");
+  });
+
+  document.addEventListener("keydown", (ev) => {
+    if (ev.target !== textEl() || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    if (caret === null) caret = anchor = firstWordFrom(0);
+    const extend = ev.shiftKey;
+    let to;
+    if (ev.key === "ArrowRight") {
+      if (!extend) to = nextWordStart(caret);
+      else to = atWordStart(caret) ? wordEnd(caret) : wordEnd(nextWordStart(caret));
+    } else if (ev.key === "ArrowLeft") {
+      if (!extend || caret <= anchor) to = prevWordStart(caret);
+      else {
+        const start = prevWordStart(caret); // of the word the selection ends with
+        to = start > anchor ? Math.max(anchor, wordEnd(prevWordStart(start))) : anchor;
+      }
+    } else if (ev.key === "ArrowDown") {
+      const next = sentences().find((x) => x > caret);
+      if (!extend) to = next === undefined ? caret : next;
+      else {
+        to = sentenceAt(caret)[1];
+        if (to <= caret && next !== undefined) to = sentenceAt(next)[1];
+      }
+    } else if (ev.key === "ArrowUp") {
+      const before = sentences().filter((x) => x < caret);
+      to = before.length ? before[before.length - 1] : caret;
+    } else if (ev.key === "Home") to = firstWordFrom(0);
+    else if (ev.key === "End") to = prevWordStart(codePoints.length);
+    else if (ev.key === "s" || ev.key === "S") {
+      [anchor, caret] = sentenceAt(caret);
+      ev.preventDefault();
+      ev.stopImmediatePropagation();
+      return void showCaret();
+    } else if (ev.key === "Escape" && anchor !== caret) {
+      anchor = caret;
+      ev.preventDefault();
+      ev.stopImmediatePropagation();
+      return void showCaret();
+    } else return;
+    ev.preventDefault();
+    ev.stopImmediatePropagation();
+    caret = to;
+    if (!extend) anchor = caret;
+    showCaret();
+  });
+
   // ------------------------------------------------------------ selection events
 
   let selTimer = null;
