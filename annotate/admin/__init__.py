@@ -5,7 +5,7 @@ Users and groups stay Django's own; the Curators group is created by a migration
 
 from django.contrib import admin
 
-from annotate.admin import actors, annotations, articles, site  # noqa: F401  (registers)
+from annotate.admin import actors, annotations, articles, site, tokens  # noqa: F401  (registers)
 
 admin.site.site_header = "Stancemark admin"
 admin.site.site_title = "Stancemark admin"
