@@ -9,7 +9,9 @@ import re
 
 import orjson
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from annotate import tokens
@@ -408,3 +410,17 @@ def test_admin_lists_and_revokes(superuser, reviewer):
     token.refresh_from_db()
     assert token.revoked_at is not None
     assert tokens.authenticate(secret)[0] is None
+
+
+def test_admin_changelist_queries_do_not_grow(superuser, django_assert_max_num_queries):
+    client = Client()
+    client.force_login(superuser)
+    for n in range(3):
+        tokens.create(factories.make_user(f"u{n}"), f"t{n}")
+    changelist = reverse("admin:annotate_accesstoken_changelist")
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(changelist).status_code == 200
+    for n in range(3, 30):
+        tokens.create(factories.make_user(f"u{n}"), f"t{n}")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(changelist).status_code == 200
