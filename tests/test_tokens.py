@@ -424,3 +424,21 @@ def test_admin_changelist_queries_do_not_grow(superuser, django_assert_max_num_q
         tokens.create(factories.make_user(f"u{n}"), f"t{n}")
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(changelist).status_code == 200
+
+
+def test_api_imports_a_web_page(curator_secret):
+    from tests.test_import_html import CHROME, news_page
+
+    response = _post(curator_secret, {"html": news_page(), "outlet": "Given outlet"})
+    assert response.status_code == 201
+    article = Article.objects.get()
+    assert article.title == "Russia arms the Taliban, officials say"
+    assert article.outlet == "Given outlet"
+    assert article.source_html
+    assert not any(chrome in article.text for chrome in CHROME)
+
+
+def test_api_unknown_field_is_the_import_message(curator_secret):
+    response = _post(curator_secret, [{"title": "t", "text": "x", "colour": "red"}])
+    assert response.status_code == 400
+    assert "unknown field(s) 'colour'" in response.json()["problems"][0]["reason"]
