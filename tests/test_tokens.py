@@ -170,6 +170,7 @@ def test_curator_token_exports_everything(curator, work):
     assert response.status_code == 200
     assert _ids(response) == {work["mine"].pk, work["theirs"].pk}
     assert AccessToken.objects.get().last_used_at is not None
+    assert not response.cookies  # no session, no CSRF cookie: nothing to log a browser in
 
 
 def test_reviewer_token_cannot_widen_export(reviewer, work):
