@@ -7,6 +7,9 @@
 (() => {
   "use strict";
 
+  // The page says "selecting needs JavaScript" until this runs (see .no-js in annotate.css).
+  document.documentElement.classList.remove("no-js");
+
   const $ = (sel, root = document) => root.querySelector(sel);
   const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
   const cpLength = (s) => {
@@ -33,6 +36,18 @@
     status.textContent = text;
     status.classList.toggle("error", error);
   }
+
+  // When the next form opens, "Saved …" or "Accepted …" no longer describes what is on screen.
+  function clearStatus() {
+    const status = $("#status");
+    if (status && !status.classList.contains("error")) status.textContent = "";
+  }
+
+  // Confirmations the server sends with responses that redraw no status line (a curator's
+  // accept or reject): views.articles.announce.
+  document.body.addEventListener("stancemark-announce", (ev) => {
+    if (ev.detail && ev.detail.text) say(ev.detail.text);
+  });
 
   // ------------------------------------------------------------ selection → offsets
 
@@ -97,6 +112,7 @@
     form.elements.quote.value = sel.quote;
     $("[data-quote-preview]", form).textContent = sel.quote;
     $("[data-offsets]", form).textContent = `Characters ${sel.start}–${sel.end}`;
+    if (form.hidden) clearStatus(); // the last save's message is about another annotation
     form.hidden = false;
     const hint = $("#select-hint");
     if (hint) hint.hidden = true;
@@ -138,6 +154,7 @@
     if (hint) hint.hidden = false;
     pending = null;
     showPending(null);
+    showPicked([]);
     // Back to the page, where the single-key shortcuts work again.
     if (document.activeElement && document.activeElement !== document.body) document.activeElement.blur();
   }
@@ -261,6 +278,36 @@
     for (const id of ids) {
       $$(`[data-ids~="${id}"]`, textEl()).forEach((m) => m.classList.toggle("is-hot", on));
       $$(`.ann[data-ann="${id}"]`).forEach((li) => li.classList.toggle("is-hot", on));
+    }
+    showPicked(on ? ids.map((id) => $(`.ann[data-ann="${id}"]`)).filter(Boolean) : []);
+  }
+
+  // The source and cue words of the hovered or focused annotations ("start end" in data-source /
+  // data-cue of their list items), or of the open edit form, outlined with CSS highlights.
+  function spanRange(startEnd) {
+    const [start, end] = startEnd.split(" ").map(Number);
+    const range = document.createRange();
+    range.setStart(...cpToBoundary(start));
+    range.setEnd(...cpToBoundary(end));
+    return range;
+  }
+  function showPicked(items) {
+    if (!window.CSS || !CSS.highlights) return;
+    const open = $("#edit-annotation");
+    const from = items.length ? items : open ? [open] : [];
+    for (const kind of ["source", "cue"]) {
+      const ranges = [];
+      for (const el of from) {
+        const at = el.dataset[kind];
+        if (!at) continue;
+        try {
+          ranges.push(spanRange(at));
+        } catch {
+          // The text was re-rendered under us: nothing to outline.
+        }
+      }
+      if (ranges.length) CSS.highlights.set(`picked-${kind}`, new Highlight(...ranges));
+      else CSS.highlights.delete(`picked-${kind}`);
     }
   }
   const idsOfMark = (mark) => (mark.dataset.ids || "").split(" ").filter(Boolean);
@@ -415,6 +462,7 @@
     if (status) status.classList.remove("error");
     const id = ev.detail && ev.detail.id;
     setTimeout(() => {
+      showPicked([]);
       if (id) flash(id);
       const item = $(`#my-annotations .ann[data-ann="${id}"] a`);
       if (item) item.focus({ preventScroll: true });
@@ -429,6 +477,8 @@
     const hint = $("#select-hint");
     if (target && target.id === "form-slot" && target.querySelector("#edit-annotation")) {
       if (form) form.hidden = true; // an edit form opened
+      clearStatus();
+      showPicked([]);
       if (hint) hint.hidden = true;
       const first = $("#edit-annotation select, #edit-annotation input:not([type=hidden])");
       if (first) first.focus();
