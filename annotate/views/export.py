@@ -7,11 +7,11 @@ from typing import Any, cast
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from annotate import export
+from annotate import export, tokens
 from annotate.models import Status
 from annotate.params import parse_id
 from annotate.permissions import Visibility, visibility_for
@@ -121,6 +121,24 @@ def _refused_reviewer(request: AppRequest) -> str | None:
     return None
 
 
+def _wants_download(request: HttpRequest) -> bool:
+    return request.GET.get("download") == "1"
+
+
+def _refuse(
+    request: AppRequest, context: dict[str, Any], status: int
+) -> HttpResponse | JsonResponse:
+    """The form with its error for a browser; a JSON error body for a script using a token."""
+    if tokens.is_token_request(request):
+        detail = context["error"] or " ".join(
+            f"{name}: {' '.join(errors)}" for name, errors in context["form"].errors.items()
+        )
+        return JsonResponse({"error": "bad request", "detail": detail}, status=status)
+    return render(request, "annotate/export.html", context, status=status)
+
+
+# An access token (annotate/tokens.py) works here for the download only, never for the form page.
+@tokens.accepts_token(_wants_download)
 @require_GET
 def export_page(request: AppRequest) -> HttpResponse | StreamingHttpResponse:
     """Render annotate/export.html (form, curator, error); with download=1, stream the file.
@@ -131,7 +149,7 @@ def export_page(request: AppRequest) -> HttpResponse | StreamingHttpResponse:
     """
     viewer = visibility_for(request.user)
     curator = viewer.curator
-    wants_download = request.GET.get("download") == "1"
+    wants_download = _wants_download(request)
     form = ExportForm(request.GET if wants_download else None, curator=curator)
     context = {"form": form, "curator": curator, "error": None}
     if not wants_download:
@@ -142,12 +160,12 @@ def export_page(request: AppRequest) -> HttpResponse | StreamingHttpResponse:
     refusal = None if curator else _refused_reviewer(request)
     if refusal:
         context["error"] = refusal
-        return render(request, "annotate/export.html", context, status=403)
+        return _refuse(request, context, 403)
     if not form.is_valid():
-        return render(request, "annotate/export.html", context, status=400)
+        return _refuse(request, context, 400)
     filters = _filters(form, viewer, curator=curator)
     try:
         return export.export_response(fmt=form.cleaned_data["format"] or "json", filters=filters)
     except ValidationError as exc:
         context["error"] = " ".join(exc.messages)
-        return render(request, "annotate/export.html", context, status=400)
+        return _refuse(request, context, 400)
