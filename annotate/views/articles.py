@@ -162,6 +162,7 @@ def article_detail(request: AppRequest, pk: int) -> HttpResponse:
     context = _workspace(
         request, article, edit=edit, edit_form=edit_form, focus_id=_int_param(request, "annotation")
     )
+    context["recent"] = workspace.recent(article, request.user.pk)
     return render(request, "annotate/article_detail.html", context)
 
 
