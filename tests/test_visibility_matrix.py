@@ -6,7 +6,9 @@ The other reviewer ("xyzzq_zed") annotated two articles, with names only they ty
 
 - on article A, which the viewer annotated too: claim "Xyzzq Brigade supports Taliban", with the
   named source "Xyzzq Herald";
-- on article B, which the viewer never opened: claim "Qwzzy Legion opposes Russia".
+- on article B, which the viewer never opened: claim "Qwzzy Legion opposes Russia";
+- and on A, the viewer's own claim "Russia supports Taliban", denied, so that counts and the
+  "disputed" badge of a claim both used are checked too.
 
 The markers "xyzzq" and "qwzzy" (case-insensitive) appear nowhere else, so "not in the page" is a
 real assertion. Viewers (permissions.Visibility): a curator; a reviewer in blind mode before and
@@ -63,7 +65,9 @@ class World:
     a: Article
     b: Article
     mine: Annotation
+    gone: Annotation
     zed_a: Annotation
+    zed_shared: Annotation
     zed_b: Annotation
     brigade: Actor
     herald: Actor
@@ -89,6 +93,8 @@ def world(request, client) -> World:
     a = factories.make_article(title="Article A")
     b = factories.make_article(title="Article B")
     mine = factories.make_annotation(article=a, reviewer=me, phrase=MY_PHRASE)
+    gone = factories.make_annotation(article=a, reviewer=me, phrase="Gen. Joseph Votel")
+    services.annotation_delete(annotation=gone, user=me)
     herald = factories.make_actor("Xyzzq Herald")
     zed_a = factories.make_annotation(
         article=a, reviewer=zed, phrase=A_PHRASE, claim=factories.make_claim("Xyzzq Brigade"),
@@ -98,11 +104,14 @@ def world(request, client) -> World:
         article=b, reviewer=zed, phrase="Russia denies",
         claim=factories.make_claim("Qwzzy Legion", "opposes", "Russia"),
     )  # fmt: skip
+    zed_shared = factories.make_annotation(
+        article=a, reviewer=zed, phrase="Russia denies", claim=mine.claim, stance="denies"
+    )
     if viewer == "blind_after_done":
         services.progress_set(article=a, reviewer=me, done=True)
     client.force_login(me)
     return World(
-        viewer, client, me, a, b, mine, zed_a, zed_b,
+        viewer, client, me, a, b, mine, gone, zed_a, zed_shared, zed_b,
         brigade=Actor.objects.get(name="Xyzzq Brigade"), herald=herald,
         legion=Actor.objects.get(name="Qwzzy Legion"),
     )  # fmt: skip
@@ -142,7 +151,7 @@ def test_article_list_counts(world, htmx):
         if link is not None:
             cells = {td.get("data-label"): td.text_content().strip() for td in tr.iter("td")}
             rows[link.text_content()] = (int(cells["Mine"]), int(cells["All"]))
-    assert rows["Article A"] == (1, 1 + world.sees_a)
+    assert rows["Article A"] == (1, 1 + 2 * world.sees_a)
     assert rows["Article B"] == (0, int(world.sees_b))
     # The search narrows the same counts.
     response = world.client.get(reverse("annotate:article-list"), {"q": "Article B"})
@@ -209,11 +218,39 @@ def test_save_swaps_partial(world):
     html = _text(response)
     if world.viewer == "blind_after_done":
         assert "your annotations here are final" in html
-        assert Annotation.objects.filter(reviewer=world.me).count() == 1
+        assert Annotation.objects.live().filter(reviewer=world.me).count() == 1
     else:
         assert 'hx-swap-oob="true"' in html
         assert (world.zed_a.pk in _marked_ids(html)) is world.sees_a
     _assert_marks(html, a=False, b=False)  # the swaps hold no list of theirs
+
+
+def test_save_swaps_partial_after_an_edit(world):
+    # Moving my annotation onto their span: the chunks it touches carry their mark where seen.
+    url = reverse("annotate:annotation-update", args=[world.mine.pk])
+    data = form_data(world.a, phrase=A_PHRASE, others="1", version=str(world.mine.version))
+    response = world.client.post(url, data, headers=HX)
+    assert response.status_code == 200
+    html = _text(response)
+    if world.viewer == "blind_after_done":
+        assert "your annotations here are final" in html
+    else:
+        assert 'hx-swap-oob="delete"' in html
+        assert (world.zed_a.pk in _marked_ids(html)) is world.sees_a
+    _assert_marks(html, a=False, b=False)
+
+
+def test_panel_partial_after_restore(world):
+    url = reverse("annotate:annotation-restore", args=[world.gone.pk])
+    response = world.client.post(url, {"others": "1"}, headers=HX)
+    if world.viewer == "blind_after_done":
+        assert response.status_code == 403 and response.content.decode() == FINAL_WRITE
+        return
+    assert response.status_code == 200
+    html = _text(response)
+    _assert_marks(html, a=world.sees_a, b=False)
+    assert (world.zed_shared.pk in _item_ids(html)) is world.sees_a
+    assert world.gone.pk in _item_ids(html)
 
 
 def test_panel_partial_after_delete(world):
@@ -257,6 +294,23 @@ def test_claims_list_and_its_suggestions(world):
     assert "Russia" in suggestions  # my own claim's actors
 
 
+def test_claims_list_counts_of_a_claim_both_used(world):
+    response = world.client.get(reverse("annotate:claim-list"))
+    detail = reverse("annotate:claim-detail", args=[world.mine.claim_id])
+    (row,) = [
+        tr
+        for tr in parse_page(response.content.decode()).iter("tr")
+        if tr.xpath(f'.//a[@href="{detail}"]')
+    ]
+    cells = {td.get("data-label"): td.text_content().strip() for td in row.iter("td")}
+    assert int(cells["Attributions"]) == 1 + world.sees_a
+    assert ("disputed" in (row.get("class") or "")) is world.sees_a  # I assert, they deny
+    assert ("denies" in row.text_content()) is world.sees_a
+    page = _text(world.client.get(detail))
+    assert f"· {1 + world.sees_a} attribution" in page
+    assert ("xyzzq_zed" in page) is world.sees_a
+
+
 @pytest.mark.parametrize(("actor", "side"), [("Xyzzq Brigade", "a"), ("Qwzzy Legion", "b")])
 def test_claims_list_filtered_by_their_actor(world, actor, side):
     response = world.client.get(reverse("annotate:claim-list"), {"actor": actor})
@@ -276,7 +330,7 @@ def test_claim_pages(world):
             _assert_marks(_text(response), a=False, b=False)
     mine = world.client.get(reverse("annotate:claim-detail", args=[world.mine.claim_id]))
     assert mine.status_code == 200
-    _assert_marks(_text(mine), a=False, b=False)
+    _assert_marks(_text(mine), a=world.sees_a, b=False)  # their attribution of it, by name
 
 
 def test_actor_pages(world):
@@ -329,7 +383,7 @@ def test_export_download(world, fmt):
     if fmt == "json":
         doc = json.loads(text)
         exported = [a["id"] for article in doc["articles"] for a in article["annotations"]]
-        assert len(exported) == (3 if curator else 1)
+        assert len(exported) == (4 if curator else 1)
         names = {actor["name"] for actor in doc["actors"]}
         assert ("xyzzq herald" in names) is curator
         assert len(doc["claims"]) == (3 if curator else 1)
@@ -363,7 +417,6 @@ def test_every_route_is_in_the_matrix():
         "article-list", "article-detail", "annotation-create", "progress-set", "annotation-edit",
         "annotation-delete", "actor-autocomplete", "claim-list", "claim-detail", "actor-detail",
         "agreement", "export",
-        # Writes answered with the same panel / swaps as the covered ones:
         "annotation-update", "annotation-restore",
         # Curators only (reviewers get 403, tests/test_views_articles.py): its answer is one item.
         "annotation-review",
