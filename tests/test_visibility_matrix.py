@@ -318,6 +318,11 @@ def test_claims_list_filtered_by_their_actor(world, actor, side):
     sees = world.sees_a if side == "a" else world.sees_b
     claim = world.zed_a.claim if side == "a" else world.zed_b.claim
     assert (reverse("annotate:claim-detail", args=[claim.pk]) in response.content.decode()) is sees
+    # Where it may not be seen, the page answers exactly as for a name no one ever typed.
+    not_found = "no actor is called" in _text(response)
+    assert not_found is not sees
+    nobody = world.client.get(reverse("annotate:claim-list"), {"actor": "Nobody Everheard"})
+    assert "no actor is called" in _text(nobody)
 
 
 def test_claim_pages(world):
@@ -345,6 +350,11 @@ def test_actor_pages(world):
         if sees:
             assert actor.name.lower() in _text(response)
     # A shared actor's page (Taliban: my claim's object, and their claim's) lists only what I see.
+    # Russia is the object of their claim on B only.
+    russia = Actor.objects.get(name="Russia")
+    response = world.client.get(reverse("annotate:actor-detail", args=[russia.pk]))
+    assert response.status_code == 200
+    assert (B_MARK in _text(response)) is world.sees_b
     taliban = Actor.objects.get(name="Taliban")
     response = world.client.get(reverse("annotate:actor-detail", args=[taliban.pk]))
     assert response.status_code == 200
