@@ -194,16 +194,28 @@ def _refused(request: AppRequest, article_id: int, exc: AnnotationsFinal) -> Htt
 
 
 def _panel(
-    request: AppRequest, article: Article, *, saved_id: int | None = None, **kwargs: Any
+    request: AppRequest,
+    article: Article,
+    *,
+    saved_id: int | None = None,
+    announce: str = "",
+    **kwargs: Any,
 ) -> HttpResponse:
-    """After a write: htmx gets the panel plus the text (out of band); plain requests a redirect."""
+    """After a write: htmx gets the panel plus the text (out of band); plain requests a redirect.
+
+    `announce` is the confirmation for the panel's live status line (plain requests get it as a
+    message on the page they are redirected to).
+    """
     if not request.htmx:
+        if announce:
+            messages.success(request, announce)
         url = reverse("annotate:article-detail", args=[article.pk])
         if saved_id:
             url += f"?annotation={saved_id}"
         return redirect(url)
     context = _workspace(request, article, show_others=_others_asked(request), **kwargs)
     context["oob"] = True
+    context["announce"] = announce
     response = render(request, "annotate/article_detail.html#panel-response", context)
     if saved_id:
         trigger_client_event(response, "annotation-saved", {"id": saved_id})
@@ -285,7 +297,8 @@ def _saved_swaps(
     mine = own_annotations(request.user, article)
     swaps = workspace.save_swaps(article, annotation, shown=shown, mine=mine, was=was)
     if swaps.mine_count == 1 and was is None:
-        return retarget(_panel(request, article, saved_id=annotation.pk), "#panel")
+        saved = f"Saved “{annotation.claim.text}”."
+        return retarget(_panel(request, article, saved_id=annotation.pk, announce=saved), "#panel")
     marks = rendering.marks_for(swaps.rows, me=request.user.pk)
     page_url = reverse("annotate:article-detail", args=[article.pk])
     context = {
@@ -421,9 +434,8 @@ def annotation_restore(request: AppRequest, pk: int) -> HttpResponse:
         services.annotation_restore(annotation=annotation, user=request.user)
     except AnnotationsFinal as exc:
         return _refused(request, annotation.article_id, exc)
-    if not request.htmx:
-        messages.success(request, "Annotation restored.")
-    return _panel(request, annotation.article, saved_id=annotation.pk)
+    restored = f"Restored “{annotation.claim.text}”."
+    return _panel(request, annotation.article, saved_id=annotation.pk, announce=restored)
 
 
 @require_POST
@@ -442,8 +454,9 @@ def annotation_review(request: AppRequest, pk: int) -> HttpResponse:
         status=form.cleaned_data["status"],
         comment=form.cleaned_data["comment"],
     )
+    verdict = f"{reviewed.get_status_display()} “{annotation.claim.text}” by {annotation.reviewer}."
     if not request.htmx:
-        messages.success(request, f"Annotation {reviewed.get_status_display().lower()}.")
+        messages.success(request, verdict)
         url = reverse("annotate:article-detail", args=[annotation.article_id])
         return redirect(f"{url}?others=1&annotation={pk}")
     html = rendering.render_items(
@@ -454,7 +467,9 @@ def annotation_review(request: AppRequest, pk: int) -> HttpResponse:
         review_url=reverse("annotate:annotation-review", args=[0]),
         csrf_token=get_token(request),
     )
-    return HttpResponse(html)
+    response = HttpResponse(html)
+    trigger_client_event(response, "stancemark-announce", {"text": verdict})
+    return response
 
 
 @require_POST

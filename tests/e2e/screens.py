@@ -143,6 +143,14 @@ SCREENS = [
     ),
     Screen("admin actor list", "admin", lambda w: "/admin/annotate/actor/", admin=True),
     Screen("admin site settings", "admin", lambda w: "/admin/annotate/sitesettings/", admin=True),
+    Screen("admin user list", "admin", lambda w: "/admin/auth/user/", admin=True),
+    Screen(
+        "admin user change form",
+        "admin",
+        lambda w: f"/admin/auth/user/{w.users['rita'].pk}/change/",
+        admin=True,
+    ),
+    Screen("admin user add form", "admin", lambda w: "/admin/auth/user/add/", admin=True),
 ]
 
 BY_NAME = {screen.name: screen for screen in SCREENS}

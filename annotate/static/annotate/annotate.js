@@ -7,6 +7,9 @@
 (() => {
   "use strict";
 
+  // The page says "selecting needs JavaScript" until this runs (see .no-js in annotate.css).
+  document.documentElement.classList.remove("no-js");
+
   const $ = (sel, root = document) => root.querySelector(sel);
   const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
   const cpLength = (s) => {
@@ -33,6 +36,18 @@
     status.textContent = text;
     status.classList.toggle("error", error);
   }
+
+  // When the next form opens, "Saved …" or "Accepted …" no longer describes what is on screen.
+  function clearStatus() {
+    const status = $("#status");
+    if (status && !status.classList.contains("error")) status.textContent = "";
+  }
+
+  // Confirmations the server sends with responses that redraw no status line (a curator's
+  // accept or reject): views.articles.announce.
+  document.body.addEventListener("stancemark-announce", (ev) => {
+    if (ev.detail && ev.detail.text) say(ev.detail.text);
+  });
 
   // ------------------------------------------------------------ selection → offsets
 
@@ -91,12 +106,23 @@
   function fillForm(sel) {
     const form = newForm();
     if (!form) return;
+    const changed = changedForm();
+    if (changed && !(pending && sel.start === pending.start && sel.end === pending.end)) {
+      offerChoice(changed, sel); // never replace the words of a form with changes silently
+      return;
+    }
+    useSelection(form, sel);
+  }
+
+  function useSelection(form, sel) {
+    if (form.hidden) delete form.dataset.changed; // a fresh annotation starts unchanged
     pending = sel;
     form.elements.start.value = sel.start;
     form.elements.end.value = sel.end;
     form.elements.quote.value = sel.quote;
     $("[data-quote-preview]", form).textContent = sel.quote;
     $("[data-offsets]", form).textContent = `Characters ${sel.start}–${sel.end}`;
+    if (form.hidden) clearStatus(); // the last save's message is about another annotation
     form.hidden = false;
     const hint = $("#select-hint");
     if (hint) hint.hidden = true;
@@ -116,6 +142,11 @@
   }
 
   function openForm() {
+    const choice = $(".replace-choice");
+    if (choice) {
+      choice.querySelector("button").focus();
+      return true;
+    }
     const form = newForm();
     if (!form || form.hidden) return false;
     const subject = form.elements.subject;
@@ -126,8 +157,11 @@
 
   function cancelForm() {
     stopPicking();
+    dropChoice();
     const form = newForm();
     if (form) {
+      delete form.dataset.changed;
+      forgetDraft();
       form.hidden = true;
       $$(".field-error, .form-errors", form).forEach((e) => e.remove());
       $$(".has-error", form).forEach((e) => e.classList.remove("has-error"));
@@ -138,6 +172,7 @@
     if (hint) hint.hidden = false;
     pending = null;
     showPending(null);
+    showPicked([]);
     // Back to the page, where the single-key shortcuts work again.
     if (document.activeElement && document.activeElement !== document.body) document.activeElement.blur();
   }
@@ -184,13 +219,18 @@
   document.addEventListener("input", (ev) => {
     const form = ev.target.form;
     if (!form || !form.classList.contains("ann-form")) return;
+    form.dataset.changed = "1";
+    if (form === newForm()) keepDraft(form);
     if (ev.target.name === "claim_text") ev.target.dataset.touched = "1";
     else if (["subject", "object"].includes(ev.target.name)) syncClaimText(form);
     if (ev.target.dataset.actor) autocomplete(ev.target);
   });
   document.addEventListener("change", (ev) => {
     const form = ev.target.form;
-    if (form && form.classList.contains("ann-form") && ev.target.name === "relation") syncClaimText(form);
+    if (!form || !form.classList.contains("ann-form")) return;
+    form.dataset.changed = "1";
+    if (ev.target.name === "relation") syncClaimText(form);
+    if (form === newForm()) keepDraft(form);
   });
 
   // Actor names: one shared datalist refilled from the server as the reviewer types (name or alias).
@@ -213,6 +253,7 @@
   let picking = null; // { form, kind, button }
 
   function setPick(form, kind, sel) {
+    form.dataset.changed = "1";
     form.elements[`${kind}_start`].value = sel ? sel.start : "";
     form.elements[`${kind}_end`].value = sel ? sel.end : "";
     form.elements[`${kind}_quote`].value = sel ? sel.quote : "";
@@ -262,6 +303,36 @@
       $$(`[data-ids~="${id}"]`, textEl()).forEach((m) => m.classList.toggle("is-hot", on));
       $$(`.ann[data-ann="${id}"]`).forEach((li) => li.classList.toggle("is-hot", on));
     }
+    showPicked(on ? ids.map((id) => $(`.ann[data-ann="${id}"]`)).filter(Boolean) : []);
+  }
+
+  // The source and cue words of the hovered or focused annotations ("start end" in data-source /
+  // data-cue of their list items), or of the open edit form, outlined with CSS highlights.
+  function spanRange(startEnd) {
+    const [start, end] = startEnd.split(" ").map(Number);
+    const range = document.createRange();
+    range.setStart(...cpToBoundary(start));
+    range.setEnd(...cpToBoundary(end));
+    return range;
+  }
+  function showPicked(items) {
+    if (!window.CSS || !CSS.highlights) return;
+    const open = $("#edit-annotation");
+    const from = items.length ? items : open ? [open] : [];
+    for (const kind of ["source", "cue"]) {
+      const ranges = [];
+      for (const el of from) {
+        const at = el.dataset[kind];
+        if (!at) continue;
+        try {
+          ranges.push(spanRange(at));
+        } catch {
+          // The text was re-rendered under us: nothing to outline.
+        }
+      }
+      if (ranges.length) CSS.highlights.set(`picked-${kind}`, new Highlight(...ranges));
+      else CSS.highlights.delete(`picked-${kind}`);
+    }
   }
   const idsOfMark = (mark) => (mark.dataset.ids || "").split(" ").filter(Boolean);
   const itemOf = (el) => el.closest && el.closest(".ann[data-ann]");
@@ -299,6 +370,159 @@
       htmx.ajax("GET", editUrl(own[own.length - 1]), { target: "#form-slot", swap: "innerHTML" });
     }
   });
+
+  // ------------------------------------------------------------ nothing lost
+
+  // The open form (new or edit) if the reviewer changed anything in it since it opened.
+  function changedForm() {
+    return $$("form.ann-form").find((f) => !f.hidden && f.dataset.changed) || null;
+  }
+
+  const shorten = (q) => (q.length > 60 ? `${q.slice(0, 59)}…` : q);
+
+  function dropChoice() {
+    const choice = $(".replace-choice");
+    if (choice) choice.remove();
+  }
+
+  // A new selection while a form has changes: ask, inside that form, what the words are for.
+  function offerChoice(form, sel) {
+    const open = $(".replace-choice");
+    if (open && open.offered.start === sel.start && open.offered.end === sel.end) return;
+    dropChoice();
+    const box = document.createElement("div");
+    box.className = "replace-choice";
+    box.setAttribute("role", "group");
+    box.setAttribute("aria-label", "What to do with the words you selected");
+    const text = document.createElement("p");
+    text.textContent = `You selected “${shorten(sel.quote)}” while this form has changes.`;
+    box.append(text);
+    const button = (choice, label) => {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.dataset.choice = choice;
+      b.textContent = label;
+      box.append(b, " ");
+    };
+    button("replace", "Use these words for this annotation");
+    button("new", "Start a new annotation with them");
+    const quote = form.elements.quote ? form.elements.quote.value : "";
+    button("keep", quote ? `Keep “${shorten(quote)}”` : "Keep the form as it is");
+    box.offered = sel;
+    const title = $("h2", form);
+    (title || form.firstChild).after(box);
+    say("You selected other words while a form has changes: choose what they are for.");
+  }
+
+  document.addEventListener("click", (ev) => {
+    const b = ev.target.closest && ev.target.closest(".replace-choice [data-choice]");
+    if (!b) return;
+    const box = b.closest(".replace-choice");
+    const form = box.closest("form");
+    const sel = box.offered;
+    box.remove();
+    say("");
+    if (b.dataset.choice === "replace") {
+      form.elements.start.value = sel.start;
+      form.elements.end.value = sel.end;
+      form.elements.quote.value = sel.quote;
+      const preview = $("[data-quote-preview]", form);
+      if (preview) preview.textContent = sel.quote;
+      const offsets = $("[data-offsets]", form);
+      if (offsets) offsets.textContent = `Characters ${sel.start}–${sel.end}`;
+      pending = sel;
+      showPending(sel);
+      if (form === newForm()) keepDraft(form);
+    } else if (b.dataset.choice === "new") {
+      const fresh = newForm();
+      if (form === fresh) {
+        form.reset();
+        ["source", "cue"].forEach((kind) => setPick(form, kind, null));
+        $$(".field-error, .form-errors", form).forEach((e) => e.remove());
+      } else {
+        $("#form-slot").replaceChildren(); // the edit is given up, as the reviewer chose
+      }
+      delete fresh.dataset.changed;
+      fresh.hidden = true;
+      useSelection(fresh, sel);
+      openForm();
+      return;
+    }
+    const first = $("select, input:not([type=hidden])", form);
+    if (first) first.focus();
+  });
+
+  // Leaving or reloading with a changed form asks first (the browser words the question).
+  window.addEventListener("beforeunload", (ev) => {
+    if (!changedForm()) return;
+    ev.preventDefault();
+    ev.returnValue = "";
+  });
+
+  // The new-annotation form is kept in sessionStorage as it is typed, and comes back after a
+  // reload or a crash until it is saved or discarded (Cancel / Esc, or "Discard draft").
+  const draftKey = `stancemark:draft:${location.pathname}`;
+  const DRAFT_SKIP = new Set(["csrfmiddlewaretoken", "others"]);
+
+  function keepDraft(form) {
+    const values = {};
+    for (const el of form.elements) {
+      if (!el.name || DRAFT_SKIP.has(el.name)) continue;
+      values[el.name] = el.type === "checkbox" || el.type === "radio" ? el.checked : el.value;
+    }
+    try {
+      sessionStorage.setItem(draftKey, JSON.stringify(values));
+    } catch {
+      // Storage full or disabled: the beforeunload question still protects the work.
+    }
+  }
+
+  function forgetDraft() {
+    try {
+      sessionStorage.removeItem(draftKey);
+    } catch {
+      // Storage disabled: there is nothing to forget.
+    }
+  }
+
+  function restoreDraft() {
+    const form = newForm();
+    if (!form || !form.hidden) return; // a form the server sent back (errors) wins
+    let values = null;
+    try {
+      values = JSON.parse(sessionStorage.getItem(draftKey) || "null");
+    } catch {
+      values = null;
+    }
+    if (!values || !values.quote) return;
+    const start = Number(values.start);
+    const end = Number(values.end);
+    if (codePoints.slice(start, end).join("") !== values.quote) return forgetDraft(); // other text
+    for (const el of form.elements) {
+      if (!el.name || !(el.name in values)) continue;
+      if (el.type === "checkbox" || el.type === "radio") el.checked = Boolean(values[el.name]);
+      else el.value = values[el.name];
+    }
+    ["source", "cue"].forEach((kind) => {
+      const q = values[`${kind}_quote`];
+      const pickQuote = $(`[data-pick-quote="${kind}"]`, form);
+      if (pickQuote) pickQuote.textContent = q || "";
+      const clear = $(`[data-pick-clear="${kind}"]`, form);
+      if (clear) clear.hidden = !q;
+    });
+    useSelection(form, { start, end, quote: values.quote });
+    form.dataset.changed = "1";
+    const status = $("#status");
+    if (status) {
+      status.textContent = "Your unsaved draft is back. ";
+      const discard = document.createElement("button");
+      discard.type = "button";
+      discard.dataset.action = "cancel";
+      discard.textContent = "Discard draft";
+      status.append(discard);
+    }
+  }
+  restoreDraft();
 
   // ------------------------------------------------------------ selection events
 
@@ -355,6 +579,15 @@
         was.button.focus();
         return;
       }
+      if ($(".replace-choice")) {
+        // Esc answers the question with "keep": the form and its changes stay.
+        const form = $(".replace-choice").closest("form");
+        dropChoice();
+        say("");
+        const first = $("select, input:not([type=hidden])", form);
+        if (first) first.focus();
+        return;
+      }
       if (form && form.id === "new-annotation") return void cancelForm();
       if (form && form.id === "edit-annotation") return void cancelForm();
       return;
@@ -408,6 +641,7 @@
   // After a save (views.articles._saved_swaps, plain htmx out-of-band swaps): the form is blank
   // again or closed, the saved span flashes and its list item takes the focus.
   document.body.addEventListener("annotation-saved", (ev) => {
+    if (!$("#edit-annotation")) forgetDraft(); // a create saved (an edit keeps the new draft)
     pending = null;
     stopPicking();
     window.getSelection().removeAllRanges();
@@ -415,6 +649,7 @@
     if (status) status.classList.remove("error");
     const id = ev.detail && ev.detail.id;
     setTimeout(() => {
+      showPicked([]);
       if (id) flash(id);
       const item = $(`#my-annotations .ann[data-ann="${id}"] a`);
       if (item) item.focus({ preventScroll: true });
@@ -429,6 +664,8 @@
     const hint = $("#select-hint");
     if (target && target.id === "form-slot" && target.querySelector("#edit-annotation")) {
       if (form) form.hidden = true; // an edit form opened
+      clearStatus();
+      showPicked([]);
       if (hint) hint.hidden = true;
       const first = $("#edit-annotation select, #edit-annotation input:not([type=hidden])");
       if (first) first.focus();
