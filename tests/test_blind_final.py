@@ -132,6 +132,7 @@ def test_workspace_explains_instead_of_offering_reopen_and_edit(reviewer_client,
     html = page.content.decode()
     assert page.status_code == 200
     assert "Reopen</button>" not in html and 'id="final-note"' in html
+    assert "Your annotations on this article are final" in html  # instead of "Select words…"
     assert f"?edit={done['mine'].pk}" not in html  # my items are not edit links
     # The no-JS edit link opens no form, and says why.
     url = reverse("annotate:article-detail", args=[article.pk])
