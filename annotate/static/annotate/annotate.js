@@ -978,11 +978,12 @@
     // A 400 in plain text says what was wrong with the request (a NUL in a parameter, a review
     // comment refused): show it as it is (textContent, so it is never markup).
     const plain = (xhr.getResponseHeader("Content-Type") || "").startsWith("text/plain");
+    // A 403 in plain text says why (blind mode: your work on a done article is final).
     const text =
-      xhr.status === 403
-        ? "Not allowed: you can change only your own annotations, and only curators review."
-        : xhr.status === 400 && plain && xhr.responseText
-          ? `${xhr.responseText.slice(0, 300)} Nothing was saved.`
+      (xhr.status === 400 || xhr.status === 403) && plain && xhr.responseText
+        ? `${xhr.responseText.slice(0, 400)} Nothing was saved.`
+        : xhr.status === 403
+          ? "Not allowed: you can change only your own annotations, and only curators review."
           : `Something went wrong (the server answered ${xhr.status}); nothing was saved.`;
     say(text, { error: true });
   });
