@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test bench lint lint-js typecheck setup install install-test clean
+.PHONY: run serve test bench loadtest lint lint-js typecheck setup install install-test clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,11 @@ lint-js: node_modules/.package-lock.json
 
 bench: install-test
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+## Load test: 20 reviewers for 30 s over HTTP against gunicorn, then every write checked in the
+## database (bench/load.py; a scratch SQLite file, or DATABASE_URL). LOADTEST_ARGS="--reviewers 5".
+loadtest: install
+	$(PY) bench/load.py $(LOADTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles var .pytest_cache .mypy_cache node_modules

@@ -30,6 +30,7 @@ from annotate.models import (
     Status,
     confidence_problem,
 )
+from annotate.permissions import AnnotationsFinal
 
 SOURCE_KIND_CHOICES = [
     (SourceKind.NAMED.value, "named"),
@@ -157,6 +158,11 @@ class AnnotationForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
+        # A browser submitting the form itself (no JavaScript) sends line breaks in the hidden
+        # quotes as CRLF (HTML form encoding); article texts hold only LF (importing.normalise_text).
+        for name in ("quote", "source_quote", "cue_quote"):
+            if isinstance(data.get(name), str):
+                data[name] = data[name].replace("\r\n", "\n")
         if data.get("source_kind") == SourceKind.NAMED and not (data.get("source") or "").strip():
             self.add_error("source", "A named source needs a name: type or pick the source.")
         # Hidden fields have no place to show an error: say it at the top of the form.
@@ -236,6 +242,9 @@ class AnnotationForm(forms.Form):
             )
         except services.StaleEdit:
             raise
+        except AnnotationsFinal as exc:  # blind mode: done is final; say why on the form
+            self.add_error(None, exc.message)
+            return None
         except ValidationError as exc:
             self._apply_service_error(exc)
             return None

@@ -801,16 +801,41 @@ def import_paths(
     result = ImportResult(errors=problems, files=len(files), dry_run=dry_run)
     if on_collected:
         on_collected(len(files))
-    candidates: list[tuple[Article, Record]] = []
+    records: list[Record] = []
     for found in files:
-        records, file_problems = parse_file(found)
+        file_records, file_problems = parse_file(found)
         result.errors.extend(file_problems)
-        for record in records:
-            sha = text_hash(record.values["text"])
-            article = Article(**record.values, text_sha256=sha, source_name=record.source_name)
-            candidates.append((article, record))
+        records.extend(file_records)
         if on_file:
             on_file()
+    return _store(records, result)
+
+
+def import_json_document(data: bytes, *, name: str) -> ImportResult:
+    """Import one JSON document (an object or a list, as in a .json file) named `name`.
+
+    For POST /api/articles/: the same parsing, validation, messages and size limit as a .json file
+    given to import_articles, but all or nothing: if any record is bad, `errors` lists every
+    problem and nothing is written. Records are named `name:item N` (a list) or `name`.
+    """
+    result = ImportResult(files=1)
+    try:
+        records, result.errors = _parse_json(_decode(data), name)
+    except RecordError as exc:
+        records, result.errors = [], [Problem(name, name, str(exc))]
+    if result.errors:
+        return result
+    return _store(records, result)
+
+
+def _store(records: list[Record], result: ImportResult) -> ImportResult:
+    """Sort parsed records into new articles, duplicates and upgrades; write unless a dry run."""
+    dry_run = result.dry_run
+    candidates: list[tuple[Article, Record]] = []
+    for record in records:
+        sha = text_hash(record.values["text"])
+        article = Article(**record.values, text_sha256=sha, source_name=record.source_name)
+        candidates.append((article, record))
     # A text already stored is reported against the stored article, even when it also repeats
     # within this run; otherwise the first file with that text wins.
     stored = _existing(list({a.text_sha256 for a, _ in candidates}))

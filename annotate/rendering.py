@@ -67,6 +67,11 @@ class AnnotationRow(NamedTuple):
     reviewer_name: str
     status: str
     curator_comment: str
+    # Where the source and the cue are in the text, shown when the annotation is hovered or open.
+    source_start: int | None = None
+    source_end: int | None = None
+    cue_start: int | None = None
+    cue_end: int | None = None
 
 
 ROW_FIELDS = (
@@ -85,6 +90,10 @@ ROW_FIELDS = (
     "reviewer__username",
     "status",
     "curator_comment",
+    "source_start",
+    "source_end",
+    "cue_start",
+    "cue_end",
 )
 
 
@@ -224,6 +233,16 @@ def _source(a: AnnotationRow) -> str:
     return source_label(a.source_kind, a.source_name, a.source_description)
 
 
+def _picked_spans(a: AnnotationRow) -> str:
+    """`data-source` / `data-cue` ("start end", code points) for annotate.js to outline on hover."""
+    out = ""
+    if a.source_start is not None and a.source_end is not None:
+        out += f' data-source="{a.source_start} {a.source_end}"'
+    if a.cue_start is not None and a.cue_end is not None:
+        out += f' data-cue="{a.cue_start} {a.cue_end}"'
+    return out
+
+
 def render_items(
     annotations: Iterable[AnnotationRow],
     *,
@@ -242,6 +261,7 @@ def render_items(
     out: list[str] = []
     append = out.append
     for a in annotations:
+        spans = _picked_spans(a)
         claim = escape(a.claim_text)
         quote = escape(a.quote if len(a.quote) <= 140 else a.quote[:139] + "…")
         stance = STANCE_LABELS.get(a.stance, a.stance)
@@ -262,7 +282,7 @@ def render_items(
             # The link is named by its visible text (claim, source, stance, quote), so speech
             # input can click it by what it shows; the hidden word says what the link does.
             append(
-                f'<li class="ann" data-ann="{a.id}" id="ann-{a.id}">'
+                f'<li class="ann" data-ann="{a.id}" id="ann-{a.id}"{spans}>'
                 f'<a class="ann-link" href="{page_url}?edit={a.id}#form-slot" hx-get="{url}" '
                 f'hx-target="#form-slot" hx-swap="innerHTML">{head}'
                 f'<span class="visually-hidden"> (edit)</span></a></li>'
@@ -284,6 +304,7 @@ def render_items(
                 f"</button></form>"
             )
         append(
-            f'<li class="ann other-ann" data-ann="{a.id}" tabindex="0">{head}{status}{review}</li>'
+            f'<li class="ann other-ann" data-ann="{a.id}" tabindex="0"{spans}>'
+            f"{head}{status}{review}</li>"
         )
     return mark_safe("".join(out))

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from annotate.views import agreement, articles, claims, export
+from annotate.views import account, agreement, api, articles, claims, export
 
 app_name = "annotate"
 
@@ -25,4 +25,8 @@ urlpatterns = [
     # Agreement (views/agreement.py) and export (views/export.py)
     path("agreement/", agreement.agreement_page, name="agreement"),
     path("export/", export.export_page, name="export"),
+    # The user's access tokens (views/account.py) and the token API (views/api.py)
+    path("account/", account.account_page, name="account"),
+    path("account/tokens/<int:pk>/revoke/", account.token_revoke, name="token-revoke"),
+    path("api/articles/", api.articles, name="api-articles"),
 ]

@@ -69,6 +69,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "annotate.middleware.HtmxLoginRedirectMiddleware",
+    # Access tokens (annotate/tokens.py): before LoginRequiredMiddleware, so a token request to a
+    # URL that accepts one counts as logged in; refused with 401 everywhere else.
+    "annotate.tokens.BearerTokenMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

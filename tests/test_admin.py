@@ -14,7 +14,9 @@ from django.forms import MultiWidget
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from annotate import tokens
 from annotate.models import (
+    AccessToken,
     Actor,
     ActorAlias,
     Annotation,
@@ -27,7 +29,9 @@ from annotate.models import (
 )
 from tests import factories
 
-MODELS = [Article, Actor, ActorAlias, Relation, Claim, Annotation, Progress, SiteSettings]
+MODELS = [
+    Article, Actor, ActorAlias, Relation, Claim, Annotation, Progress, SiteSettings, AccessToken
+]  # fmt: skip
 
 
 def url(model, view: str, *args) -> str:
@@ -52,6 +56,7 @@ def data(db, article, reviewer):
         article=article, reviewer=reviewer, phrase="Russia denies", stance="denies"
     )
     SiteSettings.load()
+    tokens.create(reviewer, "script")
     return {"article": article, "claim": claim, "annotations": [first, second]}
 
 
@@ -126,6 +131,10 @@ def test_changelist_add_and_change_render(su_client, data, model):
         # A singleton: the list goes straight to the one row, and a second row cannot be added.
         assert changelist.status_code == 302
         assert changelist["Location"] == url(model, "change", obj.pk)
+        assert su_client.get(url(model, "add")).status_code == 403
+    elif model is AccessToken:
+        # Made by their owner on /account/ (the secret is shown once); the admin only revokes.
+        assert changelist.status_code == 200
         assert su_client.get(url(model, "add")).status_code == 403
     else:
         assert changelist.status_code == 200

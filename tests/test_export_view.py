@@ -184,3 +184,48 @@ def test_reviewer_export_queries_do_not_grow(reviewer_client, reviewer, other_re
                 article=factories.make_article(title=f"Story {i}"), reviewer=who, claim=claim
             )
     assert [queries("json"), queries("jsonl")] == small
+
+
+@pytest.fixture
+def curator_client(client, curator):
+    client.force_login(curator)
+    return client
+
+
+def test_page_says_how_much_the_filters_export(curator_client, annotations):
+    html = curator_client.get(URL).content.decode()
+    assert (
+        "This export holds <strong>2</strong> annotations from <strong>1</strong> article." in html
+    )
+
+
+def test_preview_redraws_for_htmx_with_the_filters(curator_client, reviewer, annotations):
+    response = curator_client.get(URL, {"reviewer": reviewer.username}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<form" not in html  # only the count is sent back
+    assert "<strong>1</strong> annotation from <strong>1</strong> article." in html
+
+
+def test_reviewer_preview_counts_only_their_own(reviewer_client, annotations):
+    html = reviewer_client.get(URL).content.decode()
+    assert "<strong>1</strong> annotation from" in html
+
+
+def test_preview_of_bad_filters_says_why_and_exports_nothing(curator_client, annotations):
+    response = curator_client.get(URL, {"article": "12, x"}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert "must be whole numbers; x is not" in html
+    response = curator_client.get(URL, {"article": "99999"}, HTTP_HX_REQUEST="true")
+    assert "Unknown article id 99999" in response.content.decode()
+    response = curator_client.get(URL, {"status": "rejected"}, HTTP_HX_REQUEST="true")
+    assert "Nothing to export with these filters" in response.content.decode()
+
+
+def test_reviewer_preview_naming_another_reviewer_is_refused(
+    reviewer_client, other_reviewer, annotations
+):
+    response = reviewer_client.get(
+        URL, {"reviewer": other_reviewer.username}, HTTP_HX_REQUEST="true"
+    )
+    assert "Only curators and staff" in response.content.decode()

@@ -194,3 +194,21 @@ def test_form_fields_are_the_annotation_input_keys():
     the fields, less the version the save takes on its own, must be exactly the TypedDict's keys."""
     keys = services.AnnotationInput.__required_keys__ | services.AnnotationInput.__optional_keys__
     assert set(AnnotationForm.base_fields) - {"version"} == keys
+
+
+def test_a_quote_across_a_line_break_posted_as_crlf_saves(reviewer):
+    """Browsers submitting the form themselves (JavaScript off) send hidden values' line breaks
+    as CRLF; the article text holds LF, and the quote must still match it."""
+    article = factories.make_article(text=f"{PHRASE}, it said.\nThe Taliban agree.")
+    quote = "said.\nThe"
+    start = article.text.index(quote)
+    posted = {
+        **data(article),
+        "start": start,
+        "end": start + len(quote),
+        "quote": quote.replace("\n", "\r\n"),
+    }
+    form = AnnotationForm(posted)
+    assert form.is_valid(), form.errors
+    ann = form.save(article=article, user=reviewer)
+    assert ann.quote == quote == article.text[ann.start : ann.end]

@@ -346,6 +346,8 @@ def test_save_swaps_applied_to_the_page_equal_the_page_after(client, reviewer, c
     first = save(10, 30, "asserts")  # the first: the whole panel, retargeted to it
     assert first["HX-Retarget"] == "#panel"
     assert first.content.decode().lstrip().startswith('<aside id="panel"')
+    status = by_id(parse_page(first.content.decode()), "status")
+    assert "".join(status.itertext()).startswith("Saved “")  # the first save confirms too
     for step in range(40):
         before = parse_page(client.get(detail_url(article), others).content.decode())
         start = rng.randrange(len(text) - 1)
@@ -709,7 +711,10 @@ def test_delete_offers_undo_and_recently_deleted(reviewer_client, reviewer, arti
     )
     ann.refresh_from_db()
     assert ann.deleted_at is None
-    assert f'data-ids="{ann.pk}"' in response.content.decode()
+    html = response.content.decode()
+    assert f'data-ids="{ann.pk}"' in html
+    status = re.search(r'<div id="status"[^>]*>(.*?)</div>', html, re.S).group(1)
+    assert status.strip() == f"Restored “{ann.claim.text}”."  # said in the live region
 
 
 def test_delete_and_restore_without_js_redirect(reviewer_client, reviewer, article):
@@ -722,6 +727,7 @@ def test_delete_and_restore_without_js_redirect(reviewer_client, reviewer, artic
     assert response.status_code == 302
     ann.refresh_from_db()
     assert ann.deleted_at is None
+    assert f"Restored “{ann.claim.text}”.".encode() in reviewer_client.get(response.url).content
 
 
 def test_update_of_deleted_annotation_is_404(reviewer_client, reviewer, article):
@@ -751,6 +757,11 @@ def test_curator_review_htmx(client, curator, other_reviewer, article):
         "good",
     )
     assert response.content.decode().startswith('<li class="ann other-ann"')
+    # The item is swapped in place; the verdict is said in the live region (annotate.js).
+    trigger = json.loads(response["HX-Trigger"])
+    assert trigger["stancemark-announce"]["text"] == (
+        f"Accepted “{theirs.claim.text}” by {other_reviewer.username}."
+    )
     assert client.post(url, {"status": "bogus"}, headers=HX).status_code == 400
     plain = client.post(url, {"status": "rejected"})
     assert plain.status_code == 302
@@ -854,3 +865,30 @@ def test_actor_autocomplete_queries_do_not_grow_with_actors(
     assert queries() == few
     names = {name for name, _ in _options(reviewer_client, url, {"q": "state"})}
     assert names <= {"State 0"} | {f"State {i}" for i in range(2, 40, 2)}
+
+
+def test_workspace_offers_my_recent_actors_and_last_claim_only(
+    reviewer_client, reviewer, other_reviewer, article
+):
+    """The 'less typing' choices (annotate.js) come from the reviewer's own latest work only."""
+    factories.make_annotation(
+        article=article,
+        reviewer=reviewer,
+        phrase="Russia denies",
+        claim=factories.make_claim("Russia", "supports", "Taliban"),
+        source_kind="named",
+        source_actor=factories.make_actor("Zamir Kabulov"),
+        stance="denies",
+    )
+    factories.make_annotation(
+        article=article,
+        reviewer=other_reviewer,
+        phrase=PHRASE,
+        claim=factories.make_claim("Iran", "arms", "Hidden Group"),
+    )
+    html = reviewer_client.get(detail_url(article)).content.decode()
+    data = json.loads(unescape(re.search(r'id="recent-data"[^>]*>(.*?)</script>', html).group(1)))
+    assert data["actors"] == ["Russia", "Taliban", "Zamir Kabulov"]
+    assert data["last"]["claim_text"] == "Russia supports Taliban"
+    assert (data["last"]["source"], data["last"]["stance"]) == ("Zamir Kabulov", "denies")
+    assert "Hidden Group" not in html

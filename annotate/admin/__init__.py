@@ -1,11 +1,12 @@
 """Django admin for every Stancemark model (one module per idea; importing them registers them).
 
-Users and groups stay Django's own; the Curators group is created by a migration.
+Users are Django's own admin plus a Curator checkbox and a Role column (users.py); the Curators
+group is created by a migration.
 """
 
 from django.contrib import admin
 
-from annotate.admin import actors, annotations, articles, site  # noqa: F401  (registers)
+from annotate.admin import actors, annotations, articles, site, tokens, users  # noqa: F401
 
 admin.site.site_header = "Stancemark admin"
 admin.site.site_title = "Stancemark admin"

@@ -100,6 +100,12 @@ def shortcuts_open(page) -> None:
     expect(page.locator("#shortcuts-dialog")).to_be_visible()
 
 
+def token_created(page) -> None:
+    page.get_by_label("Token name").fill("nightly export")
+    page.get_by_role("button", name="Create token").click()
+    expect(page.get_by_label("Token", exact=True)).to_be_visible()
+
+
 @dataclass(frozen=True)
 class Screen:
     name: str
@@ -127,6 +133,7 @@ SCREENS = [
     Screen("agreement", "cora", lambda w: "/agreement/"),
     Screen("export, curator", "cora", lambda w: "/export/"),
     Screen("export, reviewer", "rita", lambda w: "/export/"),
+    Screen("account, new token shown", "rita", lambda w: "/account/", token_created),
     Screen("admin annotation list", "admin", lambda w: "/admin/annotate/annotation/", admin=True),
     Screen(
         "admin annotation change form",
@@ -143,6 +150,14 @@ SCREENS = [
     ),
     Screen("admin actor list", "admin", lambda w: "/admin/annotate/actor/", admin=True),
     Screen("admin site settings", "admin", lambda w: "/admin/annotate/sitesettings/", admin=True),
+    Screen("admin user list", "admin", lambda w: "/admin/auth/user/", admin=True),
+    Screen(
+        "admin user change form",
+        "admin",
+        lambda w: f"/admin/auth/user/{w.users['rita'].pk}/change/",
+        admin=True,
+    ),
+    Screen("admin user add form", "admin", lambda w: "/admin/auth/user/add/", admin=True),
 ]
 
 BY_NAME = {screen.name: screen for screen in SCREENS}

@@ -62,6 +62,7 @@ EXTRA = [
     _admin("admin users", lambda w: "/admin/auth/user/"),
     _admin("admin user change", lambda w: f"/admin/auth/user/{w.users['rita'].pk}/change/"),
     _admin("admin access attempts", lambda w: "/admin/axes/accessattempt/"),
+    _admin("admin access tokens", lambda w: "/admin/annotate/accesstoken/"),
 ]  # fmt: skip
 
 

@@ -7,6 +7,7 @@ import os
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from annotate.models import Annotation, Stance, Status
 from tests import factories
@@ -55,6 +56,10 @@ def test_curator_accepts_and_rejects_and_claims_page_and_export_follow(
     item.get_by_placeholder("Comment (optional)").fill("Russia's denial, not a claim of support")
     item.get_by_role("button", name="Reject").click()
     page.locator(f'li[data-ann="{rejected.pk}"] .status-rejected').wait_for()
+    # Each verdict is confirmed in the workspace's live region, naming the claim and the reviewer.
+    expect(page.locator("#status")).to_have_text(
+        f"Rejected “{rejected.claim.text}” by {rejected.reviewer.username}."
+    )
 
     accepted.refresh_from_db()
     rejected.refresh_from_db()

@@ -52,6 +52,8 @@ def test_annotate_edit_delete_restore(page, live_server, seeded_article):
     items = page.locator("#my-annotations .ann")
     expect(items).to_have_count(1)
     expect(items.first).to_contain_text("Russia supports Taliban")
+    status = page.locator("#status")  # the live region: every write confirms there
+    expect(status).to_have_text("Saved “Russia supports Taliban”.")
     expect(page.locator("#article-text mark.hl.mine")).to_have_text(PHRASE)
     ann = Annotation.objects.get()
     assert seeded_article.text[ann.start : ann.end] == PHRASE == ann.quote
@@ -66,10 +68,15 @@ def test_annotate_edit_delete_restore(page, live_server, seeded_article):
     edit = page.locator("#edit-annotation")
     expect(edit).to_be_visible()
     edit.get_by_label("Stance").select_option("denies")
+    expect(status).to_have_text("")  # the old message went when the form opened
     edit.get_by_role("button", name="Save annotation").click()
     expect(page.locator("#article-text mark.s-denies")).to_have_text(PHRASE)
+    expect(status).to_have_text("Updated “Russia supports Taliban”.")
     ann.refresh_from_db()
     assert ann.stance == "denies"
+    select_text(page, "Russia denies")
+    expect(status).to_have_text("")  # a new form opened: "Updated …" no longer applies
+    page.keyboard.press("Escape")
 
     # Delete (confirm) and undo.
     page.locator("#my-annotations .ann a").click()
@@ -79,8 +86,10 @@ def test_annotate_edit_delete_restore(page, live_server, seeded_article):
     expect(page.locator("#article-text mark")).to_have_count(0)
     ann.refresh_from_db()
     assert ann.deleted_at is not None
+    expect(status).to_contain_text("Deleted “Russia supports Taliban”.")
     page.get_by_role("button", name="Undo").click()
     expect(page.locator("#my-annotations .ann")).to_have_count(1)
+    expect(status).to_have_text("Restored “Russia supports Taliban”.")
     ann.refresh_from_db()
     assert ann.deleted_at is None
 
@@ -281,3 +290,262 @@ def test_second_reviewer_cannot_edit_first_ones_work(page, new_page, live_server
     assert theirs.stance == "asserts" and theirs.deleted_at is None
     page.goto(f"{live_server.url}/articles/{seeded_article.pk}/?edit={theirs.pk}")
     assert "403" in page.title() or "Forbidden" in page.content()
+
+
+def test_without_javascript_the_workspace_says_what_works(
+    browser, live_server, seeded_article, reviewer
+):
+    """JS off: no promise of a selection; a plain notice, and editing from the list still works."""
+    mine = factories.make_annotation(article=seeded_article, reviewer=reviewer, phrase=PHRASE)
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, java_script_enabled=False
+    )
+    try:
+        page = context.new_page()
+        login(page, reviewer, live_server)
+        page.goto(f"{live_server.url}/articles/{seeded_article.pk}/")
+        notice = page.locator("#no-js-hint")
+        expect(notice).to_be_visible()
+        expect(notice).to_contain_text("Selecting words needs JavaScript")
+        expect(page.locator("#select-hint")).to_be_hidden()
+        page.goto(f"{live_server.url}/articles/{seeded_article.pk}/?edit={mine.pk}")
+        form = page.locator("form.ann-form:visible").first
+        expect(form.locator("[data-pick]").first).to_be_hidden()  # picking words needs JS too
+        form.get_by_label("Confidence").fill("2")
+        form.get_by_role("button", name="Save annotation").click()
+        page.wait_for_load_state()
+        mine.refresh_from_db()
+        assert mine.confidence == 2
+    finally:
+        context.close()
+
+    # With JavaScript on, the notice is gone and the selection hint is back.
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        login(page, reviewer, live_server)
+        page.goto(f"{live_server.url}/articles/{seeded_article.pk}/")
+        expect(page.locator("#select-hint")).to_be_visible()
+        expect(page.locator("#no-js-hint")).to_be_hidden()
+    finally:
+        context.close()
+
+
+PICKED = """(kind) => {
+  const h = CSS.highlights.get(`picked-${kind}`);
+  return h ? [...h].map((r) => r.toString()) : [];
+}"""
+
+
+def test_source_and_cue_show_in_the_text_on_hover_and_while_editing(
+    page, live_server, seeded_article, reviewer
+):
+    mine = factories.make_annotation(
+        article=seeded_article,
+        reviewer=reviewer,
+        phrase=PHRASE,
+        source_words="Joseph Votel",
+        cue_words="said",
+    )
+    login(page, reviewer, live_server)
+    page.goto(f"{live_server.url}/articles/{seeded_article.pk}/")
+    assert page.evaluate(PICKED, "source") == []
+    page.locator(f'#my-annotations .ann[data-ann="{mine.pk}"]').hover()
+    assert page.evaluate(PICKED, "source") == ["Joseph Votel"]
+    assert page.evaluate(PICKED, "cue") == ["said"]
+    page.mouse.move(0, 0)
+    page.wait_for_function("() => !CSS.highlights.has('picked-source')")
+    # Hovering the highlight in the text shows them too; opening the annotation keeps them shown.
+    page.locator("#article-text mark.hl.mine").hover()
+    assert page.evaluate(PICKED, "source") == ["Joseph Votel"]
+    page.locator("#article-text mark.hl.mine").click()
+    expect(page.locator("#edit-annotation")).to_be_visible()
+    page.mouse.move(0, 0)
+    assert page.evaluate(PICKED, "source") == ["Joseph Votel"]
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => !CSS.highlights.has('picked-source')")
+
+
+def test_a_new_selection_never_replaces_a_changed_form_silently(
+    page, live_server, seeded_article, reviewer
+):
+    login(page, reviewer, live_server)
+    page.goto(f"{live_server.url}/articles/{seeded_article.pk}/")
+    select_text(page, PHRASE)
+    form = page.locator("#new-annotation")
+    form.get_by_label("Subject").fill("Russia")
+    select_text(page, "Russia denies")
+    choice = form.locator(".replace-choice")
+    expect(choice).to_contain_text("You selected “Russia denies” while this form has changes.")
+    expect(form.locator("[data-quote-preview]")).to_have_text(PHRASE)  # not replaced yet
+    choice.get_by_role("button", name="Use these words for this annotation").click()
+    expect(form.locator("[data-quote-preview]")).to_have_text("Russia denies")
+    expect(form.get_by_label("Subject")).to_have_value("Russia")  # what was typed stays
+    assert form.locator("input[name=quote]").input_value() == "Russia denies"
+
+    select_text(page, PHRASE)
+    choice.get_by_role("button", name="Start a new annotation with them").click()
+    expect(form.locator("[data-quote-preview]")).to_have_text(PHRASE)
+    expect(form.get_by_label("Subject")).to_have_value("")
+    expect(choice).to_have_count(0)
+
+    form.get_by_label("Subject").fill("Iran")
+    select_text(page, "Russia denies")
+    expect(choice).to_be_visible()
+    page.keyboard.press("Escape")  # Esc keeps the form as it is
+    expect(choice).to_have_count(0)
+    expect(form).to_be_visible()
+    expect(form.locator("[data-quote-preview]")).to_have_text(PHRASE)
+    expect(form.get_by_label("Subject")).to_have_value("Iran")
+
+
+def test_a_draft_survives_a_reload_and_leaving_asks_first(
+    page, live_server, seeded_article, reviewer
+):
+    login(page, reviewer, live_server)
+    url = f"{live_server.url}/articles/{seeded_article.pk}/"
+    page.goto(url)
+    select_text(page, PHRASE)
+    form = page.locator("#new-annotation")
+    fill_votel(form)
+    asked = []
+
+    def answer(dialog):
+        asked.append(dialog.type)
+        dialog.accept()
+
+    page.on("dialog", answer)
+    page.reload()
+    assert asked == ["beforeunload"]
+    expect(form).to_be_visible()
+    expect(form.locator("[data-quote-preview]")).to_have_text(PHRASE)
+    expect(form.get_by_label("Source", exact=True)).to_have_value("Joseph Votel")
+    expect(form.get_by_label("Stance")).to_have_value("asserts")
+    expect(page.locator("#status")).to_contain_text("Your unsaved draft is back.")
+    form.get_by_role("button", name="Save annotation").click()
+    expect(page.locator("#my-annotations .ann")).to_have_count(1)
+    ann = Annotation.objects.get()
+    assert (ann.quote, ann.source_actor.name, ann.confidence) == (PHRASE, "Joseph Votel", 4)
+
+    page.reload()  # saved: no question, no draft
+    assert asked == ["beforeunload"]
+    expect(page.locator("#new-annotation")).to_be_hidden()
+
+    select_text(page, "Russia denies")
+    page.locator("#new-annotation").get_by_label("Subject").fill("Russia")
+    page.reload()
+    page.locator("#status").get_by_role("button", name="Discard draft").click()
+    expect(page.locator("#new-annotation")).to_be_hidden()
+    page.reload()
+    expect(page.locator("#new-annotation")).to_be_hidden()
+    expect(page.locator("#status")).not_to_contain_text("draft")
+
+
+def test_an_annotation_made_with_the_keyboard_alone(page, live_server, seeded_article, reviewer):
+    """Tab to the text, move by sentence and word, extend with Shift, A, type, Ctrl+Enter."""
+    login(page, reviewer, live_server)
+    page.goto(f"{live_server.url}/articles/{seeded_article.pk}/")
+    text = page.locator("#article-text")
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if text.evaluate("el => el === document.activeElement"):
+            break
+    expect(text).to_be_focused()
+    target = seeded_article.text.index(PHRASE)
+    caret = lambda: int(text.get_attribute("data-caret"))  # noqa: E731
+    sentence_starts = []
+    while True:  # by sentence up to the one that holds the phrase
+        before = caret()
+        sentence_starts.append(before)
+        page.keyboard.press("ArrowDown")
+        if caret() > target or caret() == before:
+            page.keyboard.press("ArrowUp")
+            break
+    assert caret() <= target
+    while caret() < target:  # then by word
+        page.keyboard.press("ArrowRight")
+    assert caret() == target
+    for _ in range(len(PHRASE.split())):
+        page.keyboard.press("Shift+ArrowRight")
+    expect(page.locator("#status")).to_have_text(f"Selected “{PHRASE}”. Press A to annotate.")
+    page.keyboard.press("Shift+ArrowLeft")  # one word back, then forward again
+    expect(page.locator("#status")).to_contain_text("Selected “Russia was supporting the”")
+    page.keyboard.press("Shift+ArrowRight")
+    page.keyboard.press("a")
+    form = page.locator("#new-annotation")
+    expect(form.locator("[data-quote-preview]")).to_have_text(PHRASE)
+    expect(form.get_by_label("Subject")).to_be_focused()
+    page.keyboard.type("Russia")
+    page.keyboard.press("Tab")
+    page.keyboard.press("s")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Taliban")
+    for _ in range(3):
+        page.keyboard.press("Tab")
+    page.keyboard.type("Joseph Votel")
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("#my-annotations .ann")).to_have_count(1)
+    ann = Annotation.objects.get()
+    assert (ann.start, ann.end, ann.quote) == (target, target + len(PHRASE), PHRASE)
+
+    # S selects the sentence at the caret; the ? overlay lists the keys.
+    text.focus()
+    page.keyboard.press("s")
+    expect(page.locator("#status")).to_contain_text("Selected “")
+    page.keyboard.press("Escape")
+    page.evaluate("document.activeElement.blur()")
+    page.keyboard.press("?")
+    expect(page.locator("#shortcuts-dialog")).to_contain_text("Move the caret by word")
+
+
+def test_less_typing_actors_of_this_article_and_the_last_claim(
+    page, live_server, seeded_article, reviewer
+):
+    factories.make_annotation(
+        article=seeded_article,
+        reviewer=reviewer,
+        phrase="Russia denies",
+        claim=factories.make_claim("Russia", "supports", "Taliban"),
+        source_kind="named",
+        source_actor=factories.make_actor("Zamir Kabulov"),
+        stance="denies",
+    )
+    login(page, reviewer, live_server)
+    page.goto(f"{live_server.url}/articles/{seeded_article.pk}/")
+    select_text(page, PHRASE)
+    page.keyboard.press("a")
+    form = page.locator("#new-annotation")
+    chips = form.locator("[data-recent-actors] button")
+    expect(chips).to_have_text(["1 Russia", "2 Taliban", "3 Zamir Kabulov"])
+    # One key in an empty actor field picks a numbered actor; focus goes on to the next empty one.
+    expect(form.get_by_label("Subject")).to_be_focused()
+    page.keyboard.press("1")
+    expect(form.get_by_label("Subject")).to_have_value("Russia")
+    form.get_by_label("Object").focus()
+    page.keyboard.press("2")
+    expect(form.get_by_label("Object")).to_have_value("Taliban")
+
+    # Same claim, other source: the claim and stance of the last annotation, the source left to type.
+    page.keyboard.press("Alt+O")
+    expect(form.get_by_label("Relation")).to_have_value("supports")
+    expect(form.get_by_label("Stance")).to_have_value("denies")
+    expect(form.get_by_label("Source", exact=True)).to_be_focused()
+    expect(form.get_by_label("Source", exact=True)).to_have_value("")
+    page.keyboard.type("Joseph Votel")
+    form.get_by_label("Stance").select_option("asserts")
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("#my-annotations .ann")).to_have_count(2)
+    saved = Annotation.objects.get(quote=PHRASE)
+    assert (saved.claim.text, saved.source_actor.name) == (
+        "Russia supports Taliban",
+        "Joseph Votel",
+    )
+
+    # The next form offers the source just typed, and Alt+R repeats that last claim.
+    select_text(page, "Taliban")
+    page.keyboard.press("a")
+    expect(chips).to_have_text(["1 Russia", "2 Taliban", "3 Joseph Votel", "4 Zamir Kabulov"])
+    page.keyboard.press("Alt+R")
+    expect(form.get_by_label("Subject")).to_have_value("Russia")
+    expect(form.get_by_label("Claim text")).to_have_value("Russia supports Taliban")
+    expect(form.get_by_label("Source type")).to_be_focused()

@@ -7,6 +7,9 @@
 (() => {
   "use strict";
 
+  // The page says "selecting needs JavaScript" until this runs (see .no-js in annotate.css).
+  document.documentElement.classList.remove("no-js");
+
   const $ = (sel, root = document) => root.querySelector(sel);
   const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
   const cpLength = (s) => {
@@ -33,6 +36,18 @@
     status.textContent = text;
     status.classList.toggle("error", error);
   }
+
+  // When the next form opens, "Saved …" or "Accepted …" no longer describes what is on screen.
+  function clearStatus() {
+    const status = $("#status");
+    if (status && !status.classList.contains("error")) status.textContent = "";
+  }
+
+  // Confirmations the server sends with responses that redraw no status line (a curator's
+  // accept or reject): views.articles.announce.
+  document.body.addEventListener("stancemark-announce", (ev) => {
+    if (ev.detail && ev.detail.text) say(ev.detail.text);
+  });
 
   // ------------------------------------------------------------ selection → offsets
 
@@ -91,12 +106,26 @@
   function fillForm(sel) {
     const form = newForm();
     if (!form) return;
+    const changed = changedForm();
+    if (changed && !(pending && sel.start === pending.start && sel.end === pending.end)) {
+      offerChoice(changed, sel); // never replace the words of a form with changes silently
+      return;
+    }
+    useSelection(form, sel);
+  }
+
+  function useSelection(form, sel) {
+    if (form.hidden) {
+      delete form.dataset.changed; // a fresh annotation starts unchanged
+      renderRecent(form);
+    }
     pending = sel;
     form.elements.start.value = sel.start;
     form.elements.end.value = sel.end;
     form.elements.quote.value = sel.quote;
     $("[data-quote-preview]", form).textContent = sel.quote;
     $("[data-offsets]", form).textContent = `Characters ${sel.start}–${sel.end}`;
+    if (form.hidden) clearStatus(); // the last save's message is about another annotation
     form.hidden = false;
     const hint = $("#select-hint");
     if (hint) hint.hidden = true;
@@ -116,6 +145,11 @@
   }
 
   function openForm() {
+    const choice = $(".replace-choice");
+    if (choice) {
+      choice.querySelector("button").focus();
+      return true;
+    }
     const form = newForm();
     if (!form || form.hidden) return false;
     const subject = form.elements.subject;
@@ -126,8 +160,11 @@
 
   function cancelForm() {
     stopPicking();
+    dropChoice();
     const form = newForm();
     if (form) {
+      delete form.dataset.changed;
+      forgetDraft();
       form.hidden = true;
       $$(".field-error, .form-errors", form).forEach((e) => e.remove());
       $$(".has-error", form).forEach((e) => e.classList.remove("has-error"));
@@ -138,6 +175,7 @@
     if (hint) hint.hidden = false;
     pending = null;
     showPending(null);
+    showPicked([]);
     // Back to the page, where the single-key shortcuts work again.
     if (document.activeElement && document.activeElement !== document.body) document.activeElement.blur();
   }
@@ -184,13 +222,18 @@
   document.addEventListener("input", (ev) => {
     const form = ev.target.form;
     if (!form || !form.classList.contains("ann-form")) return;
+    form.dataset.changed = "1";
+    if (form === newForm()) keepDraft(form);
     if (ev.target.name === "claim_text") ev.target.dataset.touched = "1";
     else if (["subject", "object"].includes(ev.target.name)) syncClaimText(form);
     if (ev.target.dataset.actor) autocomplete(ev.target);
   });
   document.addEventListener("change", (ev) => {
     const form = ev.target.form;
-    if (form && form.classList.contains("ann-form") && ev.target.name === "relation") syncClaimText(form);
+    if (!form || !form.classList.contains("ann-form")) return;
+    form.dataset.changed = "1";
+    if (ev.target.name === "relation") syncClaimText(form);
+    if (form === newForm()) keepDraft(form);
   });
 
   // Actor names: one shared datalist refilled from the server as the reviewer types (name or alias).
@@ -213,6 +256,7 @@
   let picking = null; // { form, kind, button }
 
   function setPick(form, kind, sel) {
+    form.dataset.changed = "1";
     form.elements[`${kind}_start`].value = sel ? sel.start : "";
     form.elements[`${kind}_end`].value = sel ? sel.end : "";
     form.elements[`${kind}_quote`].value = sel ? sel.quote : "";
@@ -262,6 +306,36 @@
       $$(`[data-ids~="${id}"]`, textEl()).forEach((m) => m.classList.toggle("is-hot", on));
       $$(`.ann[data-ann="${id}"]`).forEach((li) => li.classList.toggle("is-hot", on));
     }
+    showPicked(on ? ids.map((id) => $(`.ann[data-ann="${id}"]`)).filter(Boolean) : []);
+  }
+
+  // The source and cue words of the hovered or focused annotations ("start end" in data-source /
+  // data-cue of their list items), or of the open edit form, outlined with CSS highlights.
+  function spanRange(startEnd) {
+    const [start, end] = startEnd.split(" ").map(Number);
+    const range = document.createRange();
+    range.setStart(...cpToBoundary(start));
+    range.setEnd(...cpToBoundary(end));
+    return range;
+  }
+  function showPicked(items) {
+    if (!window.CSS || !CSS.highlights) return;
+    const open = $("#edit-annotation");
+    const from = items.length ? items : open ? [open] : [];
+    for (const kind of ["source", "cue"]) {
+      const ranges = [];
+      for (const el of from) {
+        const at = el.dataset[kind];
+        if (!at) continue;
+        try {
+          ranges.push(spanRange(at));
+        } catch {
+          // The text was re-rendered under us: nothing to outline.
+        }
+      }
+      if (ranges.length) CSS.highlights.set(`picked-${kind}`, new Highlight(...ranges));
+      else CSS.highlights.delete(`picked-${kind}`);
+    }
   }
   const idsOfMark = (mark) => (mark.dataset.ids || "").split(" ").filter(Boolean);
   const itemOf = (el) => el.closest && el.closest(".ann[data-ann]");
@@ -298,6 +372,446 @@
     if (own.length && window.htmx) {
       htmx.ajax("GET", editUrl(own[own.length - 1]), { target: "#form-slot", swap: "innerHTML" });
     }
+  });
+
+  // ------------------------------------------------------------ nothing lost
+
+  // The open form (new or edit) if the reviewer changed anything in it since it opened.
+  function changedForm() {
+    return $$("form.ann-form").find((f) => !f.hidden && f.dataset.changed) || null;
+  }
+
+  const shorten = (q) => (q.length > 60 ? `${q.slice(0, 59)}…` : q);
+
+  function dropChoice() {
+    const choice = $(".replace-choice");
+    if (choice) choice.remove();
+  }
+
+  // A new selection while a form has changes: ask, inside that form, what the words are for.
+  function offerChoice(form, sel) {
+    const open = $(".replace-choice");
+    if (open && open.offered.start === sel.start && open.offered.end === sel.end) return;
+    dropChoice();
+    const box = document.createElement("div");
+    box.className = "replace-choice";
+    box.setAttribute("role", "group");
+    box.setAttribute("aria-label", "What to do with the words you selected");
+    const text = document.createElement("p");
+    text.textContent = `You selected “${shorten(sel.quote)}” while this form has changes.`;
+    box.append(text);
+    const button = (choice, label) => {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.dataset.choice = choice;
+      b.textContent = label;
+      box.append(b, " ");
+    };
+    button("replace", "Use these words for this annotation");
+    button("new", "Start a new annotation with them");
+    const quote = form.elements.quote ? form.elements.quote.value : "";
+    button("keep", quote ? `Keep “${shorten(quote)}”` : "Keep the form as it is");
+    box.offered = sel;
+    const title = $("h2", form);
+    (title || form.firstChild).after(box);
+    say("You selected other words while a form has changes: choose what they are for.");
+  }
+
+  document.addEventListener("click", (ev) => {
+    const b = ev.target.closest && ev.target.closest(".replace-choice [data-choice]");
+    if (!b) return;
+    const box = b.closest(".replace-choice");
+    const form = box.closest("form");
+    const sel = box.offered;
+    box.remove();
+    say("");
+    if (b.dataset.choice === "replace") {
+      form.elements.start.value = sel.start;
+      form.elements.end.value = sel.end;
+      form.elements.quote.value = sel.quote;
+      const preview = $("[data-quote-preview]", form);
+      if (preview) preview.textContent = sel.quote;
+      const offsets = $("[data-offsets]", form);
+      if (offsets) offsets.textContent = `Characters ${sel.start}–${sel.end}`;
+      pending = sel;
+      showPending(sel);
+      if (form === newForm()) keepDraft(form);
+    } else if (b.dataset.choice === "new") {
+      const fresh = newForm();
+      if (form === fresh) {
+        form.reset();
+        ["source", "cue"].forEach((kind) => setPick(form, kind, null));
+        $$(".field-error, .form-errors", form).forEach((e) => e.remove());
+      } else {
+        $("#form-slot").replaceChildren(); // the edit is given up, as the reviewer chose
+      }
+      delete fresh.dataset.changed;
+      fresh.hidden = true;
+      useSelection(fresh, sel);
+      openForm();
+      return;
+    }
+    const first = $("select, input:not([type=hidden])", form);
+    if (first) first.focus();
+  });
+
+  // Leaving or reloading with a changed form asks first (the browser words the question).
+  window.addEventListener("beforeunload", (ev) => {
+    if (!changedForm()) return;
+    ev.preventDefault();
+    ev.returnValue = "";
+  });
+
+  // The new-annotation form is kept in sessionStorage as it is typed, and comes back after a
+  // reload or a crash until it is saved or discarded (Cancel / Esc, or "Discard draft").
+  const draftKey = `stancemark:draft:${location.pathname}`;
+  const DRAFT_SKIP = new Set(["csrfmiddlewaretoken", "others"]);
+
+  function keepDraft(form) {
+    const values = {};
+    for (const el of form.elements) {
+      if (!el.name || DRAFT_SKIP.has(el.name)) continue;
+      values[el.name] = el.type === "checkbox" || el.type === "radio" ? el.checked : el.value;
+    }
+    try {
+      sessionStorage.setItem(draftKey, JSON.stringify(values));
+    } catch {
+      // Storage full or disabled: the beforeunload question still protects the work.
+    }
+  }
+
+  function forgetDraft() {
+    try {
+      sessionStorage.removeItem(draftKey);
+    } catch {
+      // Storage disabled: there is nothing to forget.
+    }
+  }
+
+  function restoreDraft() {
+    const form = newForm();
+    if (!form || !form.hidden) return; // a form the server sent back (errors) wins
+    let values = null;
+    try {
+      values = JSON.parse(sessionStorage.getItem(draftKey) || "null");
+    } catch {
+      values = null;
+    }
+    if (!values || !values.quote) return;
+    const start = Number(values.start);
+    const end = Number(values.end);
+    if (codePoints.slice(start, end).join("") !== values.quote) return forgetDraft(); // other text
+    for (const el of form.elements) {
+      if (!el.name || !(el.name in values)) continue;
+      if (el.type === "checkbox" || el.type === "radio") el.checked = Boolean(values[el.name]);
+      else el.value = values[el.name];
+    }
+    ["source", "cue"].forEach((kind) => {
+      const q = values[`${kind}_quote`];
+      const pickQuote = $(`[data-pick-quote="${kind}"]`, form);
+      if (pickQuote) pickQuote.textContent = q || "";
+      const clear = $(`[data-pick-clear="${kind}"]`, form);
+      if (clear) clear.hidden = !q;
+    });
+    useSelection(form, { start, end, quote: values.quote });
+    form.dataset.changed = "1";
+    const status = $("#status");
+    if (status) {
+      status.textContent = "Your unsaved draft is back. ";
+      const discard = document.createElement("button");
+      discard.type = "button";
+      discard.dataset.action = "cancel";
+      discard.textContent = "Discard draft";
+      status.append(discard);
+    }
+  }
+
+  // ------------------------------------------------------------ less typing
+
+  // The new form offers the actors used in this article (1–9 in an empty Subject, Object or
+  // Source, or a click) and the last annotation's claim (Alt+R) or claim and stance for another
+  // source (Alt+O). The page starts from views.articles' `recent` (workspace.recent); each save
+  // updates it here, so the choices follow the reviewer's work without a server round trip.
+  const recentEl = $("#recent-data");
+  const recent = recentEl ? JSON.parse(recentEl.textContent) : { last: null, actors: [] };
+  const ACTOR_FIELDS = ["subject", "object", "source"];
+  let lastActorField = null;
+  let submitted = null; // values of the form being saved, until the save is confirmed
+
+  function renderRecent(form) {
+    const box = $("[data-recent]", form);
+    if (!box) return;
+    const chips = $("[data-recent-actors]", box);
+    chips.replaceChildren();
+    recent.actors.forEach((name, i) => {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "chip-actor";
+      b.dataset.actor = name;
+      const key = document.createElement("kbd");
+      key.textContent = String(i + 1);
+      b.append(key, ` ${name}`);
+      chips.append(b, " ");
+    });
+    $$("[data-repeat]", box).forEach((b) => {
+      b.hidden = !recent.last;
+    });
+    box.hidden = !recent.actors.length && !recent.last;
+  }
+
+  function setField(form, name, value) {
+    const el = form.elements[name];
+    if (!el || value === undefined || value === null) return;
+    el.value = value;
+    el.dispatchEvent(new Event("input", { bubbles: true })); // claim text, draft, "changed"
+    if (el.tagName === "SELECT") el.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  function fillActor(form, name) {
+    let field = lastActorField && form.contains(lastActorField) ? lastActorField : null;
+    if (!field) field = ACTOR_FIELDS.map((n) => form.elements[n]).find((el) => el && !el.value);
+    if (!field) return;
+    setField(form, field.name, name);
+    if (field.name === "source" && form.elements.source_kind.value !== "named") {
+      setField(form, "source_kind", "named");
+    }
+    const next = ACTOR_FIELDS.map((n) => form.elements[n]).find((el) => el && !el.value);
+    (next || field).focus();
+  }
+
+  function repeatLast(form, otherSource) {
+    const last = recent.last;
+    if (!last) return;
+    for (const name of ["subject", "relation", "object"]) setField(form, name, last[name]);
+    // A claim text the reviewer wrote by hand is kept; a generated one follows the fields.
+    if (form.elements.claim_text.value !== last.claim_text) setField(form, "claim_text", last.claim_text);
+    if (otherSource) {
+      setField(form, "stance", last.stance);
+      setField(form, "certainty", last.certainty);
+      setField(form, "source_kind", "named");
+      setField(form, "source", "");
+      form.elements.source.focus();
+      say(`Same claim as your last annotation: “${last.claim_text}”. Type the other source.`);
+    } else {
+      form.elements.source_kind.focus();
+      say(`Repeated your last claim: “${last.claim_text}”.`);
+    }
+  }
+
+  document.addEventListener("focusin", (ev) => {
+    const el = ev.target;
+    if (el.form && el.form === newForm() && ACTOR_FIELDS.includes(el.name)) lastActorField = el;
+  });
+  document.addEventListener("click", (ev) => {
+    const form = newForm();
+    const chip = ev.target.closest && ev.target.closest("[data-recent-actors] [data-actor]");
+    if (chip && form) return void fillActor(form, chip.dataset.actor);
+    const repeat = ev.target.closest && ev.target.closest("[data-repeat]");
+    if (repeat && form) repeatLast(form, repeat.dataset.repeat === "source");
+  });
+  document.addEventListener("keydown", (ev) => {
+    const form = newForm();
+    if (!form || form.hidden || !form.contains(ev.target)) return;
+    if (ev.altKey && !ev.ctrlKey && !ev.metaKey && (ev.code === "KeyR" || ev.code === "KeyO")) {
+      ev.preventDefault();
+      return void repeatLast(form, ev.code === "KeyO");
+    }
+    const el = ev.target;
+    if (ev.altKey || ev.ctrlKey || ev.metaKey || !ACTOR_FIELDS.includes(el.name) || el.value) return;
+    const n = Number(ev.key);
+    if (Number.isInteger(n) && n >= 1 && recent.actors[n - 1]) {
+      ev.preventDefault();
+      lastActorField = el;
+      fillActor(form, recent.actors[n - 1]);
+    }
+  });
+
+  // Remember what is being saved; once the save is confirmed it becomes "the last annotation".
+  document.body.addEventListener("htmx:beforeRequest", (ev) => {
+    const form = ev.detail.elt;
+    if (!form || !form.classList || !form.classList.contains("ann-form")) return;
+    const values = {};
+    for (const name of ["subject", "relation", "object", "claim_text", "source_kind", "source", "stance", "certainty"]) {
+      if (form.elements[name]) values[name] = form.elements[name].value;
+    }
+    submitted = values;
+  });
+  document.body.addEventListener("annotation-saved", () => {
+    if (!submitted) return;
+    recent.last = submitted;
+    const names = [submitted.subject, submitted.object, submitted.source_kind === "named" ? submitted.source : ""];
+    recent.actors = [...names.filter(Boolean), ...recent.actors.filter((a) => !names.includes(a))].slice(0, 9);
+    submitted = null;
+    setTimeout(() => {
+      const form = newForm();
+      if (form) renderRecent(form);
+    }, 0);
+  });
+
+  // ------------------------------------------------------------ keyboard text selection
+
+  // The article text is in the Tab order. There, ←/→ move a caret by word and ↑/↓ by sentence,
+  // Shift extends the selection, S selects the sentence at the caret, Home/End go to the text's
+  // ends; A or Enter then annotates as with a mouse selection (the DOM selection is set, so the
+  // rest of the page cannot tell the difference). The caret's word is outlined (CSS highlight).
+  const isWordChar = (ch) => ch !== undefined && /[\p{L}\p{N}_'’-]/u.test(ch);
+  let caret = null; // code point where the caret is
+  let anchor = null; // the other end of the selection (=== caret when nothing is selected)
+
+  function wordEnd(cp) {
+    let i = cp;
+    while (i < codePoints.length && isWordChar(codePoints[i])) i++;
+    return i;
+  }
+  const atWordStart = (cp) => isWordChar(codePoints[cp]) && !isWordChar(codePoints[cp - 1]);
+  function nextWordStart(cp) {
+    let i = wordEnd(cp);
+    while (i < codePoints.length && !isWordChar(codePoints[i])) i++;
+    return i < codePoints.length ? i : cp;
+  }
+  function prevWordStart(cp) {
+    let i = cp;
+    while (i > 0 && !isWordChar(codePoints[i - 1])) i--;
+    while (i > 0 && isWordChar(codePoints[i - 1])) i--;
+    return isWordChar(codePoints[i]) ? i : cp;
+  }
+  function firstWordFrom(cp) {
+    let i = cp;
+    while (i < codePoints.length && !isWordChar(codePoints[i])) i++;
+    return i < codePoints.length ? i : cp;
+  }
+  // Sentence starts: the text's start, after a line break, after . ! ? (and closing quotes or
+  // brackets) followed by a space; each moved on to its first word.
+  let sentenceStarts = null;
+  function sentences() {
+    if (sentenceStarts) return sentenceStarts;
+    const starts = new Set([firstWordFrom(0)]);
+    for (let i = 0; i < codePoints.length; i++) {
+      const ch = codePoints[i];
+      if (ch === "\n") starts.add(firstWordFrom(i + 1));
+      else if (".!?".includes(ch)) {
+        let j = i + 1;
+        while (j < codePoints.length && "\"'”’)]".includes(codePoints[j])) j++;
+        if (j < codePoints.length && /\s/u.test(codePoints[j])) starts.add(firstWordFrom(j));
+      }
+    }
+    sentenceStarts = [...starts].filter((x) => x < codePoints.length).sort((a, b) => a - b);
+    return sentenceStarts;
+  }
+  function sentenceAt(cp) {
+    const starts = sentences();
+    let start = starts[0] || 0;
+    let end = codePoints.length;
+    for (const s of starts) {
+      if (s <= cp) start = s;
+      else {
+        end = s;
+        break;
+      }
+    }
+    while (end > start && /\s/u.test(codePoints[end - 1])) end--;
+    return [start, end];
+  }
+
+  function showCaret() {
+    const root = textEl();
+    if (caret === null || !root) return;
+    root.dataset.caret = caret; // where the caret is, in code points (for tests and tools)
+    const docSel = window.getSelection();
+    try {
+      if (anchor !== caret) {
+        const [a, b] = [Math.min(anchor, caret), Math.max(anchor, caret)];
+        const [aNode, aOff] = cpToBoundary(a);
+        const [bNode, bOff] = cpToBoundary(b);
+        docSel.setBaseAndExtent(aNode, aOff, bNode, bOff);
+        if (window.CSS && CSS.highlights) CSS.highlights.delete("caret");
+        say(`Selected “${shorten(codePoints.slice(a, b).join(""))}”. Press A to annotate.`);
+      } else {
+        docSel.removeAllRanges();
+        const end = Math.max(wordEnd(caret), caret + 1);
+        if (window.CSS && CSS.highlights) {
+          const range = document.createRange();
+          range.setStart(...cpToBoundary(caret));
+          range.setEnd(...cpToBoundary(Math.min(end, codePoints.length)));
+          CSS.highlights.set("caret", new Highlight(range));
+        }
+        say(codePoints.slice(caret, end).join(""));
+      }
+      const [node] = cpToBoundary(caret);
+      const el = node.nodeType === Node.TEXT_NODE ? node.parentElement : node;
+      if (el) el.scrollIntoView({ block: "nearest" });
+    } catch {
+      // The text was re-rendered under us: the next key starts again from the caret.
+    }
+  }
+
+  // A selection made with the mouse (or a click that focused the text) is where the keys go on
+  // from: never replaced by the caret.
+  function syncWithSelection() {
+    const sel = currentSelection();
+    if (!sel) return;
+    const [a, b] = [Math.min(anchor, caret), Math.max(anchor, caret)];
+    if (caret === null || sel.start !== a || sel.end !== b) {
+      anchor = sel.start;
+      caret = sel.end;
+    }
+  }
+
+  document.addEventListener("focusin", (ev) => {
+    if (ev.target !== textEl() || !ev.target.matches(":focus-visible")) return; // keyboard only
+    if (currentSelection()) return void syncWithSelection();
+    if (caret === null) caret = anchor = firstWordFrom(0);
+    showCaret();
+  });
+  document.addEventListener("focusout", (ev) => {
+    if (ev.target === textEl() && window.CSS && CSS.highlights) CSS.highlights.delete("caret");
+  });
+
+  document.addEventListener("keydown", (ev) => {
+    if (ev.target !== textEl() || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    const keys = ["ArrowRight", "ArrowLeft", "ArrowDown", "ArrowUp", "Home", "End", "s", "S", "Escape"];
+    if (!keys.includes(ev.key)) return;
+    syncWithSelection();
+    if (caret === null) caret = anchor = firstWordFrom(0);
+    const extend = ev.shiftKey;
+    let to;
+    if (ev.key === "ArrowRight") {
+      if (!extend) to = nextWordStart(caret);
+      else to = atWordStart(caret) ? wordEnd(caret) : wordEnd(nextWordStart(caret));
+    } else if (ev.key === "ArrowLeft") {
+      if (!extend || caret <= anchor) to = prevWordStart(caret);
+      else {
+        const start = prevWordStart(caret); // of the word the selection ends with
+        to = start > anchor ? Math.max(anchor, wordEnd(prevWordStart(start))) : anchor;
+      }
+    } else if (ev.key === "ArrowDown") {
+      const next = sentences().find((x) => x > caret);
+      if (!extend) to = next === undefined ? caret : next;
+      else {
+        to = sentenceAt(caret)[1];
+        if (to <= caret && next !== undefined) to = sentenceAt(next)[1];
+      }
+    } else if (ev.key === "ArrowUp") {
+      const before = sentences().filter((x) => x < caret);
+      to = before.length ? before[before.length - 1] : caret;
+    } else if (ev.key === "Home") to = firstWordFrom(0);
+    else if (ev.key === "End") to = prevWordStart(codePoints.length);
+    else if (ev.key === "s" || ev.key === "S") {
+      [anchor, caret] = sentenceAt(caret);
+      ev.preventDefault();
+      ev.stopImmediatePropagation();
+      return void showCaret();
+    } else if (ev.key === "Escape" && anchor !== caret) {
+      anchor = caret;
+      ev.preventDefault();
+      ev.stopImmediatePropagation();
+      return void showCaret();
+    } else return;
+    ev.preventDefault();
+    ev.stopImmediatePropagation();
+    caret = to;
+    if (!extend) anchor = caret;
+    showCaret();
   });
 
   // ------------------------------------------------------------ selection events
@@ -355,6 +869,15 @@
         was.button.focus();
         return;
       }
+      if ($(".replace-choice")) {
+        // Esc answers the question with "keep": the form and its changes stay.
+        const form = $(".replace-choice").closest("form");
+        dropChoice();
+        say("");
+        const first = $("select, input:not([type=hidden])", form);
+        if (first) first.focus();
+        return;
+      }
       if (form && form.id === "new-annotation") return void cancelForm();
       if (form && form.id === "edit-annotation") return void cancelForm();
       return;
@@ -408,6 +931,7 @@
   // After a save (views.articles._saved_swaps, plain htmx out-of-band swaps): the form is blank
   // again or closed, the saved span flashes and its list item takes the focus.
   document.body.addEventListener("annotation-saved", (ev) => {
+    if (!$("#edit-annotation")) forgetDraft(); // a create saved (an edit keeps the new draft)
     pending = null;
     stopPicking();
     window.getSelection().removeAllRanges();
@@ -415,6 +939,7 @@
     if (status) status.classList.remove("error");
     const id = ev.detail && ev.detail.id;
     setTimeout(() => {
+      showPicked([]);
       if (id) flash(id);
       const item = $(`#my-annotations .ann[data-ann="${id}"] a`);
       if (item) item.focus({ preventScroll: true });
@@ -429,6 +954,8 @@
     const hint = $("#select-hint");
     if (target && target.id === "form-slot" && target.querySelector("#edit-annotation")) {
       if (form) form.hidden = true; // an edit form opened
+      clearStatus();
+      showPicked([]);
       if (hint) hint.hidden = true;
       const first = $("#edit-annotation select, #edit-annotation input:not([type=hidden])");
       if (first) first.focus();
@@ -451,11 +978,12 @@
     // A 400 in plain text says what was wrong with the request (a NUL in a parameter, a review
     // comment refused): show it as it is (textContent, so it is never markup).
     const plain = (xhr.getResponseHeader("Content-Type") || "").startsWith("text/plain");
+    // A 403 in plain text says why (blind mode: your work on a done article is final).
     const text =
-      xhr.status === 403
-        ? "Not allowed: you can change only your own annotations, and only curators review."
-        : xhr.status === 400 && plain && xhr.responseText
-          ? `${xhr.responseText.slice(0, 300)} Nothing was saved.`
+      (xhr.status === 400 || xhr.status === 403) && plain && xhr.responseText
+        ? `${xhr.responseText.slice(0, 400)} Nothing was saved.`
+        : xhr.status === 403
+          ? "Not allowed: you can change only your own annotations, and only curators review."
           : `Something went wrong (the server answered ${xhr.status}); nothing was saved.`;
     say(text, { error: true });
   });
@@ -475,4 +1003,6 @@
     };
     showPending(pending);
   }
+  // Last, once every section has set itself up: a draft from before a reload comes back.
+  restoreDraft();
 })();
