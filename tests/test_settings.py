@@ -203,8 +203,14 @@ def test_app_urls_are_found():
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_every_app_url_redirects_anonymous_users_to_login(client, method):
     login = reverse(settings.LOGIN_URL)
+    api = {reverse("annotate:api-articles")}  # for scripts: a JSON 401 asking for a token instead
     for path in _app_urls():
         response = getattr(client, method)(path)
+        if path in api:  # POST only: a GET is refused before anyone is asked who they are
+            assert response.status_code == (401 if method == "post" else 405), path
+            if method == "post":
+                assert response["WWW-Authenticate"].startswith("Bearer"), path
+            continue
         assert response.status_code == 302, path
         assert response["Location"].startswith(f"{login}?next="), path
 
