@@ -27,6 +27,8 @@ def test_filter_bar_has_labelled_controls_and_needs_js(reviewer_client, reviewer
         "filter-source",
     ):
         assert f'<label for="{control}">' in html and f'id="{control}"' in html
+    # Named apart from the form's own Stance, Source … fields (speech input, screen readers).
+    assert '<span class="visually-hidden">Filter by </span>Source</label>' in html
     assert '<option value="denies">Denies</option>' in html
     assert '<option value="rejected">Rejected</option>' in html
     assert 'data-stance="asserts" data-status="pending"' in html

@@ -80,7 +80,7 @@ def test_filter_by_text_stance_claim_source_status(page, live_server, long_artic
     # Claim and source choices are the ones in the list.
     bar.get_by_label("Claim").select_option("Iran supports Hezbollah")
     expect(count).to_have_text("100 of 300 shown")
-    bar.get_by_label("Source", exact=True).select_option("Ned Price")
+    bar.get_by_label("Filter by source").select_option("Ned Price")
     expect(count).to_have_text("20 of 300 shown")  # i % 3 == 1 and i % 5 == 3
     clear.click()
     bar.get_by_label("Status").select_option("rejected")
