@@ -173,3 +173,22 @@ def test_list_follows_the_text(page, live_server, long_article):
     scroll_text_to(page, ids[100])
     scroll_text_to(page, farther)
     expect(page.locator(f"#ann-{ids[281]}")).to_be_in_viewport()
+
+
+def test_no_filter_bar_without_javascript(browser, live_server, long_article):
+    """The bar filters in the browser only: with JavaScript off it is not shown at all."""
+    reviewer, article = long_article
+    context = browser.new_context(
+        java_script_enabled=False, viewport={"width": 1280, "height": 900}
+    )
+    context.set_default_timeout(5_000)
+    try:
+        page = context.new_page()
+        login(page, reviewer, live_server)
+        page.goto(f"{live_server.url}/articles/{article.pk}/")
+        expect(page.locator("#my-annotations > .ann")).to_have_count(300)
+        expect(page.locator("#list-filter")).to_be_attached()
+        expect(page.locator("#list-filter")).to_be_hidden()
+        expect(page.locator("#no-js-hint")).to_be_visible()
+    finally:
+        context.close()
