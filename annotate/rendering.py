@@ -262,6 +262,8 @@ def render_items(
     append = out.append
     for a in annotations:
         spans = _picked_spans(a)
+        # What the panel's filter bar matches on (annotate.js, "list filter").
+        spans += f' data-stance="{escape(a.stance)}" data-status="{escape(a.status)}"'
         claim = escape(a.claim_text)
         quote = escape(a.quote if len(a.quote) <= 140 else a.quote[:139] + "…")
         stance = STANCE_LABELS.get(a.stance, a.stance)

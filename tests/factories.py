@@ -115,3 +115,50 @@ def make_annotation(
         confidence=confidence,
         **extra,
     )
+
+
+LONG_SENTENCE = (
+    "Report {n:03d}. Officials in the capital said on Tuesday that the ceasefire was holding, "
+    "though monitors reported sporadic shelling near the river and aid convoys waited. "
+)
+LONG_CLAIMS = (("Russia", "Taliban"), ("Iran", "Hezbollah"), ("Pakistan", "Haqqani network"))
+LONG_SOURCES = ("Joseph Votel", "Zabiullah Mujahid", "Maria Zakharova", "Ned Price", "Hua Chunying")
+LONG_STANCES = (Stance.ASSERTS, Stance.DENIES, Stance.REPORTS, Stance.QUESTIONS)
+
+
+def make_long_article(
+    reviewer, *, length: int = 60_000, annotations: int = 300, title: str = "A long article"
+) -> Article:
+    """A `length`-character article of numbered sentences ("Report 000. Officials …"), with one
+    annotation of `reviewer` on the first words of each of the first `annotations` sentences:
+    claims, sources and stances rotate (LONG_CLAIMS, LONG_SOURCES, LONG_STANCES by index), so
+    the quote of annotation i contains "Report {i:03d}". Bulk-created: hundreds, fast."""
+    sentences, text = [], ""
+    while len(text) < length:
+        sentences.append(len(text))
+        text += LONG_SENTENCE.format(n=len(sentences) - 1)
+    text = text[:length]
+    assert len(sentences) >= annotations, "the text is too short for that many annotations"
+    article = make_article(text, title=title)
+    claims = [make_claim(subject, "supports", obj) for subject, obj in LONG_CLAIMS]
+    sources = [make_actor(name, kind=ActorKind.PERSON) for name in LONG_SOURCES]
+    rows = []
+    for i in range(annotations):
+        start = sentences[i]
+        end = start + 40
+        rows.append(
+            Annotation(
+                article=article,
+                reviewer=reviewer,
+                claim=claims[i % len(claims)],
+                start=start,
+                end=end,
+                quote=article.text[start:end],
+                source_kind=SourceKind.NAMED,
+                source_actor=sources[i % len(sources)],
+                stance=LONG_STANCES[i % len(LONG_STANCES)],
+                confidence=1 + i % 5,
+            )
+        )
+    Annotation.objects.bulk_create(rows, batch_size=500)
+    return article

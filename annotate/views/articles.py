@@ -143,6 +143,9 @@ def _workspace(
         "focus_id": focus_id,
         "page_url": page_url,
         "edit_url": _edit_url(show_others),
+        # The list filter's choices (the claim and source choices are read from the list in JS).
+        "filter_stances": rendering.STANCE_LABELS.items(),
+        "filter_statuses": rendering.STATUS_LABELS.items(),
     }
 
 

@@ -841,7 +841,7 @@
   // ------------------------------------------------------------ keyboard
 
   function moveBetweenAnnotations(step) {
-    const items = $$("#panel .ann[data-ann]");
+    const items = $$("#panel .ann[data-ann]").filter((li) => !li.hidden); // the filter's matches
     if (!items.length) return;
     const current = itemOf(document.activeElement);
     let i = current ? items.indexOf(current) + step : step > 0 ? 0 : items.length - 1;
@@ -894,6 +894,9 @@
       }
       if (sel) fillForm(sel);
       if (openForm()) ev.preventDefault();
+    } else if (ev.key === "/" && $("#filter-text")) {
+      ev.preventDefault();
+      $("#filter-text").focus();
     } else if (ev.key === "j" || ev.key === "k") {
       ev.preventDefault();
       moveBetweenAnnotations(ev.key === "j" ? 1 : -1);
@@ -914,6 +917,197 @@
       cancelForm();
     }
   });
+
+  // ------------------------------------------------------------ list filter
+
+  // The filter bar above the lists (article_detail.html, #list-filter) hides the already
+  // rendered items that do not match, in the browser. Its values live here, so they survive the
+  // htmx swaps that redraw the whole panel, and are applied again to items that arrive later
+  // (out-of-band after a save, a curator's review): see the htmx:load listener below.
+  const FILTERS = ["text", "stance", "status", "claim", "source"];
+  const filterValues = Object.fromEntries(FILTERS.map((k) => [k, ""]));
+  const listItems = () => $$("#panel .ann-list > .ann[data-ann]");
+  const partOf = (li, cls) => {
+    const el = li.querySelector(`.${cls}`);
+    return el ? el.textContent.trim() : "";
+  };
+  const filtering = () => FILTERS.some((k) => filterValues[k]);
+
+  function matches(li) {
+    const f = filterValues;
+    if (f.stance && li.dataset.stance !== f.stance) return false;
+    if (f.status && li.dataset.status !== f.status) return false;
+    if (f.claim && partOf(li, "claim") !== f.claim) return false;
+    if (f.source && partOf(li, "source") !== f.source) return false;
+    if (!f.text) return true;
+    // A replaced item is a new element, so the cached text is never stale.
+    if (li.filterText === undefined) {
+      li.filterText = ["claim", "source", "quote"].map((c) => partOf(li, c)).join(" ").toLowerCase();
+    }
+    return li.filterText.includes(f.text.trim().toLowerCase());
+  }
+
+  // The claim and source choices: those in the lists now (rebuilt only when they change).
+  function fillChoices(items) {
+    for (const kind of ["claim", "source"]) {
+      const select = $(`#list-filter [data-filter="${kind}"]`);
+      if (!select) continue;
+      const values = [...new Set(items.map((li) => partOf(li, kind)).filter(Boolean))].sort((a, b) =>
+        a.localeCompare(b),
+      );
+      if (filterValues[kind] && !values.includes(filterValues[kind])) values.unshift(filterValues[kind]);
+      const key = values.join("\u0000");
+      if (select.dataset.key === key) continue;
+      select.dataset.key = key;
+      const any = document.createElement("option");
+      any.value = "";
+      any.textContent = "any";
+      select.replaceChildren(
+        any,
+        ...values.map((v) => {
+          const o = document.createElement("option");
+          o.value = v;
+          o.textContent = v.length > 50 ? `${v.slice(0, 49)}…` : v;
+          return o;
+        }),
+      );
+      select.value = filterValues[kind];
+    }
+  }
+
+  let lastCount = "";
+  function applyFilter() {
+    const bar = $("#list-filter");
+    if (!bar) return;
+    for (const input of $$("[data-filter]", bar)) {
+      if (input.value !== filterValues[input.dataset.filter]) input.value = filterValues[input.dataset.filter];
+    }
+    const follow = $("[data-follow]", bar);
+    if (follow) follow.checked = followOn();
+    const items = listItems();
+    fillChoices(items);
+    let shown = 0;
+    for (const li of items) {
+      const show = matches(li);
+      if (li.hidden === show) li.hidden = !show;
+      if (show) shown++;
+    }
+    // My list is numbered by CSS counters, which skip hidden items: keep each item's number.
+    const mine = $("#my-annotations");
+    if (mine) {
+      $$(":scope > .ann .num", mine).forEach((num, i) => (num.dataset.n = i + 1));
+      mine.classList.toggle("filtering", filtering());
+    }
+    const text = `${shown} of ${items.length} shown`;
+    const count = $("#filter-count", bar);
+    if (count && (count.textContent !== text || lastCount !== text)) count.textContent = text;
+    lastCount = text;
+    const clear = $("[data-filter-clear]", bar);
+    if (clear) clear.hidden = !filtering();
+  }
+
+  let filterTimer = null;
+  document.addEventListener("input", (ev) => {
+    const input = ev.target.closest && ev.target.closest("#list-filter [data-filter]");
+    if (!input) return;
+    filterValues[input.dataset.filter] = input.value.trim() && input.value;
+    clearTimeout(filterTimer);
+    filterTimer = setTimeout(applyFilter, input.tagName === "INPUT" ? 80 : 0);
+  });
+  document.addEventListener("click", (ev) => {
+    if (!(ev.target.closest && ev.target.closest("#list-filter [data-filter-clear]"))) return;
+    FILTERS.forEach((k) => (filterValues[k] = ""));
+    applyFilter();
+    $("#filter-text").focus();
+  });
+  // New content (a redrawn panel, an item inserted after a save): filter it too, once per batch.
+  let refreshQueued = false;
+  document.body.addEventListener("htmx:load", () => {
+    if (refreshQueued) return;
+    refreshQueued = true;
+    setTimeout(() => {
+      refreshQueued = false;
+      applyFilter();
+    }, 0);
+  });
+  applyFilter();
+
+  // ------------------------------------------------------------ the list follows the text
+
+  // As the article scrolls, the list item of the mark nearest the top of the view is scrolled
+  // into view in the panel (the panel's own scroll only; never the page, never the focus). Not
+  // while the pointer is in the panel or the focus in its lists, a form is open, or "List follows the text"
+  // is off (remembered in localStorage); not on narrow screens, where the panel does not scroll.
+  const FOLLOW_KEY = "stancemark:follow";
+  function followOn() {
+    try {
+      return localStorage.getItem(FOLLOW_KEY) !== "off";
+    } catch {
+      return true;
+    }
+  }
+  document.addEventListener("change", (ev) => {
+    if (!(ev.target.matches && ev.target.matches("#list-filter [data-follow]"))) return;
+    try {
+      localStorage.setItem(FOLLOW_KEY, ev.target.checked ? "on" : "off");
+    } catch {
+      // Storage disabled: the box still works for this page.
+    }
+    if (ev.target.checked) followText();
+  });
+  const followBox = () => $("#list-filter [data-follow]");
+
+  function followText() {
+    const box = followBox();
+    const panel = $("#panel");
+    const root = textEl();
+    if (!box || !box.checked || !panel || !root) return;
+    if (!["auto", "scroll"].includes(getComputedStyle(panel).overflowY)) return;
+    if (panel.scrollHeight <= panel.clientHeight) return;
+    // Focus in the filter bar is not in the lists: the follow box was just ticked, say.
+    const focus = document.activeElement;
+    if (panel.matches(":hover") || (panel.contains(focus) && !focus.closest("#list-filter"))) return;
+    const form = newForm();
+    if ((form && !form.hidden) || $("#edit-annotation")) return;
+    const marks = root.querySelectorAll("mark[data-ids]");
+    // Marks are in text order, so their bottoms grow: find the first one below the top edge.
+    let lo = 0;
+    let hi = marks.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (marks[mid].getBoundingClientRect().bottom <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < marks.length && i < lo + 200; i++) {
+      if (marks[i].getBoundingClientRect().top > window.innerHeight) break;
+      for (const id of idsOfMark(marks[i])) {
+        const li = $(`#panel .ann[data-ann="${id}"]`);
+        if (li && !li.hidden) return void bringIntoPanel(panel, li);
+      }
+    }
+  }
+
+  function bringIntoPanel(panel, li) {
+    $$("#panel .ann.is-current").forEach((el) => el !== li && el.classList.remove("is-current"));
+    li.classList.add("is-current");
+    const p = panel.getBoundingClientRect();
+    const r = li.getBoundingClientRect();
+    if (r.top >= p.top && r.bottom <= p.bottom) return;
+    panel.scrollTop += r.top - p.top - panel.clientHeight / 4;
+  }
+
+  let followTimer = null;
+  window.addEventListener(
+    "scroll",
+    () => {
+      if (followTimer) return;
+      followTimer = setTimeout(() => {
+        followTimer = null;
+        followText();
+      }, 120);
+    },
+    { passive: true },
+  );
 
   // ------------------------------------------------------------ htmx glue
 
