@@ -72,6 +72,10 @@ class AnnotationRow(NamedTuple):
     source_end: int | None = None
     cue_start: int | None = None
     cue_end: int | None = None
+    # Review state: an edit or delete after a verdict sends it back to pending (issue 10).
+    changed_after_review: bool = False
+    version: int = 1
+    curator_name: str | None = None
 
 
 ROW_FIELDS = (
@@ -94,6 +98,9 @@ ROW_FIELDS = (
     "source_end",
     "cue_start",
     "cue_end",
+    "changed_after_review",
+    "version",
+    "curator__username",
 )
 
 
@@ -243,6 +250,21 @@ def _picked_spans(a: AnnotationRow) -> str:
     return out
 
 
+def _verdict(a: AnnotationRow) -> str:
+    """The status badge, "changed after review" and the curator's comment (escaped)."""
+    out = f'<span class="status status-{a.status}">{STATUS_LABELS[a.status]}</span>'
+    if a.status != Status.PENDING and a.curator_name:
+        out += f' <span class="meta">by {escape(a.curator_name)}</span>'
+    if a.changed_after_review:
+        out += ' <span class="status changed-after-review">changed after review</span>'
+    if a.curator_comment:
+        out += (
+            f'<span class="curator-comment"><span class="visually-hidden">Curator\'s comment: '
+            f"</span>{escape(a.curator_comment)}</span>"
+        )
+    return out
+
+
 def render_items(
     annotations: Iterable[AnnotationRow],
     *,
@@ -285,10 +307,11 @@ def render_items(
                 f'<li class="ann" data-ann="{a.id}" id="ann-{a.id}"{spans}>'
                 f'<a class="ann-link" href="{page_url}?edit={a.id}#form-slot" hx-get="{url}" '
                 f'hx-target="#form-slot" hx-swap="innerHTML">{head}'
-                f'<span class="visually-hidden"> (edit)</span></a></li>'
+                f'<span class="visually-hidden"> (edit)</span></a>'
+                f'<span class="verdict">{_verdict(a)}</span></li>'
             )
             continue
-        status = f'<span class="status status-{a.status}">{STATUS_LABELS[a.status]}</span>'
+        status = f'<span class="verdict">{_verdict(a)}</span>'
         review = ""
         if review_url:
             url = escape(review_url.replace("/0/", f"/{a.id}/"))
@@ -296,6 +319,7 @@ def render_items(
                 f'<form class="review" method="post" action="{url}" hx-post="{url}" '
                 f'hx-target="closest li" hx-swap="outerHTML">'
                 f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
+                f'<input type="hidden" name="version" value="{a.version}">'
                 f'<label class="visually-hidden" for="rc-{a.id}">Comment</label>'
                 f'<input id="rc-{a.id}" name="comment" placeholder="Comment (optional)" '
                 f'value="{escape(a.curator_comment)}">'

@@ -424,12 +424,20 @@ def annotation_review(request: AppRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         # Plain text: annotate.js shows a 400's text in the status line.
         return HttpResponse(form.problem(), status=400, content_type="text/plain; charset=utf-8")
-    reviewed = services.annotation_review(
-        annotation=annotation,
-        curator=request.user,
-        status=form.cleaned_data["status"],
-        comment=form.cleaned_data["comment"],
-    )
+    try:
+        reviewed = services.annotation_review(
+            annotation=annotation,
+            curator=request.user,
+            status=form.cleaned_data["status"],
+            comment=form.cleaned_data["comment"],
+            version=form.cleaned_data["version"],
+        )
+    except services.StaleReview as exc:
+        if not request.htmx:
+            messages.error(request, exc.message)
+            url = reverse("annotate:article-detail", args=[annotation.article_id])
+            return redirect(f"{url}?others=1&annotation={pk}")
+        return HttpResponse(exc.message, status=409, content_type="text/plain; charset=utf-8")
     verdict = f"{reviewed.get_status_display()} “{annotation.claim.text}” by {annotation.reviewer}."
     if not request.htmx:
         messages.success(request, verdict)

@@ -840,12 +840,12 @@
   document.body.addEventListener("htmx:responseError", (ev) => {
     const xhr = ev.detail.xhr;
     // A 400 in plain text says what was wrong with the request (a NUL in a parameter, a review
-    // comment refused): show it as it is (textContent, so it is never markup).
+    // comment refused), a 409 that a review was stale: show it as it is (textContent, so it is never markup).
     const plain = (xhr.getResponseHeader("Content-Type") || "").startsWith("text/plain");
     const text =
       xhr.status === 403
         ? "Not allowed: you can change only your own annotations, and only curators review."
-        : xhr.status === 400 && plain && xhr.responseText
+        : (xhr.status === 400 || xhr.status === 409) && plain && xhr.responseText
           ? `${xhr.responseText.slice(0, 300)} Nothing was saved.`
           : `Something went wrong (the server answered ${xhr.status}); nothing was saved.`;
     say(text, { error: true });
