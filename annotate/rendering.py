@@ -250,6 +250,19 @@ def _picked_spans(a: AnnotationRow) -> str:
     return out
 
 
+#: The reviewer's list filter (`?verdict=`): what to act on after a curator's feedback.
+VERDICT_FILTERS = {"rejected": "Rejected", "changed": "Changed after review"}
+
+
+def matches_verdict(a: AnnotationRow, verdict: str) -> bool:
+    """Whether `a` is in the VERDICT_FILTERS filter `verdict` ("" matches everything)."""
+    if verdict == "rejected":
+        return a.status == Status.REJECTED
+    if verdict == "changed":
+        return a.changed_after_review
+    return True
+
+
 def _verdict(a: AnnotationRow) -> str:
     """The status badge, "changed after review" and the curator's comment (escaped)."""
     out = f'<span class="status status-{a.status}">{STATUS_LABELS[a.status]}</span>'
@@ -273,12 +286,15 @@ def render_items(
     editable: bool,
     review_url: str = "",
     csrf_token: str = "",
+    verdict: str = "",
 ) -> SafeString:
     """The side-panel list items, one `<li>` per annotation, in the order given.
 
     `edit_url` and `review_url` contain the placeholder 0 for the annotation id. Own items link to
     their edit form (htmx GET with a plain `?edit=` href fallback); others' items are read-only and,
-    when `review_url` is given (curators), carry Accept / Reject forms.
+    when `review_url` is given (curators), carry Accept / Reject forms. `verdict` (a
+    VERDICT_FILTERS key) folds away the items it does not match (class "filtered-out": still
+    counted, so the list's numbers keep matching the text's, and a save's swaps find their place).
     """
     out: list[str] = []
     append = out.append
@@ -303,8 +319,9 @@ def render_items(
             url = edit_url.replace("/0/", f"/{a.id}/")
             # The link is named by its visible text (claim, source, stance, quote), so speech
             # input can click it by what it shows; the hidden word says what the link does.
+            folded = " filtered-out" if verdict and not matches_verdict(a, verdict) else ""
             append(
-                f'<li class="ann" data-ann="{a.id}" id="ann-{a.id}"{spans}>'
+                f'<li class="ann{folded}" data-ann="{a.id}" id="ann-{a.id}"{spans}>'
                 f'<a class="ann-link" href="{page_url}?edit={a.id}#form-slot" hx-get="{url}" '
                 f'hx-target="#form-slot" hx-swap="innerHTML">{head}'
                 f'<span class="visually-hidden"> (edit)</span></a>'

@@ -243,3 +243,45 @@ def test_a_review_without_a_usable_version_is_refused(client, curator, article, 
     assert "reload the page" in response.content.decode()
     ann.refresh_from_db()
     assert ann.status == Status.PENDING
+
+
+def test_my_list_filters_rejected_and_changed_after_review(
+    reviewer_client, reviewer, curator, article, django_assert_max_num_queries
+):
+    rejected = factories.make_annotation(article=article, reviewer=reviewer, start=0, end=4)
+    _reviewed(rejected, curator, Status.REJECTED, comment="Not a claim")
+    changed = factories.make_annotation(article=article, reviewer=reviewer, phrase=PHRASE)
+    changed = _reviewed(changed, curator)
+    services.annotation_update(
+        annotation=changed, user=reviewer, version=changed.version, stance="denies"
+    )
+    plain = factories.make_annotation(article=article, reviewer=reviewer, start=5, end=11)
+
+    def items(**params) -> dict[int, str]:
+        page = reviewer_client.get(detail_url(article), params).content.decode()
+        assert "Rejected (1)" in page and "Changed after review (1)" in page
+        mine = page.split('id="my-annotations">', 1)[1].split("</ol>", 1)[0]
+        return {
+            int(li.split('data-ann="', 1)[1].split('"', 1)[0]): li.split(">", 1)[0]
+            for li in mine.split("<li ")[1:]
+        }
+
+    def shown(**params) -> set[int]:
+        return {pk for pk, tag in items(**params).items() if "filtered-out" not in tag}
+
+    everything = {rejected.pk, changed.pk, plain.pk}
+    assert shown() == everything
+    with django_assert_max_num_queries(10):  # as the workspace's own bound
+        assert shown(verdict="rejected") == {rejected.pk}
+    assert shown(verdict="changed") == {changed.pk}
+    # Folded items stay in the list (counted, so numbers match the text); a bad value is "all".
+    assert set(items(verdict="changed")) == everything
+    assert shown(verdict="nonsense") == everything
+    link = f'href="{detail_url(article)}?verdict=rejected"'
+    assert link in reviewer_client.get(detail_url(article)).content.decode()
+
+
+def test_an_empty_filter_says_so(reviewer_client, reviewer, article):
+    factories.make_annotation(article=article, reviewer=reviewer, phrase=PHRASE)
+    page = reviewer_client.get(detail_url(article), {"verdict": "rejected"}).content.decode()
+    assert "None of yours is rejected." in page

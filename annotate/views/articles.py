@@ -100,6 +100,8 @@ def _workspace(
     curator = state.visibility.curator
     csrf = get_token(request)
     review_url = reverse("annotate:annotation-review", args=[0]) if curator else ""
+    verdict = request.GET.get("verdict", "")
+    verdict = verdict if verdict in rendering.VERDICT_FILTERS else ""
     other_groups = [
         (
             name,
@@ -121,9 +123,18 @@ def _workspace(
             article.text, rendering.marks_for(shown.rows, me=request.user.pk)
         ),
         "items_html": rendering.render_items(
-            shown.mine, edit_url=_edit_url(show_others), page_url=page_url, editable=True
+            shown.mine,
+            edit_url=_edit_url(show_others),
+            page_url=page_url,
+            editable=True,
+            verdict=verdict,
         ),
         "mine_count": len(shown.mine),
+        "verdict": verdict,
+        "verdict_filters": [
+            (key, label, sum(rendering.matches_verdict(a, key) for a in shown.mine))
+            for key, label in rendering.VERDICT_FILTERS.items()
+        ],
         "other_groups": other_groups,
         "others_count": shown.others_count,
         "may_see_others": state.may_see_others,
