@@ -184,7 +184,10 @@ def _apply(current: Annotation, changes: dict[str, Any]) -> Annotation:
 
 def _stored(annotation: Annotation, field: str) -> Any:
     """`field`'s stored value: a relation's id (reading the related row would cost a query)."""
-    return getattr(annotation, annotation._meta.get_field(field).attname)
+    return getattr(annotation, f"{field}_id" if field in _RELATIONS else field)
+
+
+_RELATIONS = ("claim", "source_actor")
 
 
 def _stored_value(value: Any) -> Any:
