@@ -30,6 +30,7 @@ from annotate.models import (
     Status,
     confidence_problem,
 )
+from annotate.permissions import AnnotationsFinal
 
 SOURCE_KIND_CHOICES = [
     (SourceKind.NAMED.value, "named"),
@@ -241,6 +242,9 @@ class AnnotationForm(forms.Form):
             )
         except services.StaleEdit:
             raise
+        except AnnotationsFinal as exc:  # blind mode: done is final; say why on the form
+            self.add_error(None, exc.message)
+            return None
         except ValidationError as exc:
             self._apply_service_error(exc)
             return None

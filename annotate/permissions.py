@@ -24,10 +24,17 @@ Exports leave the app, so anyone but a curator exports only their own annotation
 site lets them see on screen), and their export lists only the claims and actors those annotations
 use, plus those actors' affiliations that they may see.
 
-Blind mode lifts on the articles a reviewer has marked done *now*: reopening an article hides the
-others' work there again. A different rule (say, once seen always seen) would go in
-`Visibility._unblinded_articles` and `Visibility._unblinds`, which say the same thing in SQL and in
-Python.
+Blind mode lifts on the articles a reviewer has marked done *now* (`Visibility._unblinded_articles`
+and `Visibility._unblinds` say the same thing in SQL and in Python).
+
+Blind mode: done is final (`done_is_final`, `check_not_final`)
+----------------------------------------------------------------
+In blind mode a reviewer who marked an article done has seen the others' work there, so what they
+annotate there afterwards would not be independent. Their work on that article is then final: they
+may not reopen it, nor create, edit, delete or restore their annotations on it. The services refuse
+those writes (AnnotationsFinal, with a message saying why) and the workspace says so instead of
+offering them. Curators and staff are not affected (they are not blind), and staff may still reset
+a reviewer's progress in the admin, which blinds the article again.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from annotate.models import (
@@ -234,6 +242,74 @@ class Visibility:
         return progress is not None and progress.status == ProgressStatus.DONE
 
 
+# ---------------------------------------------------------------- blind mode: done is final
+
+FINAL_WRITE = (
+    "Blind annotation: you marked this article done and have seen the other reviewers' "
+    "annotations on it, so your annotations here are final and cannot be added to, changed, "
+    "deleted or restored. Ask a curator if one must change."
+)
+FINAL_REOPEN = (
+    "Blind annotation: this article stays done. You have seen the other reviewers' annotations "
+    "on it, so reopening it to annotate again would no longer be independent work. Ask a curator "
+    "if your annotations here must change."
+)
+
+
+class AnnotationsFinal(PermissionDenied):
+    """A write refused because blind mode made the user's work on an article final."""
+
+    def __init__(self, message: str = FINAL_WRITE):
+        super().__init__(message)
+        self.message = message
+
+
+def _final(scope: Scope, progress: Progress | None) -> bool:
+    """The rule: in blind mode, an article the user has marked done (and so seen) is final."""
+    return scope is Scope.OWN_AND_DONE and Visibility._unblinds(progress)
+
+
+def done_is_final(user: User, progress: Progress | None) -> bool:
+    """Whether `user`'s work is final on the article of `progress` (their progress there, or
+    None). No query unless the article is done: then the curator check and the site settings."""
+    if not Visibility._unblinds(progress):
+        return False
+    return _final(visibility_for(user).scope, progress)
+
+
+def check_not_final(user: User, article_id: int, *, message: str = FINAL_WRITE) -> Progress | None:
+    """Raise AnnotationsFinal if `user`'s work on the article is final; else return their
+    progress there (one query, plus two when the article is done)."""
+    progress = Progress.objects.filter(article_id=article_id, reviewer=user).first()
+    if done_is_final(user, progress):
+        raise AnnotationsFinal(message)
+    return progress
+
+
+REVIEWER_DONE = "reviewer_done"
+
+
+def with_reviewer_done(annotations: QuerySet[Annotation]) -> QuerySet[Annotation]:
+    """`annotations`, each with whether its reviewer has marked its article done (one EXISTS in
+    the same query), for check_annotation_not_final: the services read it with the row they lock."""
+    done = Progress.objects.filter(
+        article=OuterRef("article_id"), reviewer=OuterRef("reviewer_id"), status=ProgressStatus.DONE
+    )
+    return annotations.annotate(**{REVIEWER_DONE: Exists(done)})
+
+
+def check_annotation_not_final(user: User, annotation: Annotation) -> None:
+    """Raise AnnotationsFinal if `user` is `annotation`'s reviewer and their work on its article
+    is final. No query unless the reviewer marked it done (read by with_reviewer_done, or asked)."""
+    if annotation.reviewer_id != user.pk:
+        return
+    done: bool | None = getattr(annotation, REVIEWER_DONE, None)
+    if done is None:
+        check_not_final(user, annotation.article_id)
+    elif done and done_is_final(user, Progress(status=ProgressStatus.DONE)):
+        raise AnnotationsFinal()
+
+
 def visibility_for(user: User, site: SiteSettings | None = None) -> Visibility:
     """The Visibility of `user`: curators see all (no settings read); reviewers as the site says."""
     if is_curator(user):
@@ -271,6 +347,11 @@ class ReaderState:
         return scope is Scope.ALL or (
             scope is Scope.OWN_AND_DONE and Visibility._unblinds(self.progress)
         )
+
+    @property
+    def final(self) -> bool:
+        """Blind mode made the user's work here final: no reopening, no writes (done_is_final)."""
+        return _final(self.visibility.scope, self.progress)
 
     @property
     def blind_hidden(self) -> bool:

@@ -300,6 +300,7 @@ def render_items(
     append = out.append
     for a in annotations:
         spans = _picked_spans(a)
+        folded = " filtered-out" if verdict and not matches_verdict(a, verdict) else ""
         claim = escape(a.claim_text)
         quote = escape(a.quote if len(a.quote) <= 140 else a.quote[:139] + "…")
         stance = STANCE_LABELS.get(a.stance, a.stance)
@@ -319,7 +320,6 @@ def render_items(
             url = edit_url.replace("/0/", f"/{a.id}/")
             # The link is named by its visible text (claim, source, stance, quote), so speech
             # input can click it by what it shows; the hidden word says what the link does.
-            folded = " filtered-out" if verdict and not matches_verdict(a, verdict) else ""
             append(
                 f'<li class="ann{folded}" data-ann="{a.id}" id="ann-{a.id}"{spans}>'
                 f'<a class="ann-link" href="{page_url}?edit={a.id}#form-slot" hx-get="{url}" '
@@ -345,7 +345,7 @@ def render_items(
                 f"</button></form>"
             )
         append(
-            f'<li class="ann other-ann" data-ann="{a.id}" tabindex="0"{spans}>'
+            f'<li class="ann other-ann{folded}" data-ann="{a.id}" tabindex="0"{spans}>'
             f"{head}{status}{review}</li>"
         )
     return mark_safe("".join(out))

@@ -16,6 +16,18 @@ from annotate.models import Annotation, AnnotationQuerySet, Article
 from annotate.permissions import ReaderState
 
 RECENTLY_DELETED = 10
+RECENT_ACTORS = 9  # one key each, 1–9, in the new-annotation form
+RECENT_FIELDS = (
+    "claim__subject__name",
+    "claim__relation__slug",
+    "claim__object__name",
+    "claim__text",
+    "source_kind",
+    "source_actor__name",
+    "source_description",
+    "stance",
+    "certainty",
+)
 
 
 @dataclass(frozen=True)
@@ -102,3 +114,38 @@ def save_swaps(
         mine_count=mine.count(),
         next_id=mine.filter(after).in_text_order().values_list("pk", flat=True).first(),
     )
+
+
+def recent(article: Article, user_id: int) -> dict[str, object]:
+    """What the new-annotation form offers to save typing (annotate.js, "less typing"):
+
+    `last`, the values of the user's most recently saved annotation on this article (for "repeat
+    last claim" and "same claim, other source"), and `actors`, the names used in their latest
+    annotations here as subject, object or named source, most recent first, at most nine.
+    One query, over the latest 30 annotations.
+    """
+    rows = list(
+        Annotation.objects.live()
+        .filter(article=article, reviewer_id=user_id)
+        .order_by("-updated_at", "-id")
+        .values_list(*RECENT_FIELDS)[:30]
+    )
+    actors: list[str] = []
+    for subject, _, obj, _, _, source, *_ in rows:
+        for name in (subject, obj, source):
+            if name and name not in actors:
+                actors.append(name)
+    last = None
+    if rows:
+        subject, relation, obj, claim_text, kind, source, description, stance, certainty = rows[0]
+        last = {
+            "subject": subject,
+            "relation": relation,
+            "object": obj,
+            "claim_text": claim_text,
+            "source_kind": kind,
+            "source": source or description,
+            "stance": stance,
+            "certainty": certainty,
+        }
+    return {"last": last, "actors": actors[:RECENT_ACTORS]}

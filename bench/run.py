@@ -30,6 +30,7 @@ SECTIONS = [
     "bench.bench_export",
     "bench.bench_workspace",
     "bench.bench_list",
+    "bench.bench_restore",
 ]
 
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
@@ -58,7 +59,7 @@ def main() -> int:
         nargs="+",
         metavar="NAME",
         choices=[s.removeprefix("bench.bench_") for s in SECTIONS],
-        help="Run only these sections (import, export, workspace, list).",
+        help="Run only these sections (import, export, workspace, list, restore).",
     )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()

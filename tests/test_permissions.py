@@ -3,7 +3,7 @@
 import pytest
 
 from annotate import permissions, services
-from annotate.models import SiteSettings, SourceKind, Stance
+from annotate.models import Progress, SiteSettings, SourceKind, Stance
 from annotate.permissions import Scope, reader_state, visibility_for
 from tests import factories
 
@@ -100,7 +100,9 @@ def test_blind_mode_shows_others_only_on_articles_marked_done(reviewer, article,
     assert "marked done" in visibility_for(reviewer).rule
     services.progress_set(article=article, reviewer=reviewer, done=True)
     assert _visible_ids(reviewer) == {mine.id, theirs.id}
-    services.progress_set(article=article, reviewer=reviewer, done=False)
+    # Done is final in blind mode (tests/test_blind_final.py); staff resetting the progress in the
+    # admin blinds the article again.
+    Progress.objects.filter(article=article, reviewer=reviewer).update(status="started")
     assert _visible_ids(reviewer) == {mine.id}
 
 
@@ -137,10 +139,12 @@ def test_reader_state_on_one_article_in_blind_mode(reviewer, article, two_review
     assert (state.done, state.may_see_others, state.blind_hidden) == (True, True, False)
     assert set(state.annotations(others=True)) == {mine, theirs}
     assert set(state.annotations(others=False)) == {mine}
-    # Reopening hides the others again (the rule lives in Visibility._unblinds).
-    services.progress_set(article=article, reviewer=reviewer, done=False)
+    assert state.final  # done is final in blind mode
+    # A progress reset (staff, in the admin) hides the others again (Visibility._unblinds).
+    Progress.objects.filter(article=article, reviewer=reviewer).update(status="started")
     state = reader_state(reviewer, article)
     assert (state.done, state.may_see_others, state.blind_hidden) == (False, False, True)
+    assert not state.final
 
 
 @pytest.mark.parametrize(

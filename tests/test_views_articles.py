@@ -867,3 +867,30 @@ def test_actor_autocomplete_queries_do_not_grow_with_actors(
     assert queries() == few
     names = {name for name, _ in _options(reviewer_client, url, {"q": "state"})}
     assert names <= {"State 0"} | {f"State {i}" for i in range(2, 40, 2)}
+
+
+def test_workspace_offers_my_recent_actors_and_last_claim_only(
+    reviewer_client, reviewer, other_reviewer, article
+):
+    """The 'less typing' choices (annotate.js) come from the reviewer's own latest work only."""
+    factories.make_annotation(
+        article=article,
+        reviewer=reviewer,
+        phrase="Russia denies",
+        claim=factories.make_claim("Russia", "supports", "Taliban"),
+        source_kind="named",
+        source_actor=factories.make_actor("Zamir Kabulov"),
+        stance="denies",
+    )
+    factories.make_annotation(
+        article=article,
+        reviewer=other_reviewer,
+        phrase=PHRASE,
+        claim=factories.make_claim("Iran", "arms", "Hidden Group"),
+    )
+    html = reviewer_client.get(detail_url(article)).content.decode()
+    data = json.loads(unescape(re.search(r'id="recent-data"[^>]*>(.*?)</script>', html).group(1)))
+    assert data["actors"] == ["Russia", "Taliban", "Zamir Kabulov"]
+    assert data["last"]["claim_text"] == "Russia supports Taliban"
+    assert (data["last"]["source"], data["last"]["stance"]) == ("Zamir Kabulov", "denies")
+    assert "Hidden Group" not in html

@@ -247,7 +247,10 @@ class AnnotationAdmin(common.ArticleTitlesOnly, admin.ModelAdmin):
         cleaned = form.cleaned_data
         if not change:
             saved = services.annotation_create(
-                article=cleaned["article"], reviewer=cleaned["reviewer"], **form.annotation_values
+                article=cleaned["article"],
+                reviewer=cleaned["reviewer"],
+                by=common.request_user(request),
+                **form.annotation_values,
             )
         elif form.content_changed:
             # Bumps the version: a reviewer's editor still holding the old one gets a warning.

@@ -26,9 +26,15 @@ from annotate.models import (
     Status,
     confidence_problem,
 )
-from annotate.permissions import can_change_annotation, can_manage_annotations, is_curator
+from annotate.permissions import (
+    can_change_annotation,
+    can_manage_annotations,
+    check_annotation_not_final,
+    is_curator,
+    with_reviewer_done,
+)
 from annotate.services.actors import actor_get_or_create, claim_get_or_create
-from annotate.services.articles import progress_touch
+from annotate.services.articles import progress_for_write, progress_touch
 
 
 class StaleEdit(ValidationError):
@@ -119,17 +125,24 @@ def _optional_span(
         values[f"{prefix}_quote"] = text[start:end]
 
 
+# Django recomputes TextChoices.values on every access; an import validates 100,000 rows.
+# Tuples, not sets: a value from a file may be unhashable (a list), and must be refused, not crash.
+_STANCES = tuple(Stance.values)
+_CERTAINTIES = tuple(Certainty.values)
+_SOURCE_KINDS = tuple(SourceKind.values)
+
+
 def annotation_validate(article: Article, values: dict[str, Any]) -> None:
     """Check one annotation's values against the article; raise ValidationError naming each problem."""
     errors: dict[str, str] = {}
     _check_span(
         errors, "quote", article.text, values.get("start"), values.get("end"), values.get("quote")
     )
-    if values.get("stance") not in Stance.values:
+    if values.get("stance") not in _STANCES:
         errors["stance"] = (
             f"Unknown stance {values.get('stance')!r}: use one of {', '.join(Stance.values)}."
         )
-    if values.get("certainty") not in Certainty.values:
+    if values.get("certainty") not in _CERTAINTIES:
         errors["certainty"] = (
             f"Unknown certainty {values.get('certainty')!r}: use one of {', '.join(Certainty.values)}."
         )
@@ -137,7 +150,7 @@ def annotation_validate(article: Article, values: dict[str, Any]) -> None:
     if problem:
         errors["confidence"] = problem
     kind = values.get("source_kind")
-    if kind not in SourceKind.values:
+    if kind not in _SOURCE_KINDS:
         errors["source_kind"] = (
             f"Unknown source type {kind!r}: use one of {', '.join(SourceKind.values)}."
         )
@@ -154,11 +167,10 @@ def annotation_validate(article: Article, values: dict[str, Any]) -> None:
 
 
 def _insert(article: Article, reviewer: User, values: dict[str, Any]) -> Annotation:
-    """annotation_create's work, for a caller already inside a transaction."""
+    """annotation_create's work, for a caller already inside a transaction that has checked
+    (progress_for_write) that `reviewer` may still write on `article`."""
     annotation_validate(article, values)
-    annotation = Annotation.objects.create(article=article, reviewer=reviewer, **values)
-    progress_touch(article=article, reviewer=reviewer)
-    return annotation
+    return Annotation.objects.create(article=article, reviewer=reviewer, **values)
 
 
 def _apply(current: Annotation, changes: dict[str, Any]) -> Annotation:
@@ -229,9 +241,18 @@ def annotation_create(
     cue_quote: str = "",
     certainty: str = Certainty.UNSPECIFIED,
     note: str = "",
+    by: User | None = None,
 ) -> Annotation:
-    """Record one attribution after checking its spans against the article text and its labels."""
+    """Record one attribution after checking its spans against the article text and its labels.
+
+    `by` is who records it (the admin: a staff member), `reviewer` by default; raises
+    permissions.AnnotationsFinal when that is the reviewer and blind mode made their work final.
+    """
     values = {k: v for k, v in locals().items() if k in ANNOTATION_FIELDS}
+    if by is None or by.pk == reviewer.pk:
+        progress_for_write(article=article, reviewer=reviewer)
+    else:
+        progress_touch(article=article, reviewer=reviewer)
     return _insert(article, reviewer, values)
 
 
@@ -240,14 +261,17 @@ def annotation_lock_for_edit(
 ) -> Annotation:
     """The stored row, locked until the transaction ends, once `user` may edit it at `version`.
 
-    Raises PermissionDenied (not theirs: only the reviewer, or staff in the admin), ValidationError
+    Raises PermissionDenied (not theirs: only the reviewer, or staff in the admin; AnnotationsFinal
+    when blind mode made the reviewer's work on the article final), ValidationError
     (deleted, or no `version` given) or StaleEdit (changed since `version`, unless `force`). Every edit starts here; the
     admin form calls it while validating, so a refusal shows on the form and the row stays as
     checked until the admin saves it. Call it inside a transaction.
     """
-    current = Annotation.objects.select_for_update().select_related("article").get(pk=annotation.pk)
+    locked = Annotation.objects.select_for_update().select_related("article")
+    current = with_reviewer_done(locked).get(pk=annotation.pk)
     if not (can_change_annotation(user, current) or can_manage_annotations(user)):
         raise PermissionDenied("You can change only your own annotations.")
+    check_annotation_not_final(user, current)
     if current.deleted_at is not None:
         raise ValidationError("This annotation was deleted: restore it before editing.")
     if version is None and not force:  # without it, a stale edit would overwrite unseen
@@ -338,9 +362,12 @@ def annotation_save(
     annotation is created, or updated if `version` is still current; all or nothing, so a refused
     save leaves no new actor or claim behind. Raises ValidationError keyed by "subject", "object"
     or "source" for an unusable name and by annotation_validate's keys otherwise, StaleEdit, and
-    PermissionDenied when `annotation` is not `reviewer`'s.
+    PermissionDenied when `annotation` is not `reviewer`'s (AnnotationsFinal when blind mode made
+    the reviewer's work on the article final).
     """
     if annotation is None:
+        # Checked before resolving names, so a refused save creates nothing.
+        progress_for_write(article=article, reviewer=reviewer)
         return _insert(article, reviewer, _resolved(values))
     # Checked before resolving names, so a refused edit creates nothing, not even for a moment.
     current = annotation_lock_for_edit(annotation=annotation, user=reviewer, version=version)
@@ -348,10 +375,11 @@ def annotation_save(
 
 
 def _set_deleted(annotation: Annotation, user: User, *, deleted: bool) -> Annotation:
-    current = Annotation.objects.select_for_update().get(pk=annotation.pk)
+    current = with_reviewer_done(Annotation.objects.select_for_update()).get(pk=annotation.pk)
     if not can_change_annotation(user, current):
         verb = "delete" if deleted else "restore"
         raise PermissionDenied(f"You can {verb} only your own annotations.")
+    check_annotation_not_final(user, current)
     if (current.deleted_at is not None) != deleted:
         current.deleted_at = timezone.now() if deleted else None
         current.version = F("version") + 1

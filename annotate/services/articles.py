@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 from annotate.models import Annotation, Article, Progress, ProgressStatus
+from annotate.permissions import FINAL_REOPEN, check_not_final
 
 
 def progress_touch(*, article: Article, reviewer: User) -> Progress:
@@ -21,9 +22,19 @@ def progress_touch(*, article: Article, reviewer: User) -> Progress:
     return progress
 
 
+def progress_for_write(*, article: Article, reviewer: User) -> Progress:
+    """progress_touch for a write of `reviewer`'s own annotations: raises
+    permissions.AnnotationsFinal when blind mode made their work on the article final."""
+    progress = check_not_final(reviewer, article.pk)
+    return progress if progress is not None else progress_touch(article=article, reviewer=reviewer)
+
+
 @transaction.atomic
 def progress_set(*, article: Article, reviewer: User, done: bool) -> Progress:
-    """Mark the article done for `reviewer`, or reopen it."""
+    """Mark the article done for `reviewer`, or reopen it; in blind mode a done article stays
+    done (permissions.AnnotationsFinal: the reviewer has seen the others' work there)."""
+    if not done:
+        check_not_final(reviewer, article.pk, message=FINAL_REOPEN)
     progress, _ = Progress.objects.get_or_create(article=article, reviewer=reviewer)
     progress.status = ProgressStatus.DONE if done else ProgressStatus.STARTED
     progress.done_at = timezone.now() if done else None

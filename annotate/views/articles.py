@@ -32,6 +32,7 @@ from annotate.forms import AnnotationForm, ReviewForm
 from annotate.models import ActorAlias, Annotation, AnnotationQuerySet, Article, Relation
 from annotate.params import parse_id
 from annotate.permissions import (
+    AnnotationsFinal,
     ReaderState,
     can_change_annotation,
     is_curator,
@@ -126,7 +127,7 @@ def _workspace(
             shown.mine,
             edit_url=_edit_url(show_others),
             page_url=page_url,
-            editable=True,
+            editable=not state.final,
             verdict=verdict,
         ),
         "mine_count": len(shown.mine),
@@ -142,6 +143,7 @@ def _workspace(
         "blind_hidden": state.blind_hidden,
         "is_curator": curator,
         "done": state.done,
+        "final": state.final,
         "progress": state.progress,
         "form": form or AnnotationForm(prefix_id="new"),
         "edit": edit,
@@ -173,6 +175,10 @@ def article_detail(request: AppRequest, pk: int) -> HttpResponse:
     context = _workspace(
         request, article, edit=edit, edit_form=edit_form, focus_id=_int_param(request, "annotation")
     )
+    context["recent"] = workspace.recent(article, request.user.pk)
+    if edit is not None and context["final"]:  # blind mode: my work here is final
+        messages.error(request, AnnotationsFinal().message)
+        context.update(edit=None, edit_form=None)
     return render(request, "annotate/article_detail.html", context)
 
 
@@ -188,6 +194,15 @@ def _own_annotation(
     if not can_change_annotation(request.user, annotation):
         raise PermissionDenied("You can change only your own annotations.")
     return annotation
+
+
+def _refused(request: AppRequest, article_id: int, exc: AnnotationsFinal) -> HttpResponse:
+    """A write blind mode refuses (done is final): htmx gets the reason as a plain-text 403
+    (annotate.js shows it in the status line), plain requests the page with it as a message."""
+    if request.htmx:
+        return HttpResponse(exc.message, status=403, content_type="text/plain; charset=utf-8")
+    messages.error(request, exc.message)
+    return redirect(reverse("annotate:article-detail", args=[article_id]))
 
 
 def _panel(
@@ -361,8 +376,12 @@ def _edit_url(show_others: bool) -> str:
 
 @require_GET
 def annotation_edit(request: AppRequest, pk: int) -> HttpResponse:
-    """The edit form for one of my annotations (htmx, into #form-slot); plain GET → ?edit= page."""
+    """The edit form for one of my annotations (htmx, into #form-slot); plain GET → ?edit= page.
+    Refused (_refused) where blind mode made my work final."""
     annotation = _own_annotation(request, pk)
+    state = reader_state(request.user, annotation.article)
+    if state.final:
+        return _refused(request, annotation.article_id, AnnotationsFinal())
     if not request.htmx:
         url = reverse("annotate:article-detail", args=[annotation.article_id])
         return redirect(f"{url}?edit={pk}#form-slot")
@@ -371,7 +390,7 @@ def annotation_edit(request: AppRequest, pk: int) -> HttpResponse:
         "edit": annotation,
         "edit_form": form,
         "article": annotation.article,
-        "show_others": _show_others(request, reader_state(request.user, annotation.article)),
+        "show_others": _show_others(request, state),
     }
     return render(request, "annotate/article_detail.html#edit-form", context)
 
@@ -409,7 +428,10 @@ def annotation_update(request: AppRequest, pk: int) -> HttpResponse:
 def annotation_delete(request: AppRequest, pk: int) -> HttpResponse:
     """Soft-delete my annotation; the panel then offers Undo and lists it under Recently deleted."""
     annotation = _own_annotation(request, pk)
-    deleted = services.annotation_delete(annotation=annotation, user=request.user)
+    try:
+        deleted = services.annotation_delete(annotation=annotation, user=request.user)
+    except AnnotationsFinal as exc:
+        return _refused(request, annotation.article_id, exc)
     if not request.htmx:
         messages.success(request, "Annotation deleted. Restore it from Recently deleted.")
     deleted.claim = annotation.claim
@@ -420,7 +442,10 @@ def annotation_delete(request: AppRequest, pk: int) -> HttpResponse:
 def annotation_restore(request: AppRequest, pk: int) -> HttpResponse:
     """Undo a delete of my annotation."""
     annotation = _own_annotation(request, pk, deleted=True)
-    services.annotation_restore(annotation=annotation, user=request.user)
+    try:
+        services.annotation_restore(annotation=annotation, user=request.user)
+    except AnnotationsFinal as exc:
+        return _refused(request, annotation.article_id, exc)
     restored = f"Restored “{annotation.claim.text}”."
     return _panel(request, annotation.article, saved_id=annotation.pk, announce=restored)
 
@@ -472,7 +497,10 @@ def progress_set(request: AppRequest, pk: int) -> HttpResponse:
     """Mark the article done for me, or reopen it (POST done=1 / done=0)."""
     article = get_object_or_404(Article, pk=pk)
     done = request.POST.get("done") == "1"
-    services.progress_set(article=article, reviewer=request.user, done=done)
+    try:
+        services.progress_set(article=article, reviewer=request.user, done=done)
+    except AnnotationsFinal as exc:
+        return _refused(request, article.pk, exc)
     if not request.htmx:
         messages.success(request, "Marked as done." if done else "Reopened.")
     return _panel(request, article)

@@ -496,3 +496,56 @@ def test_an_annotation_made_with_the_keyboard_alone(page, live_server, seeded_ar
     page.evaluate("document.activeElement.blur()")
     page.keyboard.press("?")
     expect(page.locator("#shortcuts-dialog")).to_contain_text("Move the caret by word")
+
+
+def test_less_typing_actors_of_this_article_and_the_last_claim(
+    page, live_server, seeded_article, reviewer
+):
+    factories.make_annotation(
+        article=seeded_article,
+        reviewer=reviewer,
+        phrase="Russia denies",
+        claim=factories.make_claim("Russia", "supports", "Taliban"),
+        source_kind="named",
+        source_actor=factories.make_actor("Zamir Kabulov"),
+        stance="denies",
+    )
+    login(page, reviewer, live_server)
+    page.goto(f"{live_server.url}/articles/{seeded_article.pk}/")
+    select_text(page, PHRASE)
+    page.keyboard.press("a")
+    form = page.locator("#new-annotation")
+    chips = form.locator("[data-recent-actors] button")
+    expect(chips).to_have_text(["1 Russia", "2 Taliban", "3 Zamir Kabulov"])
+    # One key in an empty actor field picks a numbered actor; focus goes on to the next empty one.
+    expect(form.get_by_label("Subject")).to_be_focused()
+    page.keyboard.press("1")
+    expect(form.get_by_label("Subject")).to_have_value("Russia")
+    form.get_by_label("Object").focus()
+    page.keyboard.press("2")
+    expect(form.get_by_label("Object")).to_have_value("Taliban")
+
+    # Same claim, other source: the claim and stance of the last annotation, the source left to type.
+    page.keyboard.press("Alt+O")
+    expect(form.get_by_label("Relation")).to_have_value("supports")
+    expect(form.get_by_label("Stance")).to_have_value("denies")
+    expect(form.get_by_label("Source", exact=True)).to_be_focused()
+    expect(form.get_by_label("Source", exact=True)).to_have_value("")
+    page.keyboard.type("Joseph Votel")
+    form.get_by_label("Stance").select_option("asserts")
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("#my-annotations .ann")).to_have_count(2)
+    saved = Annotation.objects.get(quote=PHRASE)
+    assert (saved.claim.text, saved.source_actor.name) == (
+        "Russia supports Taliban",
+        "Joseph Votel",
+    )
+
+    # The next form offers the source just typed, and Alt+R repeats that last claim.
+    select_text(page, "Taliban")
+    page.keyboard.press("a")
+    expect(chips).to_have_text(["1 Russia", "2 Taliban", "3 Joseph Votel", "4 Zamir Kabulov"])
+    page.keyboard.press("Alt+R")
+    expect(form.get_by_label("Subject")).to_have_value("Russia")
+    expect(form.get_by_label("Claim text")).to_have_value("Russia supports Taliban")
+    expect(form.get_by_label("Source type")).to_be_focused()

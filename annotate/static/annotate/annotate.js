@@ -115,7 +115,10 @@
   }
 
   function useSelection(form, sel) {
-    if (form.hidden) delete form.dataset.changed; // a fresh annotation starts unchanged
+    if (form.hidden) {
+      delete form.dataset.changed; // a fresh annotation starts unchanged
+      renderRecent(form);
+    }
     pending = sel;
     form.elements.start.value = sel.start;
     form.elements.end.value = sel.end;
@@ -522,7 +525,128 @@
       status.append(discard);
     }
   }
-  restoreDraft();
+
+  // ------------------------------------------------------------ less typing
+
+  // The new form offers the actors used in this article (1–9 in an empty Subject, Object or
+  // Source, or a click) and the last annotation's claim (Alt+R) or claim and stance for another
+  // source (Alt+O). The page starts from views.articles' `recent` (workspace.recent); each save
+  // updates it here, so the choices follow the reviewer's work without a server round trip.
+  const recentEl = $("#recent-data");
+  const recent = recentEl ? JSON.parse(recentEl.textContent) : { last: null, actors: [] };
+  const ACTOR_FIELDS = ["subject", "object", "source"];
+  let lastActorField = null;
+  let submitted = null; // values of the form being saved, until the save is confirmed
+
+  function renderRecent(form) {
+    const box = $("[data-recent]", form);
+    if (!box) return;
+    const chips = $("[data-recent-actors]", box);
+    chips.replaceChildren();
+    recent.actors.forEach((name, i) => {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "chip-actor";
+      b.dataset.actor = name;
+      const key = document.createElement("kbd");
+      key.textContent = String(i + 1);
+      b.append(key, ` ${name}`);
+      chips.append(b, " ");
+    });
+    $$("[data-repeat]", box).forEach((b) => {
+      b.hidden = !recent.last;
+    });
+    box.hidden = !recent.actors.length && !recent.last;
+  }
+
+  function setField(form, name, value) {
+    const el = form.elements[name];
+    if (!el || value === undefined || value === null) return;
+    el.value = value;
+    el.dispatchEvent(new Event("input", { bubbles: true })); // claim text, draft, "changed"
+    if (el.tagName === "SELECT") el.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  function fillActor(form, name) {
+    let field = lastActorField && form.contains(lastActorField) ? lastActorField : null;
+    if (!field) field = ACTOR_FIELDS.map((n) => form.elements[n]).find((el) => el && !el.value);
+    if (!field) return;
+    setField(form, field.name, name);
+    if (field.name === "source" && form.elements.source_kind.value !== "named") {
+      setField(form, "source_kind", "named");
+    }
+    const next = ACTOR_FIELDS.map((n) => form.elements[n]).find((el) => el && !el.value);
+    (next || field).focus();
+  }
+
+  function repeatLast(form, otherSource) {
+    const last = recent.last;
+    if (!last) return;
+    for (const name of ["subject", "relation", "object"]) setField(form, name, last[name]);
+    // A claim text the reviewer wrote by hand is kept; a generated one follows the fields.
+    if (form.elements.claim_text.value !== last.claim_text) setField(form, "claim_text", last.claim_text);
+    if (otherSource) {
+      setField(form, "stance", last.stance);
+      setField(form, "certainty", last.certainty);
+      setField(form, "source_kind", "named");
+      setField(form, "source", "");
+      form.elements.source.focus();
+      say(`Same claim as your last annotation: “${last.claim_text}”. Type the other source.`);
+    } else {
+      form.elements.source_kind.focus();
+      say(`Repeated your last claim: “${last.claim_text}”.`);
+    }
+  }
+
+  document.addEventListener("focusin", (ev) => {
+    const el = ev.target;
+    if (el.form && el.form === newForm() && ACTOR_FIELDS.includes(el.name)) lastActorField = el;
+  });
+  document.addEventListener("click", (ev) => {
+    const form = newForm();
+    const chip = ev.target.closest && ev.target.closest("[data-recent-actors] [data-actor]");
+    if (chip && form) return void fillActor(form, chip.dataset.actor);
+    const repeat = ev.target.closest && ev.target.closest("[data-repeat]");
+    if (repeat && form) repeatLast(form, repeat.dataset.repeat === "source");
+  });
+  document.addEventListener("keydown", (ev) => {
+    const form = newForm();
+    if (!form || form.hidden || !form.contains(ev.target)) return;
+    if (ev.altKey && !ev.ctrlKey && !ev.metaKey && (ev.code === "KeyR" || ev.code === "KeyO")) {
+      ev.preventDefault();
+      return void repeatLast(form, ev.code === "KeyO");
+    }
+    const el = ev.target;
+    if (ev.altKey || ev.ctrlKey || ev.metaKey || !ACTOR_FIELDS.includes(el.name) || el.value) return;
+    const n = Number(ev.key);
+    if (Number.isInteger(n) && n >= 1 && recent.actors[n - 1]) {
+      ev.preventDefault();
+      lastActorField = el;
+      fillActor(form, recent.actors[n - 1]);
+    }
+  });
+
+  // Remember what is being saved; once the save is confirmed it becomes "the last annotation".
+  document.body.addEventListener("htmx:beforeRequest", (ev) => {
+    const form = ev.detail.elt;
+    if (!form || !form.classList || !form.classList.contains("ann-form")) return;
+    const values = {};
+    for (const name of ["subject", "relation", "object", "claim_text", "source_kind", "source", "stance", "certainty"]) {
+      if (form.elements[name]) values[name] = form.elements[name].value;
+    }
+    submitted = values;
+  });
+  document.body.addEventListener("annotation-saved", () => {
+    if (!submitted) return;
+    recent.last = submitted;
+    const names = [submitted.subject, submitted.object, submitted.source_kind === "named" ? submitted.source : ""];
+    recent.actors = [...names.filter(Boolean), ...recent.actors.filter((a) => !names.includes(a))].slice(0, 9);
+    submitted = null;
+    setTimeout(() => {
+      const form = newForm();
+      if (form) renderRecent(form);
+    }, 0);
+  });
 
   // ------------------------------------------------------------ keyboard text selection
 
@@ -621,13 +745,22 @@
     }
   }
 
-  document.addEventListener("focusin", (ev) => {
-    if (ev.target !== textEl()) return;
-    if (caret === null) {
-      const sel = currentSelection();
-      caret = sel ? sel.start : firstWordFrom(0);
-      anchor = caret;
+  // A selection made with the mouse (or a click that focused the text) is where the keys go on
+  // from: never replaced by the caret.
+  function syncWithSelection() {
+    const sel = currentSelection();
+    if (!sel) return;
+    const [a, b] = [Math.min(anchor, caret), Math.max(anchor, caret)];
+    if (caret === null || sel.start !== a || sel.end !== b) {
+      anchor = sel.start;
+      caret = sel.end;
     }
+  }
+
+  document.addEventListener("focusin", (ev) => {
+    if (ev.target !== textEl() || !ev.target.matches(":focus-visible")) return; // keyboard only
+    if (currentSelection()) return void syncWithSelection();
+    if (caret === null) caret = anchor = firstWordFrom(0);
     showCaret();
   });
   document.addEventListener("focusout", (ev) => {
@@ -636,6 +769,9 @@
 
   document.addEventListener("keydown", (ev) => {
     if (ev.target !== textEl() || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    const keys = ["ArrowRight", "ArrowLeft", "ArrowDown", "ArrowUp", "Home", "End", "s", "S", "Escape"];
+    if (!keys.includes(ev.key)) return;
+    syncWithSelection();
     if (caret === null) caret = anchor = firstWordFrom(0);
     const extend = ev.shiftKey;
     let to;
@@ -840,13 +976,14 @@
   document.body.addEventListener("htmx:responseError", (ev) => {
     const xhr = ev.detail.xhr;
     // A 400 in plain text says what was wrong with the request (a NUL in a parameter, a review
-    // comment refused), a 409 that a review was stale: show it as it is (textContent, so it is never markup).
+    // comment refused; a 409: the review was stale): show it as it is (textContent, never markup).
     const plain = (xhr.getResponseHeader("Content-Type") || "").startsWith("text/plain");
+    // A 403 in plain text says why (blind mode: your work on a done article is final).
     const text =
-      xhr.status === 403
-        ? "Not allowed: you can change only your own annotations, and only curators review."
-        : (xhr.status === 400 || xhr.status === 409) && plain && xhr.responseText
-          ? `${xhr.responseText.slice(0, 300)} Nothing was saved.`
+      (xhr.status === 400 || xhr.status === 403 || xhr.status === 409) && plain && xhr.responseText
+        ? `${xhr.responseText.slice(0, 400)} Nothing was saved.`
+        : xhr.status === 403
+          ? "Not allowed: you can change only your own annotations, and only curators review."
           : `Something went wrong (the server answered ${xhr.status}); nothing was saved.`;
     say(text, { error: true });
   });
@@ -866,4 +1003,6 @@
     };
     showPending(pending);
   }
+  // Last, once every section has set itself up: a draft from before a reload comes back.
+  restoreDraft();
 })();
