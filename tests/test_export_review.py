@@ -90,3 +90,33 @@ def test_accepted_export_holds_no_change_made_after_review(reviewed):
     lines = _lines(export.ExportFilters(statuses=[Status.ACCEPTED]))
     assert [line["id"] for line in lines] == [reviewed["accepted"].pk]
     assert json.dumps(lines)  # plain JSON values only
+
+
+def test_a_restore_keeps_the_verdict_and_changed_after_review(reviewed, tmp_path):
+    from tests.test_import_annotations import _export, _import, _wipe, _without_exported_at, _write
+
+    original = _export()
+    path = _write(tmp_path, original)
+    _wipe()
+    _import(path, create_reviewers=True)
+    assert _without_exported_at(_export()) == _without_exported_at(original)
+    restored = Annotation.objects.get(quote=Annotation.objects.get(changed_after_review=True).quote)
+    assert (restored.status, restored.curator_comment) == (Status.PENDING, "No")
+
+
+def test_a_restore_refuses_a_non_boolean_changed_after_review(reviewed, tmp_path):
+    import io
+
+    import orjson
+    from django.core.management import CommandError, call_command
+
+    from tests.test_import_annotations import _export, _write
+
+    doc = orjson.loads(_export())
+    doc["articles"][0]["annotations"][0]["changed_after_review"] = "yes"
+    before = Annotation.objects.count()
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="nothing imported"):
+        call_command("import_annotations", str(_write(tmp_path, orjson.dumps(doc))), stderr=err)
+    assert "changed_after_review must be true or false" in err.getvalue()
+    assert Annotation.objects.count() == before
