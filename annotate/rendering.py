@@ -263,14 +263,15 @@ def matches_verdict(a: AnnotationRow, verdict: str) -> bool:
     return True
 
 
-def _verdict(a: AnnotationRow) -> str:
-    """The status badge, "changed after review" and the curator's comment (escaped)."""
+def _verdict(a: AnnotationRow, *, comment: bool = True) -> str:
+    """The status badge, "changed after review" and the curator's comment (escaped; left out
+    with `comment=False`, where the review form shows it in its field)."""
     out = f'<span class="status status-{a.status}">{STATUS_LABELS[a.status]}</span>'
     if a.status != Status.PENDING and a.curator_name:
         out += f' <span class="meta">by {escape(a.curator_name)}</span>'
     if a.changed_after_review:
         out += ' <span class="status changed-after-review">changed after review</span>'
-    if a.curator_comment:
+    if comment and a.curator_comment:
         out += (
             f'<span class="curator-comment"><span class="visually-hidden">Curator\'s comment: '
             f"</span>{escape(a.curator_comment)}</span>"
@@ -328,7 +329,7 @@ def render_items(
                 f'<span class="verdict">{_verdict(a)}</span></li>'
             )
             continue
-        status = f'<span class="verdict">{_verdict(a)}</span>'
+        status = f'<span class="verdict">{_verdict(a, comment=not review_url)}</span>'
         review = ""
         if review_url:
             url = escape(review_url.replace("/0/", f"/{a.id}/"))
