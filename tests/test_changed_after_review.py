@@ -286,3 +286,19 @@ def test_an_empty_filter_says_so(reviewer_client, reviewer, article):
     factories.make_annotation(article=article, reviewer=reviewer, phrase=PHRASE)
     page = reviewer_client.get(detail_url(article), {"verdict": "rejected"}).content.decode()
     assert "None of yours is rejected." in page
+
+
+def test_the_admin_shows_and_filters_changed_after_review(client, reviewer, curator, article):
+    ann = factories.make_annotation(article=article, reviewer=reviewer, phrase=PHRASE)
+    ann = _reviewed(ann, curator)
+    services.annotation_update(annotation=ann, user=reviewer, version=ann.version, stance="denies")
+    client.force_login(factories.make_superuser())
+    changelist = reverse("admin:annotate_annotation_changelist")
+    assert (
+        client.get(changelist, {"changed_after_review__exact": "1"}).context["cl"].result_count == 1
+    )
+    assert (
+        client.get(changelist, {"changed_after_review__exact": "0"}).context["cl"].result_count == 0
+    )
+    page = client.get(reverse("admin:annotate_annotation_change", args=[ann.pk])).content.decode()
+    assert "Verdict before change" in page and "accepted" in page
