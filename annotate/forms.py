@@ -265,6 +265,15 @@ class ReviewForm(forms.Form):
         },
     )
     comment = forms.CharField(required=False, max_length=2000)
+    # The version the curator saw: a verdict on a version since changed is refused.
+    version = forms.IntegerField(
+        min_value=1,
+        error_messages={
+            "required": "This review does not say which version it saw: reload the page.",
+            "invalid": "The version must be a whole number: reload the page.",
+            "min_value": "The version must be a whole number: reload the page.",
+        },
+    )
 
     def problem(self) -> str:
         """The errors in one line, for a refusal (call after is_valid())."""

@@ -418,6 +418,17 @@ class Annotation(models.Model):
     )
     curator_comment = models.TextField(blank=True, help_text="Why it was accepted or rejected.")
     reviewed_at = models.DateTimeField(null=True, blank=True)
+    changed_after_review = models.BooleanField(
+        default=False,
+        help_text="Edited or deleted after a curator accepted or rejected it (it went back to "
+        "pending); cleared by the next verdict.",
+    )
+    verdict_before_change = models.CharField(
+        max_length=10,
+        blank=True,
+        default="",
+        help_text="The status it had when it was changed after review (accepted or rejected).",
+    )
 
     version = models.PositiveIntegerField(
         default=1, help_text="Incremented on every change; a stale edit is refused."

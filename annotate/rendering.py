@@ -72,6 +72,10 @@ class AnnotationRow(NamedTuple):
     source_end: int | None = None
     cue_start: int | None = None
     cue_end: int | None = None
+    # Review state: an edit or delete after a verdict sends it back to pending (issue 10).
+    changed_after_review: bool = False
+    version: int = 1
+    curator_name: str | None = None
 
 
 ROW_FIELDS = (
@@ -94,6 +98,9 @@ ROW_FIELDS = (
     "source_end",
     "cue_start",
     "cue_end",
+    "changed_after_review",
+    "version",
+    "curator__username",
 )
 
 
@@ -243,6 +250,35 @@ def _picked_spans(a: AnnotationRow) -> str:
     return out
 
 
+#: The reviewer's list filter (`?verdict=`): what to act on after a curator's feedback.
+VERDICT_FILTERS = {"rejected": "Rejected", "changed": "Changed after review"}
+
+
+def matches_verdict(a: AnnotationRow, verdict: str) -> bool:
+    """Whether `a` is in the VERDICT_FILTERS filter `verdict` ("" matches everything)."""
+    if verdict == "rejected":
+        return a.status == Status.REJECTED
+    if verdict == "changed":
+        return a.changed_after_review
+    return True
+
+
+def _verdict(a: AnnotationRow, *, comment: bool = True) -> str:
+    """The status badge, "changed after review" and the curator's comment (escaped; left out
+    with `comment=False`, where the review form shows it in its field)."""
+    out = f'<span class="status status-{a.status}">{STATUS_LABELS[a.status]}</span>'
+    if a.status != Status.PENDING and a.curator_name:
+        out += f' <span class="meta">by {escape(a.curator_name)}</span>'
+    if a.changed_after_review:
+        out += ' <span class="status changed-after-review">changed after review</span>'
+    if comment and a.curator_comment:
+        out += (
+            f'<span class="curator-comment"><span class="visually-hidden">Curator\'s comment: '
+            f"</span>{escape(a.curator_comment)}</span>"
+        )
+    return out
+
+
 def render_items(
     annotations: Iterable[AnnotationRow],
     *,
@@ -251,12 +287,15 @@ def render_items(
     editable: bool,
     review_url: str = "",
     csrf_token: str = "",
+    verdict: str = "",
 ) -> SafeString:
     """The side-panel list items, one `<li>` per annotation, in the order given.
 
     `edit_url` and `review_url` contain the placeholder 0 for the annotation id. Own items link to
     their edit form (htmx GET with a plain `?edit=` href fallback); others' items are read-only and,
-    when `review_url` is given (curators), carry Accept / Reject forms.
+    when `review_url` is given (curators), carry Accept / Reject forms. `verdict` (a
+    VERDICT_FILTERS key) folds away the items it does not match (class "filtered-out": still
+    counted, so the list's numbers keep matching the text's, and a save's swaps find their place).
     """
     out: list[str] = []
     append = out.append
@@ -264,6 +303,7 @@ def render_items(
         spans = _picked_spans(a)
         # What the panel's filter bar matches on (annotate.js, "list filter").
         spans += f' data-stance="{escape(a.stance)}" data-status="{escape(a.status)}"'
+        folded = " filtered-out" if verdict and not matches_verdict(a, verdict) else ""
         claim = escape(a.claim_text)
         quote = escape(a.quote if len(a.quote) <= 140 else a.quote[:139] + "…")
         stance = STANCE_LABELS.get(a.stance, a.stance)
@@ -284,13 +324,14 @@ def render_items(
             # The link is named by its visible text (claim, source, stance, quote), so speech
             # input can click it by what it shows; the hidden word says what the link does.
             append(
-                f'<li class="ann" data-ann="{a.id}" id="ann-{a.id}"{spans}>'
+                f'<li class="ann{folded}" data-ann="{a.id}" id="ann-{a.id}"{spans}>'
                 f'<a class="ann-link" href="{page_url}?edit={a.id}#form-slot" hx-get="{url}" '
                 f'hx-target="#form-slot" hx-swap="innerHTML">{head}'
-                f'<span class="visually-hidden"> (edit)</span></a></li>'
+                f'<span class="visually-hidden"> (edit)</span></a>'
+                f'<span class="verdict">{_verdict(a)}</span></li>'
             )
             continue
-        status = f'<span class="status status-{a.status}">{STATUS_LABELS[a.status]}</span>'
+        status = f'<span class="verdict">{_verdict(a, comment=not review_url)}</span>'
         review = ""
         if review_url:
             url = escape(review_url.replace("/0/", f"/{a.id}/"))
@@ -298,6 +339,7 @@ def render_items(
                 f'<form class="review" method="post" action="{url}" hx-post="{url}" '
                 f'hx-target="closest li" hx-swap="outerHTML">'
                 f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
+                f'<input type="hidden" name="version" value="{a.version}">'
                 f'<label class="visually-hidden" for="rc-{a.id}">Comment</label>'
                 f'<input id="rc-{a.id}" name="comment" placeholder="Comment (optional)" '
                 f'value="{escape(a.curator_comment)}">'
@@ -306,7 +348,7 @@ def render_items(
                 f"</button></form>"
             )
         append(
-            f'<li class="ann other-ann" data-ann="{a.id}" tabindex="0"{spans}>'
+            f'<li class="ann other-ann{folded}" data-ann="{a.id}" tabindex="0"{spans}>'
             f"{head}{status}{review}</li>"
         )
     return mark_safe("".join(out))

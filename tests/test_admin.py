@@ -685,17 +685,24 @@ def test_annotation_added_as_accepted_records_the_curator(su_client, data, revie
         superuser,
         "fine",
     )
-    assert created.reviewed_at is not None and created.version == 1
+    # Created at version 1; the verdict is versioned like an edit (issue 10).
+    assert created.reviewed_at is not None and created.version == 2
 
 
-def test_annotation_status_change_alone_leaves_the_content_version(su_client, data):
+def test_annotation_status_change_alone_is_versioned_and_keeps_the_content(su_client, data):
     annotation = data["annotations"][0]
     post = form_data(su_client.get(url(Annotation, "change", annotation.pk)))
     post["status"] = "accepted"
     assert su_client.post(url(Annotation, "change", annotation.pk), post).status_code == 302
     annotation.refresh_from_db()
-    # A review does not touch what the reviewer wrote, so their open editor is not made stale.
-    assert (annotation.status, annotation.version) == ("accepted", 1)
+    # A verdict is versioned like an edit (issue 10): an editor opened before it is stale, so the
+    # reviewer sees the verdict (and that saving sends it back) before overwriting. The content
+    # is untouched, so the verdict stands.
+    assert (annotation.status, annotation.version, annotation.changed_after_review) == (
+        "accepted",
+        2,
+        False,
+    )
 
 
 def _staff_client(client):

@@ -748,7 +748,9 @@ def test_curator_review_htmx(client, curator, other_reviewer, article):
     theirs = factories.make_annotation(article=article, reviewer=other_reviewer, phrase=PHRASE)
     client.force_login(curator)
     url = reverse("annotate:annotation-review", args=[theirs.pk])
-    response = client.post(url, {"status": "accepted", "comment": "good"}, headers=HX)
+    response = client.post(
+        url, {"status": "accepted", "comment": "good", "version": "1"}, headers=HX
+    )
     assert response.status_code == 200
     theirs.refresh_from_db()
     assert (theirs.status, theirs.curator, theirs.curator_comment) == (
@@ -763,7 +765,7 @@ def test_curator_review_htmx(client, curator, other_reviewer, article):
         f"Accepted “{theirs.claim.text}” by {other_reviewer.username}."
     )
     assert client.post(url, {"status": "bogus"}, headers=HX).status_code == 400
-    plain = client.post(url, {"status": "rejected"})
+    plain = client.post(url, {"status": "rejected", "version": "2"})
     assert plain.status_code == 302
     theirs.refresh_from_db()
     assert theirs.status == Status.REJECTED

@@ -158,6 +158,7 @@ class AnnotationAdmin(common.ArticleTitlesOnly, admin.ModelAdmin):
         "stance",
         "certainty",
         "status",
+        "changed_after_review",
         "source_kind",
         "reviewer",
         DeletedFilter,
@@ -171,6 +172,8 @@ class AnnotationAdmin(common.ArticleTitlesOnly, admin.ModelAdmin):
         "cue_quote",
         "curator",
         "reviewed_at",
+        "changed_after_review",
+        "verdict_before_change",
         "version",
         "created_at",
         "updated_at",
@@ -199,7 +202,16 @@ class AnnotationAdmin(common.ArticleTitlesOnly, admin.ModelAdmin):
         ("Labels", {"fields": ("stance", "certainty", "confidence", "note")}),
         (
             "Review",
-            {"fields": ("reviewer", "status", "curator_comment", "curator", "reviewed_at")},
+            {
+                "fields": (
+                    "reviewer",
+                    "status",
+                    "curator_comment",
+                    "curator",
+                    "reviewed_at",
+                    ("changed_after_review", "verdict_before_change"),
+                )
+            },
         ),
         (
             "Record",

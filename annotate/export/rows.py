@@ -50,10 +50,13 @@ ANNOTATION_COLUMNS = (
     "confidence",
     "status",
     "note",
+    "curator_comment",
+    "changed_after_review",
+    "reviewed_at",
     "created_at",
     "updated_at",
 )
-ANNOTATION_QUERY_COLUMNS = (*ANNOTATION_COLUMNS[:-2], "created_iso", "updated_iso")
+ANNOTATION_QUERY_COLUMNS = (*ANNOTATION_COLUMNS[:-3], "reviewed_iso", "created_iso", "updated_iso")
 ARTICLE_COLUMNS = (
     "id",
     "title",
@@ -253,7 +256,9 @@ def walk(
     context = spans.context
     fragment = orjson.Fragment
     timestamps = plan.annotations.annotate(
-        created_iso=UtcIso("created_at"), updated_iso=UtcIso("updated_at")
+        reviewed_iso=UtcIso("reviewed_at"),
+        created_iso=UtcIso("created_at"),
+        updated_iso=UtcIso("updated_at"),
     )
     rows = stream(timestamps, ANNOTATION_QUERY_COLUMNS, CHUNK_SIZE)
     articles = stream(plan.articles, ARTICLE_COLUMNS, 50)
@@ -331,6 +336,9 @@ def _merge(
                 confidence,
                 status,
                 note,
+                curator_comment,
+                changed_after_review,
+                reviewed_at,
                 created_at,
                 updated_at,
             ) = pending
@@ -359,6 +367,10 @@ def _merge(
                     "status": status,
                     "reviewer": usernames.get(reviewer_id),
                     "curator": usernames.get(curator_id) if curator_id else None,
+                    "curator_comment": curator_comment,
+                    "reviewed_at": reviewed_at,
+                    # SQLite's driver gives 0/1.
+                    "changed_after_review": bool(changed_after_review),
                     "note": note,
                     "created_at": created_at,
                     "updated_at": updated_at,

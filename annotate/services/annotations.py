@@ -184,11 +184,39 @@ def _apply(current: Annotation, changes: dict[str, Any]) -> Annotation:
         if moved and f"{prefix}_quote" not in changes:
             values[f"{prefix}_quote"] = ""
     annotation_validate(current.article, values)
+    changed = any(_stored(current, f) != _stored_value(values[f]) for f in ANNOTATION_FIELDS)
     for field, value in values.items():
         setattr(current, field, value)
+    if changed:
+        _send_back_for_review(current)
     current.version = current.version + 1
     current.save()
     return current
+
+
+def _stored(annotation: Annotation, field: str) -> Any:
+    """`field`'s stored value: a relation's id (reading the related row would cost a query)."""
+    return getattr(annotation, f"{field}_id" if field in _RELATIONS else field)
+
+
+_RELATIONS = ("claim", "source_actor")
+
+
+def _stored_value(value: Any) -> Any:
+    return value.pk if hasattr(value, "_meta") else value
+
+
+REVIEWED = (Status.ACCEPTED, Status.REJECTED)
+
+
+def _send_back_for_review(annotation: Annotation) -> None:
+    """A change to an accepted or rejected annotation makes it pending again and records that it
+    changed after review, and what the verdict was; the curator, comment and review time stay, so
+    the reviewer still sees the feedback and the curator who gave it. Unreviewed: nothing."""
+    if annotation.status in REVIEWED:
+        annotation.verdict_before_change = annotation.status
+        annotation.status = Status.PENDING
+        annotation.changed_after_review = True
 
 
 @transaction.atomic
@@ -355,7 +383,10 @@ def _set_deleted(annotation: Annotation, user: User, *, deleted: bool) -> Annota
     if (current.deleted_at is not None) != deleted:
         current.deleted_at = timezone.now() if deleted else None
         current.version = F("version") + 1
-        current.save(update_fields=["deleted_at", "version", "updated_at"])
+        if deleted:  # deleting a verdict's subject is a change after review too
+            _send_back_for_review(current)
+        fields = ["deleted_at", "version", "updated_at"]
+        current.save(update_fields=[*fields, "status", *_AFTER_REVIEW])
         current.refresh_from_db()
     return current
 
@@ -372,6 +403,21 @@ def annotation_restore(*, annotation: Annotation, user: User) -> Annotation:
     return _set_deleted(annotation, user, deleted=False)
 
 
+_AFTER_REVIEW = ("changed_after_review", "verdict_before_change")
+
+
+class StaleReview(ValidationError):
+    """The annotation changed since the curator saw it; the verdict is not recorded."""
+
+    def __init__(self, current: Annotation):
+        self.current = current
+        super().__init__(
+            f"This annotation changed since you saw it (now version {current.version}): "
+            "reload to see the current version, then accept or reject it again.",
+            code="stale",
+        )
+
+
 def _review_fields(curator: User, status: str, comment: str) -> dict[str, Any]:
     """What a review writes, once `curator` may review and `status` is known."""
     if not is_curator(curator):
@@ -384,19 +430,34 @@ def _review_fields(curator: User, status: str, comment: str) -> dict[str, Any]:
         "curator": None if pending else curator,
         "curator_comment": comment.strip(),
         "reviewed_at": None if pending else timezone.now(),
+        # A verdict is a review of the change; setting pending leaves the record as it was.
+        **({} if pending else {"changed_after_review": False, "verdict_before_change": ""}),
     }
 
 
 @transaction.atomic
 def annotation_review(
-    *, annotation: Annotation, curator: User, status: str, comment: str = ""
+    *,
+    annotation: Annotation,
+    curator: User,
+    status: str,
+    comment: str = "",
+    version: int | None = None,
 ) -> Annotation:
-    """A curator accepts or rejects (or resets to pending) an annotation, with an optional comment."""
+    """A curator accepts or rejects (or resets to pending) an annotation, with an optional comment.
+
+    Versioned like an edit: `version` is the one the curator saw; if the annotation changed since,
+    StaleReview is raised and nothing is recorded (None: not checked, for the admin, which checks
+    the version itself). A verdict bumps the version, so an edit opened before it is stale.
+    """
     fields = _review_fields(curator, status, comment)
     current = Annotation.objects.select_for_update().get(pk=annotation.pk)
+    if version is not None and version != current.version:
+        raise StaleReview(current)
     for field, value in fields.items():
         setattr(current, field, value)
-    current.save(update_fields=list(fields))
+    current.version = current.version + 1  # the row is locked
+    current.save(update_fields=[*fields, "version"])
     return current
 
 
@@ -406,7 +467,8 @@ def annotations_review_bulk(
 ) -> int:
     """Accept or reject many annotations at once (admin action); all or nothing."""
     fields = _review_fields(curator, status, comment)
-    return Annotation.objects.filter(pk__in=list(annotation_ids)).update(**fields)
+    rows = Annotation.objects.filter(pk__in=list(annotation_ids))
+    return rows.update(**fields, version=F("version") + 1)
 
 
 @transaction.atomic
@@ -421,6 +483,10 @@ def annotations_set_deleted_bulk(
     if not can_manage_annotations(user):
         raise PermissionDenied("Only staff can delete or restore other people's annotations.")
     rows = Annotation.objects.filter(pk__in=list(annotation_ids), deleted_at__isnull=deleted)
+    if deleted:  # recorded as a change after review, as a reviewer's own delete is
+        rows.filter(status__in=REVIEWED).update(
+            verdict_before_change=F("status"), status=Status.PENDING, changed_after_review=True
+        )
     return rows.update(
         deleted_at=timezone.now() if deleted else None,
         version=F("version") + 1,

@@ -569,6 +569,9 @@ class _Importer:
         created, updated = _timestamp(ann.get("created_at")), _timestamp(ann.get("updated_at"))
         if created is None or updated is None:
             problems.append("created_at and updated_at must be ISO 8601 timestamps with a zone")
+        changed = ann.get("changed_after_review", False)  # optional in schema 1.0
+        if not isinstance(changed, bool):
+            problems.append("changed_after_review must be true or false")
         note, description = ann.get("note", ""), source.get("description", "")
         if not isinstance(note, str) or not isinstance(description, str) or len(description) > 300:
             problems.append("note and source description must be text (description ≤ 300)")
@@ -612,6 +615,8 @@ class _Importer:
             "curator": curator,
             "curator_comment": ann.get("curator_comment", "") or "",
             "reviewed_at": _timestamp(ann.get("reviewed_at")),
+            "changed_after_review": changed,
+            "verdict_before_change": "",  # not exported
             "version": 1,
             "created_at": created,
             "updated_at": updated,
@@ -658,6 +663,8 @@ INSERT_COLUMNS = (
     "curator",
     "curator_comment",
     "reviewed_at",
+    "changed_after_review",
+    "verdict_before_change",
     "version",
     "created_at",
     "updated_at",

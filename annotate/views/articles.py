@@ -101,6 +101,8 @@ def _workspace(
     curator = state.visibility.curator
     csrf = get_token(request)
     review_url = reverse("annotate:annotation-review", args=[0]) if curator else ""
+    verdict = request.GET.get("verdict", "")
+    verdict = verdict if verdict in rendering.VERDICT_FILTERS else ""
     other_groups = [
         (
             name,
@@ -122,9 +124,18 @@ def _workspace(
             article.text, rendering.marks_for(shown.rows, me=request.user.pk)
         ),
         "items_html": rendering.render_items(
-            shown.mine, edit_url=_edit_url(show_others), page_url=page_url, editable=not state.final
+            shown.mine,
+            edit_url=_edit_url(show_others),
+            page_url=page_url,
+            editable=not state.final,
+            verdict=verdict,
         ),
         "mine_count": len(shown.mine),
+        "verdict": verdict,
+        "verdict_filters": [
+            (key, label, sum(rendering.matches_verdict(a, key) for a in shown.mine))
+            for key, label in rendering.VERDICT_FILTERS.items()
+        ],
         "other_groups": other_groups,
         "others_count": shown.others_count,
         "may_see_others": state.may_see_others,
@@ -452,12 +463,20 @@ def annotation_review(request: AppRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         # Plain text: annotate.js shows a 400's text in the status line.
         return HttpResponse(form.problem(), status=400, content_type="text/plain; charset=utf-8")
-    reviewed = services.annotation_review(
-        annotation=annotation,
-        curator=request.user,
-        status=form.cleaned_data["status"],
-        comment=form.cleaned_data["comment"],
-    )
+    try:
+        reviewed = services.annotation_review(
+            annotation=annotation,
+            curator=request.user,
+            status=form.cleaned_data["status"],
+            comment=form.cleaned_data["comment"],
+            version=form.cleaned_data["version"],
+        )
+    except services.StaleReview as exc:
+        if not request.htmx:
+            messages.error(request, exc.message)
+            url = reverse("annotate:article-detail", args=[annotation.article_id])
+            return redirect(f"{url}?others=1&annotation={pk}")
+        return HttpResponse(exc.message, status=409, content_type="text/plain; charset=utf-8")
     verdict = f"{reviewed.get_status_display()} “{annotation.claim.text}” by {annotation.reviewer}."
     if not request.htmx:
         messages.success(request, verdict)

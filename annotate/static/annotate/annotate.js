@@ -1170,11 +1170,11 @@
   document.body.addEventListener("htmx:responseError", (ev) => {
     const xhr = ev.detail.xhr;
     // A 400 in plain text says what was wrong with the request (a NUL in a parameter, a review
-    // comment refused): show it as it is (textContent, so it is never markup).
+    // comment refused; a 409: the review was stale): show it as it is (textContent, never markup).
     const plain = (xhr.getResponseHeader("Content-Type") || "").startsWith("text/plain");
     // A 403 in plain text says why (blind mode: your work on a done article is final).
     const text =
-      (xhr.status === 400 || xhr.status === 403) && plain && xhr.responseText
+      (xhr.status === 400 || xhr.status === 403 || xhr.status === 409) && plain && xhr.responseText
         ? `${xhr.responseText.slice(0, 400)} Nothing was saved.`
         : xhr.status === 403
           ? "Not allowed: you can change only your own annotations, and only curators review."
