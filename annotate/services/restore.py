@@ -55,7 +55,7 @@ from annotate.models import (
     Status,
 )
 from annotate.restoring import RestoreData, RestoreFileError, read_path
-from annotate.services.annotations import annotation_validate
+from annotate.services.annotations import ANNOTATION_FIELDS, annotation_validate
 
 BATCH = 2000
 SQLITE_CACHE_KIB = -262144  # negative: KiB, i.e. up to 256 MB, used only as the import needs it
@@ -639,26 +639,12 @@ KEY_COLUMNS = (
     "stance",
     "certainty",
 )
+# The annotation's own fields as the app saves them (services.annotations), around the ones only a
+# restore writes; rows are read out by name (itemgetter), so the order here is the COPY order.
 INSERT_COLUMNS = (
     "article",
     "reviewer",
-    "claim",
-    "start",
-    "end",
-    "quote",
-    "source_kind",
-    "source_actor",
-    "source_description",
-    "source_start",
-    "source_end",
-    "source_quote",
-    "cue_start",
-    "cue_end",
-    "cue_quote",
-    "stance",
-    "certainty",
-    "confidence",
-    "note",
+    *ANNOTATION_FIELDS,
     "status",
     "curator",
     "curator_comment",

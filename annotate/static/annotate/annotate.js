@@ -507,11 +507,9 @@
       else el.value = values[el.name];
     }
     ["source", "cue"].forEach((kind) => {
-      const q = values[`${kind}_quote`];
-      const pickQuote = $(`[data-pick-quote="${kind}"]`, form);
-      if (pickQuote) pickQuote.textContent = q || "";
-      const clear = $(`[data-pick-clear="${kind}"]`, form);
-      if (clear) clear.hidden = !q;
+      const quote = values[`${kind}_quote`];
+      const [start, end] = [values[`${kind}_start`], values[`${kind}_end`]];
+      setPick(form, kind, quote ? { start, end, quote } : null);
     });
     useSelection(form, { start, end, quote: values.quote });
     form.dataset.changed = "1";
