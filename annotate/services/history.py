@@ -238,22 +238,15 @@ def readable(name: str, value: Any) -> str:
 
 def describe(event: AnnotationEvent) -> list[FieldChange]:
     """The event's changes in the model's field order, readable. A creation or import lists only
-    the fields it set (no empty ones)."""
+    the fields it set (no empty ones, no false flags)."""
     changes = event.changes if isinstance(event.changes, dict) else {}
     order = {f.name: i for i, f in enumerate(TRACKED)}
     out = []
     for name in sorted(changes, key=lambda n: (order.get(n, len(order)), n)):
         pair = changes[name]
         before, after = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
-        if (
-            before is None
-            and after in (None, "")
-            and event.kind
-            in (
-                EventKind.CREATE,
-                EventKind.IMPORT,
-            )
-        ):
+        creation = event.kind in (EventKind.CREATE, EventKind.IMPORT)
+        if creation and before is None and (after is None or after == "" or after is False):
             continue
         out.append(FieldChange(_field_label(name), readable(name, before), readable(name, after)))
     return out
