@@ -569,3 +569,56 @@ class AccessToken(models.Model):
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+
+class EventKind(models.TextChoices):
+    """What happened to an annotation (AnnotationEvent.kind)."""
+
+    CREATE = "create", "Created"
+    IMPORT = "import", "Imported"
+    EDIT = "edit", "Edited"
+    DELETE = "delete", "Deleted"
+    RESTORE = "restore", "Restored"
+    ACCEPT = "accept", "Accepted"
+    REJECT = "reject", "Rejected"
+    PENDING = "pending", "Set back to pending"
+
+
+class AnnotationEvent(models.Model):
+    """One change to an annotation: who, when, and each changed field's value before and after.
+
+    Written by annotate.services.history in the same transaction as the change it records (never
+    by a signal), so a refused or rolled-back write leaves no event. `changes` maps a field name to
+    [before, after]; a related row is {"id": …, "label": …} (the label as it read then), a time an
+    ISO 8601 string. A creation or import has null befores.
+    """
+
+    annotation = models.ForeignKey(
+        Annotation,
+        on_delete=models.CASCADE,  # only a superuser's purge removes annotations; history goes too
+        related_name="events",
+        help_text="The annotation that changed.",
+    )
+    kind = models.CharField(max_length=10, choices=EventKind, help_text="What happened.")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="annotation_events",
+        help_text="Who made the change (empty for an import from a file).",
+    )
+    at = models.DateTimeField(help_text="When the change was saved.")
+    version = models.PositiveIntegerField(help_text="The annotation's version after the change.")
+    changes = models.JSONField(default=dict, help_text="Changed fields: {field: [before, after]}.")
+
+    class Meta:
+        ordering = ["annotation", "at", "id"]
+        verbose_name = "annotation event"
+        indexes = [models.Index(fields=["annotation", "at"], name="annevent_annotation_at_idx")]
+        constraints = [
+            models.CheckConstraint(condition=_in_choices("kind", EventKind), name="annevent_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · annotation {self.annotation_id} · {self.at:%Y-%m-%d %H:%M}"

@@ -310,6 +310,18 @@ def check_annotation_not_final(user: User, annotation: Annotation) -> None:
         raise AnnotationsFinal()
 
 
+def may_see_annotation(user: User, annotation: Annotation) -> bool:
+    """Whether `user` may see `annotation`, and so its history: their own (deleted ones too: they
+    may restore those), any for curators, and another reviewer's live one where their Visibility
+    shows it (the site's setting, blind mode). At most four queries."""
+    if not user.is_authenticated:
+        return False
+    if annotation.reviewer_id == user.pk:
+        return True
+    visibility = visibility_for(user)
+    return visibility.curator or visibility.annotations().filter(pk=annotation.pk).exists()
+
+
 def visibility_for(user: User, site: SiteSettings | None = None) -> Visibility:
     """The Visibility of `user`: curators see all (no settings read); reviewers as the site says."""
     if is_curator(user):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import NamedTuple
 
+from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from annotate import spans
@@ -279,6 +280,16 @@ def _verdict(a: AnnotationRow, *, comment: bool = True) -> str:
     return out
 
 
+def _history(url: str) -> str:
+    """An item's History disclosure: opening it loads the events (htmx, once); without
+    JavaScript it holds a link to the history page. `url` is the item's annotation-history URL."""
+    return (
+        f'<details class="history" hx-get="{url}" hx-trigger="toggle once" '
+        f'hx-target="find .history-body" hx-swap="innerHTML"><summary>History</summary>'
+        f'<div class="history-body"><a href="{url}">Open the history</a></div></details>'
+    )
+
+
 def render_items(
     annotations: Iterable[AnnotationRow],
     *,
@@ -299,7 +310,9 @@ def render_items(
     """
     out: list[str] = []
     append = out.append
+    history_url = reverse("annotate:annotation-history", args=[0])
     for a in annotations:
+        history = _history(history_url.replace("/0/", f"/{a.id}/"))
         spans = _picked_spans(a)
         # What the panel's filter bar matches on (annotate.js, "list filter").
         spans += f' data-stance="{escape(a.stance)}" data-status="{escape(a.status)}"'
@@ -328,7 +341,7 @@ def render_items(
                 f'<a class="ann-link" href="{page_url}?edit={a.id}#form-slot" hx-get="{url}" '
                 f'hx-target="#form-slot" hx-swap="innerHTML">{head}'
                 f'<span class="visually-hidden"> (edit)</span></a>'
-                f'<span class="verdict">{_verdict(a)}</span></li>'
+                f'<span class="verdict">{_verdict(a)}</span>{history}</li>'
             )
             continue
         status = f'<span class="verdict">{_verdict(a, comment=not review_url)}</span>'
@@ -349,6 +362,6 @@ def render_items(
             )
         append(
             f'<li class="ann other-ann{folded}" data-ann="{a.id}" tabindex="0"{spans}>'
-            f"{head}{status}{review}</li>"
+            f"{head}{status}{review}{history}</li>"
         )
     return mark_safe("".join(out))

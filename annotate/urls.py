@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from annotate.views import account, agreement, api, articles, claims, export
+from annotate.views import account, agreement, api, articles, claims, export, history
 
 app_name = "annotate"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("annotations/<int:pk>/delete/", articles.annotation_delete, name="annotation-delete"),
     path("annotations/<int:pk>/restore/", articles.annotation_restore, name="annotation-restore"),
     path("annotations/<int:pk>/review/", articles.annotation_review, name="annotation-review"),
+    path("annotations/<int:pk>/history/", history.annotation_history, name="annotation-history"),
     path("actors/autocomplete/", articles.actor_autocomplete, name="actor-autocomplete"),
     # Claims, one claim, one actor (views/claims.py)
     path("claims/", claims.claim_list, name="claim-list"),

@@ -101,7 +101,8 @@ def test_read_only_items_with_review_forms():
         review_url="/annotations/0/review/",
         csrf_token="tok",
     )
-    assert "hx-get" not in html and 'hx-post="/annotations/5/review/"' in html
+    assert "/edit/" not in html and 'hx-post="/annotations/5/review/"' in html
+    assert 'hx-get="/annotations/5/history/"' in html  # only the History disclosure loads
     assert 'value="tok"' in html and "Accepted" in html and "Votel (an &lt;official&gt;)" in html
 
 

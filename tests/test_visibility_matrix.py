@@ -277,6 +277,31 @@ def test_panel_partial_after_marking_done(world):
     assert (world.zed_a.pk in _item_ids(html)) is sees_after
 
 
+@pytest.mark.parametrize("htmx", [False, True])
+def test_history_partial_and_page(world, htmx):
+    # Whoever may see an annotation may see its history; anyone else gets a 404, as for none.
+    cases = (
+        (world.zed_a, world.sees_a),
+        (world.zed_b, world.sees_b),
+        (world.mine, True),
+        (world.gone, True),  # my own deleted one: I may restore it, and read its history
+    )
+    for annotation, sees in cases:
+        url = reverse("annotate:annotation-history", args=[annotation.pk])
+        response = world.client.get(url, headers=HX if htmx else {})
+        assert response.status_code == (200 if sees else 404), annotation.claim.text
+        html = _text(response)
+        if not sees:
+            _assert_marks(html, a=False, b=False)
+            continue
+        assert "created" in html
+        assert ("<html" in html) is not htmx  # htmx gets the events partial only
+        if annotation in (world.mine, world.gone):
+            _assert_marks(html, a=False, b=False)
+        else:
+            assert ("xyzzq_zed" in html) and (A_MARK in html or B_MARK in html)
+
+
 # ---------------------------------------------------------------- claims, claim and actor pages
 
 
@@ -427,7 +452,7 @@ def test_every_route_is_in_the_matrix():
         "article-list", "article-detail", "annotation-create", "progress-set", "annotation-edit",
         "annotation-delete", "actor-autocomplete", "claim-list", "claim-detail", "actor-detail",
         "agreement", "export",
-        "annotation-update", "annotation-restore",
+        "annotation-update", "annotation-restore", "annotation-history",
         # Curators only (reviewers get 403, tests/test_views_articles.py): its answer is one item.
         "annotation-review",
         # A user's own access tokens, never anyone's annotations: only their own are listed and

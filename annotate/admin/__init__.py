@@ -6,7 +6,15 @@ group is created by a migration.
 
 from django.contrib import admin
 
-from annotate.admin import actors, annotations, articles, site, tokens, users  # noqa: F401
+from annotate.admin import (  # noqa: F401
+    actors,
+    annotations,
+    articles,
+    history,
+    site,
+    tokens,
+    users,
+)
 
 admin.site.site_header = "Stancemark admin"
 admin.site.site_title = "Stancemark admin"

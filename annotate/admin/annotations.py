@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from annotate import services
 from annotate.admin import common
+from annotate.admin.history import AnnotationEventInline
 from annotate.models import Annotation, Status
 from annotate.wording import plural
 
@@ -139,6 +140,7 @@ class AnnotationAdminForm(forms.ModelForm):
 @admin.register(Annotation)
 class AnnotationAdmin(common.ArticleTitlesOnly, admin.ModelAdmin):
     form = AnnotationAdminForm
+    inlines = (AnnotationEventInline,)  # the history, read-only
     # What a curator decides on comes first, so it is in view at 1280 px beside the admin's menu
     # and filters; the rest of the row follows (the table scrolls sideways within its box).
     list_display = (
@@ -244,6 +246,10 @@ class AnnotationAdmin(common.ArticleTitlesOnly, admin.ModelAdmin):
         # the annotation is their judgement, and agreement figures compare reviewers.
         fields = tuple(super().get_readonly_fields(request, obj))
         return (*fields, "article", "reviewer") if obj is not None else fields
+
+    def get_inlines(self, request: HttpRequest, obj=None):
+        # A new annotation has no history yet (its add form then posts no inline data).
+        return self.inlines if obj is not None else ()
 
     def view_on_site(self, obj: Annotation) -> str:
         return common.workspace_url(obj.article_id, obj.pk)

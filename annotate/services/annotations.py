@@ -20,6 +20,7 @@ from annotate.models import (
     Article,
     Certainty,
     Claim,
+    EventKind,
     Relation,
     SourceKind,
     Stance,
@@ -33,6 +34,7 @@ from annotate.permissions import (
     is_curator,
     with_reviewer_done,
 )
+from annotate.services import history
 from annotate.services.actors import actor_get_or_create, claim_get_or_create
 from annotate.services.articles import progress_for_write, progress_touch
 
@@ -166,15 +168,21 @@ def annotation_validate(article: Article, values: dict[str, Any]) -> None:
         raise ValidationError(errors)
 
 
-def _insert(article: Article, reviewer: User, values: dict[str, Any]) -> Annotation:
+def _insert(
+    article: Article, reviewer: User, values: dict[str, Any], by: User | None = None
+) -> Annotation:
     """annotation_create's work, for a caller already inside a transaction that has checked
-    (progress_for_write) that `reviewer` may still write on `article`."""
+    (progress_for_write) that `reviewer` may still write on `article`; recorded as `by`'s."""
     annotation_validate(article, values)
-    return Annotation.objects.create(article=article, reviewer=reviewer, **values)
+    annotation = Annotation.objects.create(article=article, reviewer=reviewer, **values)
+    history.record(annotation, EventKind.CREATE, by or reviewer)
+    return annotation
 
 
-def _apply(current: Annotation, changes: dict[str, Any]) -> Annotation:
-    """annotation_update's work on the locked, checked row (see annotation_lock_for_edit)."""
+def _apply(current: Annotation, changes: dict[str, Any], user: User) -> Annotation:
+    """annotation_update's work on the locked, checked row (see annotation_lock_for_edit),
+    recorded in the history as `user`'s edit."""
+    before = history.snapshot(current)
     # Fields not being changed are read from the row; reading a changed claim or actor would cost
     # a query for nothing.
     values = {f: changes[f] if f in changes else getattr(current, f) for f in ANNOTATION_FIELDS}
@@ -191,6 +199,7 @@ def _apply(current: Annotation, changes: dict[str, Any]) -> Annotation:
         _send_back_for_review(current)
     current.version = current.version + 1
     current.save()
+    history.record(current, EventKind.EDIT, user, before=before)
     return current
 
 
@@ -253,7 +262,7 @@ def annotation_create(
         progress_for_write(article=article, reviewer=reviewer)
     else:
         progress_touch(article=article, reviewer=reviewer)
-    return _insert(article, reviewer, values)
+    return _insert(article, reviewer, values, by)
 
 
 def annotation_lock_for_edit(
@@ -267,7 +276,11 @@ def annotation_lock_for_edit(
     admin form calls it while validating, so a refusal shows on the form and the row stays as
     checked until the admin saves it. Call it inside a transaction.
     """
-    locked = Annotation.objects.select_for_update().select_related("article")
+    # The related rows the history labels come along (history.RELATED), but only the annotation and
+    # its article are locked, as before: locking a claim or an actor would queue unrelated edits.
+    locked = Annotation.objects.select_for_update(of=("self", "article")).select_related(
+        "article", *history.RELATED
+    )
     current = with_reviewer_done(locked).get(pk=annotation.pk)
     if not (can_change_annotation(user, current) or can_manage_annotations(user)):
         raise PermissionDenied("You can change only your own annotations.")
@@ -304,7 +317,7 @@ def annotation_update(
     current = annotation_lock_for_edit(
         annotation=annotation, user=user, version=version, force=force
     )
-    return _apply(current, changes)
+    return _apply(current, changes, user)
 
 
 def _resolved(values: AnnotationInput) -> dict[str, Any]:
@@ -371,7 +384,7 @@ def annotation_save(
         return _insert(article, reviewer, _resolved(values))
     # Checked before resolving names, so a refused edit creates nothing, not even for a moment.
     current = annotation_lock_for_edit(annotation=annotation, user=reviewer, version=version)
-    return _apply(current, _resolved(values))
+    return _apply(current, _resolved(values), reviewer)
 
 
 def _set_deleted(annotation: Annotation, user: User, *, deleted: bool) -> Annotation:
@@ -381,6 +394,7 @@ def _set_deleted(annotation: Annotation, user: User, *, deleted: bool) -> Annota
         raise PermissionDenied(f"You can {verb} only your own annotations.")
     check_annotation_not_final(user, current)
     if (current.deleted_at is not None) != deleted:
+        before = history.snapshot(current)
         current.deleted_at = timezone.now() if deleted else None
         current.version = F("version") + 1
         if deleted:  # deleting a verdict's subject is a change after review too
@@ -388,6 +402,9 @@ def _set_deleted(annotation: Annotation, user: User, *, deleted: bool) -> Annota
         fields = ["deleted_at", "version", "updated_at"]
         current.save(update_fields=[*fields, "status", *_AFTER_REVIEW])
         current.refresh_from_db()
+        history.record(
+            current, EventKind.DELETE if deleted else EventKind.RESTORE, user, before=before
+        )
     return current
 
 
@@ -451,14 +468,30 @@ def annotation_review(
     the version itself). A verdict bumps the version, so an edit opened before it is stale.
     """
     fields = _review_fields(curator, status, comment)
-    current = Annotation.objects.select_for_update().get(pk=annotation.pk)
+    locked = Annotation.objects.select_for_update(of=("self",)).select_related("curator")
+    current = locked.get(pk=annotation.pk)
     if version is not None and version != current.version:
         raise StaleReview(current)
+    before = history.snapshot(current)
     for field, value in fields.items():
         setattr(current, field, value)
     current.version = current.version + 1  # the row is locked
     current.save(update_fields=[*fields, "version"])
+    history.record(current, history.review_kind(status), curator, before=before)
     return current
+
+
+def _locked_snapshots(**lookups: Any) -> dict[int, history.Snapshot]:
+    """The history snapshots of the annotations `lookups` match, locked until the transaction
+    ends, by id: a bulk update then changes exactly those."""
+    rows = Annotation.objects.select_for_update(of=("self",)).select_related(*history.RELATED)
+    return {a.pk: history.snapshot(a) for a in rows.filter(**lookups)}
+
+
+def _record_bulk(befores: dict[int, history.Snapshot], kind: str, user: User) -> None:
+    """After a bulk update of the rows in `befores`: one event per row that changed."""
+    after = Annotation.objects.select_related(*history.RELATED).filter(pk__in=list(befores))
+    history.record_many(((a, befores[a.pk]) for a in after), kind, user)
 
 
 @transaction.atomic
@@ -467,8 +500,11 @@ def annotations_review_bulk(
 ) -> int:
     """Accept or reject many annotations at once (admin action); all or nothing."""
     fields = _review_fields(curator, status, comment)
-    rows = Annotation.objects.filter(pk__in=list(annotation_ids))
-    return rows.update(**fields, version=F("version") + 1)
+    befores = _locked_snapshots(pk__in=list(annotation_ids))
+    rows = Annotation.objects.filter(pk__in=list(befores))
+    count = rows.update(**fields, version=F("version") + 1)
+    _record_bulk(befores, history.review_kind(status), curator)
+    return count
 
 
 @transaction.atomic
@@ -482,13 +518,16 @@ def annotations_set_deleted_bulk(
     """
     if not can_manage_annotations(user):
         raise PermissionDenied("Only staff can delete or restore other people's annotations.")
-    rows = Annotation.objects.filter(pk__in=list(annotation_ids), deleted_at__isnull=deleted)
+    befores = _locked_snapshots(pk__in=list(annotation_ids), deleted_at__isnull=deleted)
+    rows = Annotation.objects.filter(pk__in=list(befores))
     if deleted:  # recorded as a change after review, as a reviewer's own delete is
         rows.filter(status__in=REVIEWED).update(
             verdict_before_change=F("status"), status=Status.PENDING, changed_after_review=True
         )
-    return rows.update(
+    count = rows.update(
         deleted_at=timezone.now() if deleted else None,
         version=F("version") + 1,
         updated_at=timezone.now(),
     )
+    _record_bulk(befores, EventKind.DELETE if deleted else EventKind.RESTORE, user)
+    return count

@@ -33,6 +33,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import orjson
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
@@ -48,13 +49,16 @@ from annotate.models import (
     ActorAlias,
     ActorKind,
     Annotation,
+    AnnotationEvent,
     Article,
     Claim,
+    EventKind,
     Relation,
     SourceKind,
     Status,
 )
 from annotate.restoring import RestoreData, RestoreFileError, read_path
+from annotate.services import history
 from annotate.services.annotations import ANNOTATION_FIELDS, annotation_validate
 
 BATCH = 2000
@@ -157,6 +161,28 @@ def _insert(model: type[models.Model], columns: Sequence[str], rows: list[tuple[
             return
         for i in range(0, len(rows), BATCH):
             cursor.executemany(sql, rows[i : i + BATCH])
+
+
+def _new_ids(model: type[models.Model], count: int) -> list[int]:
+    """`count` ids for new rows of `model` that no other row has or will get: taken from the
+    sequence on PostgreSQL; on SQLite, past the highest id ever given (the import's IMMEDIATE
+    transaction holds the write lock, so nobody inserts meanwhile)."""
+    if not count:
+        return []
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, count],
+            )
+            return [pk for (pk,) in cursor.fetchall()]
+        cursor.execute(f"SELECT MAX(id) FROM {connection.ops.quote_name(table)}")
+        top = cursor.fetchone()[0] or 0
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        given = cursor.fetchone()
+        first = max(top, given[0] if given else 0) + 1
+    return list(range(first, first + count))
 
 
 def _column(model: type[models.Model], name: str) -> str:
@@ -507,18 +533,42 @@ class _Importer:
             if keep and type(row["file_id"]) is int:
                 values.append(row["file_id"])
             rows.append(tuple(values))
-        columns = [*INSERT_COLUMNS, "id"] if keep else list(INSERT_COLUMNS)
-        if keep and (
-            any(len(r) != len(columns) for r in rows) or len({r[-1] for r in rows}) != len(rows)
-        ):  # an id missing or given twice: every row gets a new one
-            rows = [r[: len(INSERT_COLUMNS)] for r in rows]
-            columns = list(INSERT_COLUMNS)
+        columns = [*INSERT_COLUMNS, "id"]
+        kept = keep and all(len(r) == len(columns) for r in rows)
+        if not kept or len({r[-1] for r in rows}) != len(rows):
+            # Not into an empty table, or an id missing or given twice: every row gets a new
+            # id, chosen here so that each row's history event can name it.
+            new_ids = _new_ids(Annotation, len(rows))
+            rows = [(*r[: len(INSERT_COLUMNS)], pk) for r, pk in zip(rows, new_ids, strict=True)]
+            kept = False
         self.progress(f"{data.name}: writing {len(rows):,} annotations")
         db_columns = [_column(Annotation, c) for c in columns]
         _insert(Annotation, db_columns, rows)
-        if keep and "id" in columns and rows:
+        if kept and rows:
             self.keep_ids.add(Annotation)
+        self._record_imports(columns, rows, adapt)
         self.report.added["annotations"] += len(rows)
+
+    @staticmethod
+    def _record_imports(
+        columns: list[str], rows: list[tuple[Any, ...]], adapt: Callable[[datetime], Any]
+    ) -> None:
+        """One "import" event per annotation written (history.record's row for a creation),
+        written like the annotations themselves: one bulk INSERT (COPY on PostgreSQL)."""
+        at, id_at, version_at = adapt(timezone.now()), columns.index("id"), columns.index("version")
+        events = [
+            (
+                row[id_at],
+                EventKind.IMPORT.value,
+                None,
+                at,
+                row[version_at],
+                orjson.dumps(changes).decode(),
+            )
+            for row, changes in zip(rows, history.creations(columns, rows), strict=True)
+        ]
+        event_columns = ["annotation", "kind", "user", "at", "version", "changes"]
+        _insert(AnnotationEvent, [_column(AnnotationEvent, c) for c in event_columns], events)
 
     def _annotation_row(
         self,

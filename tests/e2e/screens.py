@@ -106,6 +106,12 @@ def token_created(page) -> None:
     expect(page.get_by_label("Token", exact=True)).to_be_visible()
 
 
+def history_open(page) -> None:
+    """Open the first of my annotations' History disclosure; htmx loads the events into it."""
+    page.locator("#my-annotations .ann details.history summary").first.click()
+    expect(page.locator("#my-annotations .history-list").first).to_be_visible()
+
+
 @dataclass(frozen=True)
 class Screen:
     name: str
@@ -127,6 +133,8 @@ SCREENS = [
         "workspace, shortcuts dialog", "rita", lambda w: f"/articles/{w.article}/", shortcuts_open
     ),
     Screen("workspace, curator with others", "cora", lambda w: f"/articles/{w.article}/?others=1"),
+    Screen("workspace, history open", "rita", lambda w: f"/articles/{w.article}/", history_open),
+    Screen("annotation history", "rita", lambda w: f"/annotations/{w.annotation}/history/"),
     Screen("claims", "cora", lambda w: "/claims/"),
     Screen("claim detail", "cora", lambda w: f"/claims/{w.claim}/"),
     Screen("actor", "cora", lambda w: f"/actors/{w.actor}/"),
@@ -142,6 +150,12 @@ SCREENS = [
         admin=True,
     ),
     Screen("admin article list", "admin", lambda w: "/admin/annotate/article/", admin=True),
+    Screen(
+        "admin annotation history",
+        "admin",
+        lambda w: "/admin/annotate/annotationevent/",
+        admin=True,
+    ),
     Screen(
         "admin article change form",
         "admin",

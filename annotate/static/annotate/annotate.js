@@ -900,7 +900,7 @@
       moveBetweenAnnotations(ev.key === "j" ? 1 : -1);
     } else if (ev.key === "e" && itemOf(ev.target)) {
       ev.preventDefault();
-      const link = itemOf(ev.target).querySelector("a");
+      const link = itemOf(ev.target).querySelector("a.ann-link"); // not the History link
       if (link) link.click();
     }
   });
