@@ -16,7 +16,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.functional import cached_property
 
-from annotate import services
+from annotate import new_actors, services
 from annotate.models import (
     CONFIDENCE_MAX,
     CONFIDENCE_MIN,
@@ -125,6 +125,11 @@ class AnnotationForm(forms.Form):
         **kwargs: Any,
     ):
         super().__init__(*args, **kwargs)
+        if self.is_bound:  # a suggestion's button may have been clicked (annotate/new_actors.py)
+            self.data = new_actors.with_picks(self.data)
+        #: Set by save() when a typed name is new: what to ask under each field (new_actors).
+        self.new_actor_prompts: list[new_actors.Prompt] = []
+        self.kept_new_actors: list[tuple[str, str, str, str]] = []
         if relations is not None:  # already loaded by another form in this request
             self.__dict__["relations"] = relations
         # Distinct ids so a create form and an edit form never clash on one page.
@@ -232,6 +237,7 @@ class AnnotationForm(forms.Form):
         Raises services.StaleEdit (nothing saved) when the annotation changed since the version in
         the form, and PermissionDenied when `user` does not own it.
         """
+        confirmed = new_actors.confirmations(self.data)
         try:
             return services.annotation_save(
                 article=article,
@@ -239,15 +245,34 @@ class AnnotationForm(forms.Form):
                 values=self.values(),
                 annotation=annotation,
                 version=self.cleaned_data.get("version"),
+                new_actors=confirmed.actors,
             )
         except services.StaleEdit:
             raise
+        except services.UnknownActors as exc:  # held: ask before creating (annotate.new_actors)
+            self._ask_about_new_actors(exc.unknown, confirmed, user)
+            return None
         except AnnotationsFinal as exc:  # blind mode: done is final; say why on the form
             self.add_error(None, exc.message)
             return None
         except ValidationError as exc:
             self._apply_service_error(exc)
             return None
+
+    def _ask_about_new_actors(
+        self, unknown: dict[str, str], confirmed: new_actors.Confirmations, user: User
+    ) -> None:
+        self.new_actor_prompts = new_actors.prompts(unknown, self.data, user)
+        for prompt in self.new_actor_prompts:
+            self.add_error(prompt.field, confirmed.errors.get(prompt.field) or prompt.question)
+        # Names confirmed in this post but held by another new name: the next post keeps them.
+        self.kept_new_actors = [
+            (f, a.name, a.kind, confirmed.affiliations.get(f, ""))
+            for f in new_actors.ACTOR_FIELDS
+            if f not in unknown
+            for a in confirmed.actors
+            if new_actors.name_key(a.name) == new_actors.name_key(self.data.get(f, ""))
+        ]
 
 
 class ReviewForm(forms.Form):

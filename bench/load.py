@@ -363,6 +363,9 @@ class Reviewer(threading.Thread):
             "cue_end": None,
             "cue_quote": "",
             **{k: values[k] for k in ("stance", "certainty", "confidence", "note")},
+            # The reviewer confirms the names as new actors where they are new (the form asks
+            # first: annotate/new_actors.py); existing names ignore it.
+            **{f"new_{k}": values[k] for k in ("subject", "object", "source")},
         }
 
     # -- the writes

@@ -27,6 +27,10 @@ def data(article, **overrides):
         "note": "",
     }
     values.update(overrides)
+    # Confirmed as new actors where they are new, as the form's Create button does
+    # (tests/test_new_actors.py asks first).
+    for field in ("subject", "object", "source"):
+        values.setdefault(f"new_{field}", values[field])
     return values
 
 

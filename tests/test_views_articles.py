@@ -43,6 +43,10 @@ def form_data(article, phrase: str = PHRASE, **overrides) -> dict:
         "note": "hedged: fair to assume",
     }
     data.update(overrides)
+    # The names are confirmed as new actors where they are new, as the reviewer's Create button
+    # does (tests/test_new_actors.py asks first); existing names ignore it.
+    for field in ("subject", "object", "source"):
+        data.setdefault(f"new_{field}", data[field])
     return data
 
 

@@ -17,7 +17,6 @@ from annotate.models import AnnotationEvent
 from annotate.services import history
 
 
-@admin.display(description="Changes")
 def changes_table(event: AnnotationEvent) -> SafeString | str:
     """The event's changes as a small before/after table (labels, escaped)."""
     rows = history.describe(event)
@@ -37,8 +36,12 @@ def changes_table(event: AnnotationEvent) -> SafeString | str:
 
 
 class _ReadOnly:
-    """Nobody adds, changes or deletes history by hand (a superuser's purge of an annotation
-    removes its events with it)."""
+    """The changes column (as a table, not the raw JSON field); and nobody adds, changes or
+    deletes history by hand (a superuser's purge of an annotation removes its events with it)."""
+
+    @admin.display(description="Changes")
+    def changes_shown(self, obj: AnnotationEvent) -> SafeString | str:
+        return changes_table(obj)
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
@@ -53,7 +56,7 @@ class _ReadOnly:
 class AnnotationEventInline(_ReadOnly, admin.TabularInline):
     model = AnnotationEvent
     extra = 0
-    fields = ("at", "kind", "user", "version", changes_table)
+    fields = ("at", "kind", "user", "version", "changes_shown")
     readonly_fields = fields
     ordering = ("at", "id")
     verbose_name_plural = "history"
@@ -64,13 +67,13 @@ class AnnotationEventInline(_ReadOnly, admin.TabularInline):
 
 @admin.register(AnnotationEvent)
 class AnnotationEventAdmin(_ReadOnly, admin.ModelAdmin):
-    list_display = ("at", "kind", "annotation_link", "user", "version", changes_table)
+    list_display = ("at", "kind", "annotation_link", "user", "version", "changes_shown")
     list_filter = ("kind",)
     list_select_related = ("user", "annotation__claim")
     search_fields = ("=annotation__id", "user__username")
     date_hierarchy = "at"
     ordering = ("-at", "-id")
-    fields = ("annotation_link", "at", "kind", "user", "version", changes_table)
+    fields = ("annotation_link", "at", "kind", "user", "version", "changes_shown")
     readonly_fields = fields
 
     @admin.display(description="Annotation", ordering="annotation_id")

@@ -16,9 +16,12 @@ the row on first use); user accounts and sessions.
 """
 
 from annotate.services.actors import (
+    NewActor,
+    UnknownActors,
     actor_get_or_create,
     actor_lookup,
     actors_load_starter,
+    actors_resolve,
     alias_add,
     claim_get_or_create,
 )
@@ -50,11 +53,14 @@ __all__ = [
     "ANNOTATION_FIELDS",
     "AnnotationInput",
     "ArticleUpdate",
+    "NewActor",
     "StaleEdit",
     "StaleReview",
+    "UnknownActors",
     "actor_get_or_create",
     "actor_lookup",
     "actors_load_starter",
+    "actors_resolve",
     "alias_add",
     "annotation_create",
     "annotation_delete",

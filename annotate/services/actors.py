@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from django.core.exceptions import ValidationError
@@ -51,15 +52,26 @@ def actor_lookup(name: str) -> Actor | None:
     return alias.actor if alias else None
 
 
-def actor_get_or_create(
-    *, name: str, kind: str = ActorKind.OTHER, aliases: list[str] | None = None
-) -> tuple[Actor, bool]:
-    """Return the actor called `name` (or aliased so), creating it with `kind` and `aliases` if new."""
+def _clean_name(name: str) -> str:
+    """`name` with its whitespace collapsed, or ValidationError({"name": why}) if unusable."""
     clean = " ".join(name.split())
     if not clean:
         raise ValidationError({"name": "Actor name is empty: type a name."})
     if len(clean) > 200:
         raise ValidationError({"name": "Actor name is longer than 200 characters."})
+    return clean
+
+
+def actor_get_or_create(
+    *,
+    name: str,
+    kind: str = ActorKind.OTHER,
+    aliases: list[str] | None = None,
+    affiliation: Actor | None = None,
+) -> tuple[Actor, bool]:
+    """Return the actor called `name` (or aliased so), creating it with `kind`, `aliases` and
+    `affiliation` if new (an existing actor is returned as it is)."""
+    clean = _clean_name(name)
     if kind not in ActorKind.values:
         raise ValidationError(
             {"kind": f"Unknown actor kind {kind!r}: use one of {ActorKind.values}."}
@@ -69,12 +81,88 @@ def actor_get_or_create(
         return existing, False
 
     def create() -> Actor:
-        actor = Actor.objects.create(name=clean, kind=kind)
+        actor = Actor.objects.create(name=clean, kind=kind, affiliation=affiliation)
         for alias in aliases or []:
             alias_add(actor=actor, name=alias)
         return actor
 
     return _create_or_find(create, lambda: actor_lookup(clean))
+
+
+@dataclass(frozen=True)
+class NewActor:
+    """A name the reviewer confirmed as a new actor, with what they said it is."""
+
+    name: str
+    kind: str = ActorKind.OTHER
+    affiliation: Actor | None = None
+
+
+def name_key(name: str) -> str:
+    """How names compare: whitespace collapsed, case ignored (as the unique constraints do)."""
+    return " ".join(name.split()).lower()
+
+
+class UnknownActors(ValidationError):
+    """Typed names that match no actor or alias and were not confirmed as new: nothing saved.
+
+    `unknown` maps each field ("subject", "object", "source") to the name typed there.
+    """
+
+    def __init__(self, unknown: dict[str, str]):
+        self.unknown = unknown
+        super().__init__(
+            {
+                field: ValidationError(
+                    f"“{name}” is a new actor: create it, or pick an existing one.",
+                    code="new_actor",
+                )
+                for field, name in unknown.items()
+            }
+        )
+
+
+def actors_resolve(
+    *, names: Mapping[str, str], new: Iterable[NewActor] | None = None
+) -> dict[str, Actor]:
+    """Each field's typed name as an actor: found by name or alias (ignoring case), or created
+    when one of `new` confirms that very name, with its kind and affiliation.
+
+    Every other name that matches nothing raises UnknownActors (all of them at once; nothing is
+    created), so a typo never silently becomes an actor. `new=None` creates unknown names unasked
+    (kind "other"), for callers that mean exactly the names they pass (scripts, tests); the
+    annotation form always passes the reviewer's confirmations. An unusable name raises
+    ValidationError keyed by its field.
+    """
+    confirmed = None if new is None else {name_key(n.name): n for n in new}
+    errors: dict[str, str] = {}
+    found: dict[str, Actor] = {}
+    unknown: dict[str, str] = {}
+    to_create: dict[str, NewActor] = {}
+    for field, name in names.items():
+        try:
+            clean = _clean_name(name)
+        except ValidationError as exc:
+            errors[field] = " ".join(exc.messages)
+            continue
+        actor = actor_lookup(clean)
+        if actor is not None:
+            found[field] = actor
+        elif confirmed is None:
+            to_create[field] = NewActor(clean)
+        elif name_key(clean) in confirmed:
+            to_create[field] = replace(confirmed[name_key(clean)], name=clean)
+        else:
+            unknown[field] = clean
+    if errors:
+        raise ValidationError(errors)
+    if unknown:
+        raise UnknownActors(unknown)
+    for field, spec in to_create.items():  # one name in two fields: created once, found again
+        found[field], _ = actor_get_or_create(
+            name=spec.name, kind=spec.kind, affiliation=spec.affiliation
+        )
+    return found
 
 
 def alias_add(*, actor: Actor, name: str) -> ActorAlias | None:

@@ -35,7 +35,7 @@ from annotate.permissions import (
     with_reviewer_done,
 )
 from annotate.services import history
-from annotate.services.actors import actor_get_or_create, claim_get_or_create
+from annotate.services.actors import NewActor, actors_resolve, claim_get_or_create
 from annotate.services.articles import progress_for_write, progress_touch
 
 
@@ -320,21 +320,14 @@ def annotation_update(
     return _apply(current, changes, user)
 
 
-def _resolved(values: AnnotationInput) -> dict[str, Any]:
-    """`values` as annotation fields: actors and the claim looked up by name, or created."""
-    errors: dict[str, str] = {}
-    actors: dict[str, Actor] = {}
+def _resolved(values: AnnotationInput, new_actors: Iterable[NewActor] | None) -> dict[str, Any]:
+    """`values` as annotation fields: actors (services.actors.actors_resolve: new ones only as
+    `new_actors` confirms them) and the claim looked up by name, or created."""
     names = {"subject": values["subject"], "object": values["object"]}
     kind = values["source_kind"]
     if kind == SourceKind.NAMED:
         names["source"] = values.get("source", "")
-    for field, name in names.items():
-        try:
-            actors[field], _ = actor_get_or_create(name=name)
-        except ValidationError as exc:
-            errors[field] = " ".join(exc.messages)
-    if errors:
-        raise ValidationError(errors)
+    actors = actors_resolve(names=names, new=new_actors)
     claim, _ = claim_get_or_create(
         subject=actors["subject"],
         relation=values["relation"],
@@ -368,8 +361,13 @@ def annotation_save(
     values: AnnotationInput,
     annotation: Annotation | None = None,
     version: int | None = None,
+    new_actors: Iterable[NewActor] | None = None,
 ) -> Annotation:
     """Save what a reviewer typed: a new annotation on `article`, or an edit of `annotation`.
+
+    `new_actors` are the names the reviewer confirmed as new actors (with kind and affiliation);
+    given, any other name that matches no actor or alias raises UnknownActors and saves nothing
+    (None: such names are created unasked, see actors_resolve).
 
     Actors and the claim named in `values` are looked up (names and aliases) or created, then the
     annotation is created, or updated if `version` is still current; all or nothing, so a refused
@@ -381,10 +379,10 @@ def annotation_save(
     if annotation is None:
         # Checked before resolving names, so a refused save creates nothing.
         progress_for_write(article=article, reviewer=reviewer)
-        return _insert(article, reviewer, _resolved(values))
+        return _insert(article, reviewer, _resolved(values, new_actors))
     # Checked before resolving names, so a refused edit creates nothing, not even for a moment.
     current = annotation_lock_for_edit(annotation=annotation, user=reviewer, version=version)
-    return _apply(current, _resolved(values), reviewer)
+    return _apply(current, _resolved(values, new_actors), reviewer)
 
 
 def _set_deleted(annotation: Annotation, user: User, *, deleted: bool) -> Annotation:

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 UNTRACKED = frozenset(
     {"id", "article", "reviewer", "version", "created_at", "updated_at", "reviewed_at"}
 )
-TRACKED: tuple[models.Field, ...] = tuple(
+TRACKED: tuple[models.Field[Any, Any], ...] = tuple(
     f for f in Annotation._meta.concrete_fields if f.name not in UNTRACKED
 )
 _BY_NAME = {f.name: f for f in TRACKED}
@@ -51,15 +51,15 @@ RELATED = tuple(f.name for f in TRACKED if f.is_relation)
 Snapshot = dict[str, Any]
 
 
-def _label(field: models.Field, instance: models.Model) -> str | None:
+def _label(field: models.Field[Any, Any], instance: models.Model) -> str | None:
     """The related row's label, if it is already loaded (reading it would cost a query)."""
-    if field.is_cached(instance):  # type: ignore[attr-defined]
+    if field.is_cached(instance):  # type: ignore[attr-defined]  # a ForeignKey's
         related = getattr(instance, field.name)
         return None if related is None else str(related)
     return None
 
 
-def _value(field: models.Field, instance: models.Model) -> Any:
+def _value(field: models.Field[Any, Any], instance: models.Model) -> Any:
     value = getattr(instance, field.attname)
     if field.is_relation:
         return None if value is None else {"id": value, "label": _label(field, instance)}
@@ -90,7 +90,7 @@ def _fill_labels(changes: dict[str, list[Any]]) -> None:
 
 def _same(before: Any, after: Any) -> bool:
     if isinstance(before, dict) and isinstance(after, dict):
-        return before["id"] == after["id"]
+        return bool(before["id"] == after["id"])
     return bool(before == after)
 
 

@@ -95,6 +95,19 @@ def form_with_errors(page) -> None:
     expect(page.locator("#new-annotation .field-error").first).to_be_visible()
 
 
+def new_actor_asked(page) -> None:
+    """Save with a subject no actor is called: the form asks before creating it."""
+    open_form(page)
+    form = page.locator("#new-annotation")
+    form.get_by_label("Subject").fill("Rusia")
+    form.get_by_label("Relation").select_option("supports")
+    form.get_by_label("Object").fill("Taliban")
+    form.get_by_label("Confidence").fill("3")
+    form.get_by_label("Source type").select_option("author")
+    form.get_by_role("button", name="Save annotation").click()
+    expect(form.locator(".new-actor")).to_be_visible()
+
+
 def shortcuts_open(page) -> None:
     page.keyboard.press("?")
     expect(page.locator("#shortcuts-dialog")).to_be_visible()
@@ -128,6 +141,9 @@ SCREENS = [
     Screen("workspace, with annotations", "rita", lambda w: f"/articles/{w.article}/"),
     Screen("workspace, form open", "rita", lambda w: f"/articles/{w.article}/", open_form),
     Screen("workspace, form errors", "rita", lambda w: f"/articles/{w.article}/", form_with_errors),
+    Screen(
+        "workspace, new actor asked", "rita", lambda w: f"/articles/{w.article}/", new_actor_asked
+    ),
     Screen("workspace, edit form", "rita", lambda w: f"/articles/{w.article}/?edit={w.annotation}"),
     Screen(
         "workspace, shortcuts dialog", "rita", lambda w: f"/articles/{w.article}/", shortcuts_open
