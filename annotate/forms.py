@@ -30,6 +30,7 @@ from annotate.models import (
     Status,
     confidence_problem,
 )
+from annotate.params import parse_id
 from annotate.permissions import AnnotationsFinal
 
 SOURCE_KIND_CHOICES = [
@@ -307,3 +308,53 @@ class ReviewForm(forms.Form):
             for name, messages in self.errors.items()
             for message in messages
         )
+
+
+class ClusterDecisionForm(forms.Form):
+    """A curator's decision on a cluster in the adjudication view (services.cluster_decide).
+
+    `seen` is "id:version id:version …", every version of the cluster as the page showed it.
+    """
+
+    action = forms.ChoiceField(
+        choices=[
+            ("accept", "accept"),
+            ("accept_reject_others", "accept, reject the others"),
+            ("reject", "reject"),
+            ("accept_all", "accept all"),
+        ],
+        error_messages={
+            "invalid_choice": "Unknown decision %(value)r: accept, reject or accept all.",
+            "required": "Say accept, reject or accept all.",
+        },
+    )
+    annotation = forms.IntegerField(required=False, min_value=1)
+    reject_others = forms.BooleanField(required=False)
+    comment = forms.CharField(required=False, max_length=2000)
+    seen = forms.CharField(
+        max_length=20000,
+        error_messages={"required": "This decision does not say which versions it saw: reload."},
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        # One button per decision, and a button sends one value: this one is "accept" plus
+        # rejecting the other versions.
+        if data.get("action") == "accept_reject_others":
+            data["action"], data["reject_others"] = "accept", True
+        return data
+
+    def clean_seen(self) -> dict[int, int]:
+        seen: dict[int, int] = {}
+        for pair in self.cleaned_data["seen"].split():
+            pk, _, version = (parse_id(part) for part in pair.partition(":"))
+            if pk is None or version is None:
+                raise forms.ValidationError("The versions seen are garbled: reload the page.")
+            seen[pk] = version
+        if not seen:
+            raise forms.ValidationError("This decision does not say which versions it saw: reload.")
+        return seen
+
+    def problem(self) -> str:
+        """The errors in one line, for a refusal (call after is_valid())."""
+        return " ".join(str(m) for messages in self.errors.values() for m in messages)

@@ -44,6 +44,17 @@ class Mark:
     end: int
     stance: str
     mine: bool
+    #: Another reviewer's initials, shown where their span starts (empty for mine).
+    who: str = ""
+
+
+def initials(username: str) -> str:
+    """A reviewer's initials as the text shows them on their highlights: "cora.li" → "CL",
+    "bob" → "BO" (two letters, so two reviewers of one initial are still told apart)."""
+    parts = [p for p in re.split(r"[^\w]+|_", username) if p]
+    if len(parts) >= 2:
+        return (parts[0][0] + parts[1][0]).upper()
+    return (parts[0][:2] if parts else username[:2]).upper()
 
 
 class AnnotationRow(NamedTuple):
@@ -119,7 +130,9 @@ def marks_for(annotations: Iterable[AnnotationRow], *, me: int) -> list[Mark]:
     """
     rows = list(annotations)
     return [Mark(a.id, a.start, a.end, a.stance, True) for a in rows if a.reviewer_id == me] + [
-        Mark(a.id, a.start, a.end, a.stance, False) for a in rows if a.reviewer_id != me
+        Mark(a.id, a.start, a.end, a.stance, False, initials(a.reviewer_name))
+        for a in rows
+        if a.reviewer_id != me
     ]
 
 
@@ -192,7 +205,13 @@ def render_text(
     )
     clipped = [(m.id, max(m.start, lo) - lo, min(m.end, hi) - lo) for m in shown]
     my_stance = {m.id: m.stance for m in shown if m.mine}
+    their_stance = {m.id: m.stance for m in shown if not m.mine}
     any_others = len(my_stance) < len(shown)
+    # Whose spans start where: the first run of another reviewer's span names them.
+    others_starting: dict[int, list[str]] = {}
+    for m in shown:
+        if not m.mine and m.who and m.start >= lo and m.who not in others_starting.get(m.start, []):
+            others_starting.setdefault(m.start, []).append(m.who)
     mine_starting: dict[int, int] = {}
     for m in shown:
         if m.mine and m.start >= lo:
@@ -219,7 +238,9 @@ def render_text(
         # The innermost (latest-starting) of my spans decides the colour and line style.
         stance = next((my_stance[k] for k in reversed(keys) if k in my_stance), None)
         if stance is None:
-            classes = f"hl other d{depth}"
+            # Another reviewer's stance colours it too: the innermost of theirs decides.
+            theirs = next(their_stance[k] for k in reversed(keys) if k in their_stance)
+            classes = f"hl other s-{theirs} d{depth}"
         elif any_others and any(k not in my_stance for k in keys):
             classes = f"hl mine s-{stance} d{depth} with-others"
         else:
@@ -229,6 +250,9 @@ def render_text(
         # With several starting here, the counter steps over the others too: annotate.css has a
         # rule per count (no style attribute: the Content-Security-Policy allows none).
         label_attr = f' data-label="{count}"' if count else ""
+        who = others_starting.get(start)
+        if who:
+            label_attr += f' data-who="{escape(" ".join(who))}"'
         append(
             f'<mark class="{classes}" data-s="{start}" data-ids="{ids}"{label_attr}>{body}</mark>'
         )
@@ -299,12 +323,14 @@ def render_items(
     review_url: str = "",
     csrf_token: str = "",
     verdict: str = "",
+    adjudicate_url: str = "",
 ) -> SafeString:
     """The side-panel list items, one `<li>` per annotation, in the order given.
 
     `edit_url` and `review_url` contain the placeholder 0 for the annotation id. Own items link to
     their edit form (htmx GET with a plain `?edit=` href fallback); others' items are read-only and,
-    when `review_url` is given (curators), carry Accept / Reject forms. `verdict` (a
+    when `review_url` is given (curators), carry Accept / Reject forms, and with `adjudicate_url`
+    (the article's adjudication view) a link to the item's passage there. `verdict` (a
     VERDICT_FILTERS key) folds away the items it does not match (class "filtered-out": still
     counted, so the list's numbers keep matching the text's, and a save's swaps find their place).
     """
@@ -359,6 +385,11 @@ def render_items(
                 f'<button name="status" value="accepted" type="submit">Accept</button>'
                 f'<button name="status" value="rejected" type="submit" class="danger">Reject'
                 f"</button></form>"
+            )
+        if adjudicate_url:  # curators: this version beside the others of its passage
+            review += (
+                f'<a class="compare" href="{escape(adjudicate_url)}#ann-{a.id}">'
+                f"Compare versions</a>"
             )
         append(
             f'<li class="ann other-ann{folded}" data-ann="{a.id}" tabindex="0"{spans}>'

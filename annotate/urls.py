@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from annotate.views import account, agreement, api, articles, claims, export, history
+from annotate.views import account, adjudication, agreement, api, articles, claims, export, history
 
 app_name = "annotate"
 
@@ -19,6 +19,18 @@ urlpatterns = [
     path("annotations/<int:pk>/review/", articles.annotation_review, name="annotation-review"),
     path("annotations/<int:pk>/history/", history.annotation_history, name="annotation-history"),
     path("actors/autocomplete/", articles.actor_autocomplete, name="actor-autocomplete"),
+    # The curators' adjudication view of an article (views/adjudication.py)
+    path("articles/<int:pk>/adjudicate/", adjudication.adjudicate, name="adjudicate"),
+    path(
+        "articles/<int:pk>/adjudicate/decide/",
+        adjudication.cluster_decide,
+        name="cluster-decide",
+    ),
+    path(
+        "articles/<int:pk>/adjudicate/accept-unanimous/",
+        adjudication.accept_unanimous,
+        name="accept-unanimous",
+    ),
     # Claims, one claim, one actor (views/claims.py)
     path("claims/", claims.claim_list, name="claim-list"),
     path("claims/<int:pk>/", claims.claim_detail, name="claim-detail"),

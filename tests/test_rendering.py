@@ -44,7 +44,8 @@ def test_others_marked_separately_and_mixed_runs_flagged():
         text, [Mark(1, 0, 5, "asserts", True), Mark(2, 3, 8, "denies", False)]
     )
     assert 'class="hl mine s-asserts d2 with-others" data-s="3" data-ids="1 2"' in html
-    assert 'class="hl other d1" data-s="5" data-ids="2"' in html
+    # Another reviewer's span carries its stance colour too.
+    assert 'class="hl other s-denies d1" data-s="5" data-ids="2"' in html
 
 
 def test_depth_is_capped_but_all_ids_listed():
@@ -183,3 +184,19 @@ def test_edit_links_are_named_by_what_they_show():
     name = " ".join(link.text_content().split())
     assert name.startswith("Russia <arms> Taliban") and name.endswith("(edit)")
     assert "Denies" in name and "Possible · confidence 2/5" in name
+
+
+def test_other_reviewers_spans_show_their_initials_where_they_start():
+    html = rendering.render_text(
+        "0123456789",
+        [Mark(1, 0, 5, "asserts", False, "BO"), Mark(2, 3, 8, "denies", False, "CL")],
+    )
+    assert 'class="hl other s-asserts d1" data-s="0" data-ids="1" data-who="BO"' in html
+    assert 'data-s="3" data-ids="1 2" data-who="CL"' in html
+    assert html.count("data-who") == 2  # only where a span starts
+
+
+def test_initials():
+    assert rendering.initials("cora.li") == "CL"
+    assert rendering.initials("bob") == "BO"
+    assert rendering.initials("x") == "X"

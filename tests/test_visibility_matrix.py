@@ -444,6 +444,25 @@ def test_agreement_page(world):
         _assert_marks(_text(response), a=False, b=False)
 
 
+def test_adjudication_view(world):
+    url = reverse("annotate:adjudicate", args=[world.a.pk])
+    response = world.client.get(url)
+    if world.viewer == "curator":
+        assert response.status_code == 200
+        assert "xyzzq_zed" in _text(response)
+        _assert_marks(_text(response), a=True, b=False)
+    else:
+        assert response.status_code == 403  # everyone's work side by side: curators only
+        _assert_marks(_text(response), a=False, b=False)
+        assert "xyzzq_zed" not in _text(response)
+    decide = {"action": "accept", "annotation": world.zed_a.pk, "seen": f"{world.zed_a.pk}:1"}
+    refused = world.client.post(reverse("annotate:cluster-decide", args=[world.a.pk]), decide)
+    assert (refused.status_code == 403) is (world.viewer != "curator")
+    bulk = world.client.post(reverse("annotate:accept-unanimous", args=[world.a.pk]))
+    assert (bulk.status_code == 403) is (world.viewer != "curator")
+    _assert_marks(_text(bulk), a=False, b=False)
+
+
 def test_every_route_is_in_the_matrix():
     # A new screen must join the matrix (or be added here with the reason it shows no one's work).
     from annotate.urls import urlpatterns
@@ -451,7 +470,7 @@ def test_every_route_is_in_the_matrix():
     covered = {
         "article-list", "article-detail", "annotation-create", "progress-set", "annotation-edit",
         "annotation-delete", "actor-autocomplete", "claim-list", "claim-detail", "actor-detail",
-        "agreement", "export",
+        "agreement", "export", "adjudicate", "cluster-decide", "accept-unanimous",
         "annotation-update", "annotation-restore", "annotation-history",
         # Curators only (reviewers get 403, tests/test_views_articles.py): its answer is one item.
         "annotation-review",

@@ -25,6 +25,7 @@ from annotate.services.actors import (
     alias_add,
     claim_get_or_create,
 )
+from annotate.services.adjudication import accept_unanimous, cluster_decide
 from annotate.services.annotations import (
     ANNOTATION_FIELDS,
     AnnotationInput,
@@ -50,6 +51,8 @@ from annotate.services.articles import (
 )
 
 __all__ = [
+    "accept_unanimous",
+    "cluster_decide",
     "ANNOTATION_FIELDS",
     "AnnotationInput",
     "ArticleUpdate",

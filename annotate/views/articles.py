@@ -27,7 +27,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import retarget, trigger_client_event
 
-from annotate import rendering, services, workspace
+from annotate import adjudication, rendering, services, workspace
 from annotate.forms import AnnotationForm, ReviewForm
 from annotate.models import ActorAlias, Annotation, AnnotationQuerySet, Article, Relation
 from annotate.params import parse_id
@@ -114,6 +114,7 @@ def _workspace(
                 editable=False,
                 review_url=review_url,
                 csrf_token=csrf,
+                adjudicate_url=adjudication.adjudication_url(article.pk) if curator else "",
             ),
         )
         for name, items in shown.others_by_reviewer
@@ -489,6 +490,7 @@ def annotation_review(request: AppRequest, pk: int) -> HttpResponse:
         editable=False,
         review_url=reverse("annotate:annotation-review", args=[0]),
         csrf_token=get_token(request),
+        adjudicate_url=adjudication.adjudication_url(annotation.article_id),
     )
     response = HttpResponse(html)
     trigger_client_event(response, "stancemark-announce", {"text": verdict})
