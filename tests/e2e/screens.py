@@ -155,6 +155,8 @@ SCREENS = [
     Screen("claim detail", "cora", lambda w: f"/claims/{w.claim}/"),
     Screen("actor", "cora", lambda w: f"/actors/{w.actor}/"),
     Screen("agreement", "cora", lambda w: "/agreement/"),
+    Screen("adjudication", "cora", lambda w: f"/articles/{w.article}/adjudicate/"),
+    Screen("adjudication, refused", "rita", lambda w: f"/articles/{w.article}/adjudicate/"),
     Screen("export, curator", "cora", lambda w: "/export/"),
     Screen("export, reviewer", "rita", lambda w: "/export/"),
     Screen("account, new token shown", "rita", lambda w: "/account/", token_created),
