@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 
+from django.db.models import QuerySet
 from django.urls import reverse
 
 from annotate import clusters
@@ -37,6 +38,41 @@ FIELDS: tuple[clusters.Field, ...] = (
     clusters.Field("Source span", lambda a: _span(a.source_start, a.source_end)),
     clusters.Field("Cue", lambda a: _span(a.cue_start, a.cue_end)),
 )
+
+
+#: The columns FIELDS reads (with the ids): what duplicate_versions() reads without models.
+_COMPARED_COLUMNS = (
+    "id",
+    "article_id",
+    "claim_id",
+    "source_kind",
+    "source_actor_id",
+    "source_description",
+    "stance",
+    "certainty",
+    "confidence",
+    "start",
+    "end",
+    "source_start",
+    "source_end",
+    "cue_start",
+    "cue_end",
+)
+
+
+def duplicate_versions(annotations: QuerySet[Annotation]) -> set[int]:
+    """Ids in `annotations` equal on every compared field to one with a lower id on the same
+    article: several reviewers' identical versions of one passage. (Equal spans always overlap,
+    so such copies are always in one cluster.) One query, tuples only."""
+    first: dict[tuple[Hashable, ...], int] = {}
+    copies: set[int] = set()
+    for row in annotations.order_by("id").values_list(*_COMPARED_COLUMNS, named=True):
+        key = (row.article_id, *(f.read(row) for f in FIELDS))
+        if key in first:
+            copies.add(row.id)
+        else:
+            first[key] = row.id
+    return copies
 
 
 def _reviewer(a: Annotation) -> int:

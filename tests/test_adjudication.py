@@ -399,3 +399,60 @@ def test_the_workspace_leads_curators_to_the_versions(client, article, team, cla
     client.force_login(team[0])
     html = client.get(reverse("annotate:article-detail", args=[article.pk])).content.decode()
     assert _url(article) not in html  # not offered to reviewers
+
+
+# ---------------------------------------------------------------- export (item 6)
+
+
+def _exported(tmp_path, *args):
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    out = tmp_path / "out.json"
+    call_command("export_annotations", "--output", str(out), *args, stderr=io.StringIO())
+    doc = json.loads(out.read_text())
+    return {a["id"]: a for art in doc["articles"] for a in art["annotations"]}
+
+
+def test_status_accepted_leaves_out_what_changed_after_review(
+    tmp_path, article, team, claim, curator
+):
+    _, denial = _three_versions(article, team, claim)
+    for a in denial:
+        services.annotation_review(annotation=a, curator=curator, status=Status.ACCEPTED, version=1)
+    changed = Annotation.objects.get(pk=denial[0].pk)
+    services.annotation_update(
+        annotation=changed, user=team[0], version=changed.version, certainty="possible"
+    )
+    assert set(_exported(tmp_path, "--status", "accepted")) == {denial[1].pk}
+
+
+def test_per_cluster_keeps_one_record_of_identical_accepted_versions(
+    tmp_path, article, team, claim, curator
+):
+    votel, denial = _three_versions(article, team, claim)
+    services.accept_unanimous(curator=curator, article=article)  # both denial versions
+    services.cluster_decide(  # cal's inner span and ann's outer one: two different versions
+        curator=curator, article=article, action="accept", seen=_seen_map(votel),
+        target_id=votel[2].pk,
+    )  # fmt: skip
+    services.annotation_review(
+        annotation=Annotation.objects.get(pk=votel[0].pk),
+        curator=curator,
+        status=Status.ACCEPTED,
+    )
+    everything = _exported(tmp_path, "--status", "accepted")
+    assert set(everything) == {votel[0].pk, votel[2].pk, denial[0].pk, denial[1].pk}
+    training = _exported(tmp_path, "--per-cluster")
+    # The two identical denials become one record (the first); the two different accepted
+    # versions of Votel's passage both stay: a curator accepted each.
+    assert set(training) == {votel[0].pk, votel[2].pk, denial[0].pk}
+
+
+def test_per_cluster_refuses_other_statuses(tmp_path, db):
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="accepted version"):
+        _exported(tmp_path, "--per-cluster", "--status", "pending")

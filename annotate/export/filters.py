@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
+from annotate import adjudication
 from annotate.models import Actor, Annotation, Article, Claim, Status
 from annotate.permissions import Visibility
 
@@ -27,6 +28,9 @@ class ExportFilters:
     # Who asks, on /export/: their Visibility decides which annotations, claims and actors the
     # export may hold. None (the management command, the admin action) means everything.
     viewer: Visibility | None = None
+    # One record per distinct accepted version of each passage (a training set): accepted only,
+    # and of several reviewers' identical accepted versions only the first (lowest id).
+    per_cluster: bool = False
 
 
 @dataclass
@@ -48,6 +52,8 @@ class Plan:
     actors: Any
     include_text: bool
     reviewer_ids: list[int] = field(default_factory=list)
+    # Annotations the rows leave out although the query holds them (per_cluster's copies).
+    skip_ids: frozenset[int] = frozenset()
 
 
 def validate_filters(filters: ExportFilters) -> Plan:
@@ -99,6 +105,16 @@ def validate_filters(filters: ExportFilters) -> Plan:
     else:
         # Without an explicit article list, export the articles that have something to export.
         articles = Article.objects.filter(id__in=annotations.values("article_id"))
+    skip_ids: frozenset[int] = frozenset()
+    if filters.per_cluster:
+        if filters.statuses and set(filters.statuses) != {Status.ACCEPTED}:
+            errors["statuses"] = (
+                "One record per cluster is the accepted version: leave out --status, or ask for "
+                "accepted only."
+            )
+        annotations = annotations.filter(status=Status.ACCEPTED)
+        if not errors:
+            skip_ids = frozenset(adjudication.duplicate_versions(annotations))
     if errors:
         raise ValidationError(errors)
     return Plan(
@@ -108,4 +124,5 @@ def validate_filters(filters: ExportFilters) -> Plan:
         actors=viewer.export_actors(annotations) if viewer else Actor.objects.all(),
         include_text=filters.include_text,
         reviewer_ids=reviewer_ids,
+        skip_ids=skip_ids,
     )

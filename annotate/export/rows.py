@@ -342,6 +342,9 @@ def _merge(
                 created_at,
                 updated_at,
             ) = pending
+            if ann_id in plan.skip_ids:  # --per-cluster: a copy of a version already written
+                pending = next(rows, None)
+                continue
             if text[start:end] != quote or not 0 <= start < end <= text_length:
                 raise ExportError(_mismatch(article_id, ann_id, "content", start, end, quote, text))
             prefix, suffix = context(text, start, end)

@@ -54,6 +54,14 @@ class Command(BaseCommand):
             help="Only this article; repeatable.",
         )
         parser.add_argument(
+            "--per-cluster",
+            action="store_true",
+            help=(
+                "A training set: accepted annotations only, and one record where several "
+                "reviewers' accepted versions of a passage are identical (docs/export.md)."
+            ),
+        )
+        parser.add_argument(
             "--no-text",
             action="store_true",
             help="Leave out the article text (json; jsonl and w3c never carry it).",
@@ -65,6 +73,7 @@ class Command(BaseCommand):
             reviewer_usernames=options["reviewer"],
             article_ids=options["article"],
             include_text=not options["no_text"],
+            per_cluster=options["per_cluster"],
         )
         stats = export.ExportStats()
         produce = export.PRODUCERS[options["format"]]
