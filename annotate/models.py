@@ -430,6 +430,15 @@ class Annotation(models.Model):
         help_text="The status it had when it was changed after review (accepted or rejected).",
     )
 
+    curated_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="curated_copies",
+        help_text="Set on a curator's copy of this annotation, made in the adjudication view to "
+        "edit it; agreement leaves such copies out (they are no reviewer's own judgement).",
+    )
     version = models.PositiveIntegerField(
         default=1, help_text="Incremented on every change; a stale edit is refused."
     )

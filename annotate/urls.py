@@ -26,6 +26,7 @@ urlpatterns = [
         adjudication.cluster_decide,
         name="cluster-decide",
     ),
+    path("articles/<int:pk>/adjudicate/copy/", adjudication.curated_copy, name="curated-copy"),
     path(
         "articles/<int:pk>/adjudicate/accept-unanimous/",
         adjudication.accept_unanimous,

@@ -456,3 +456,48 @@ def test_per_cluster_refuses_other_statuses(tmp_path, db):
 
     with pytest.raises(CommandError, match="accepted version"):
         _exported(tmp_path, "--per-cluster", "--status", "pending")
+
+
+# ---------------------------------------------------------------- curated copy
+
+
+def test_a_curated_copy_is_the_curators_to_edit_and_points_at_the_original(
+    client, article, team, claim, curator
+):
+    votel, _ = _three_versions(article, team, claim)
+    original = votel[2]
+    client.force_login(curator)
+    response = client.post(_url(article, "curated-copy"), {"annotation": original.pk})
+    copy = Annotation.objects.get(curated_from=original)
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"?edit={copy.pk}#form-slot")
+    assert (copy.reviewer, copy.status, copy.stance, copy.start, copy.end, copy.claim) == (
+        curator,
+        Status.PENDING,
+        original.stance,
+        original.start,
+        original.end,
+        original.claim,
+    )
+    assert copy.events.get().kind == "create"  # in the history like any creation
+    assert Annotation.objects.get(pk=original.pk).status == Status.PENDING  # untouched
+    # The curator edits it like their own, and it is one more version of the passage.
+    services.annotation_update(annotation=copy, user=curator, version=1, stance="asserts")
+    page = client.get(_url(article)).content.decode()
+    assert f'id="ann-{copy.pk}"' in page and f"curated copy of #{original.pk}" in page
+    with pytest.raises(ValidationError, match="already a curated copy"):
+        services.curated_copy(curator=curator, annotation=copy)
+
+
+@pytest.mark.parametrize("annotation", ["", "abc", "999999"])
+def test_curated_copy_of_nothing_is_refused_clearly(client, article, curator, annotation):
+    client.force_login(curator)
+    response = client.post(_url(article, "curated-copy"), {"annotation": annotation}, follow=True)
+    assert b"not on this article" in response.content
+    assert not Annotation.objects.exists()
+
+
+def test_reviewers_cannot_copy(article, team, claim):
+    votel, _ = _three_versions(article, team, claim)
+    with pytest.raises(PermissionDenied):
+        services.curated_copy(curator=team[0], annotation=votel[1])

@@ -458,6 +458,10 @@ def test_adjudication_view(world):
     decide = {"action": "accept", "annotation": world.zed_a.pk, "seen": f"{world.zed_a.pk}:1"}
     refused = world.client.post(reverse("annotate:cluster-decide", args=[world.a.pk]), decide)
     assert (refused.status_code == 403) is (world.viewer != "curator")
+    copy = world.client.post(
+        reverse("annotate:curated-copy", args=[world.a.pk]), {"annotation": world.zed_a.pk}
+    )
+    assert (copy.status_code == 403) is (world.viewer != "curator")
     bulk = world.client.post(reverse("annotate:accept-unanimous", args=[world.a.pk]))
     assert (bulk.status_code == 403) is (world.viewer != "curator")
     _assert_marks(_text(bulk), a=False, b=False)
@@ -470,7 +474,7 @@ def test_every_route_is_in_the_matrix():
     covered = {
         "article-list", "article-detail", "annotation-create", "progress-set", "annotation-edit",
         "annotation-delete", "actor-autocomplete", "claim-list", "claim-detail", "actor-detail",
-        "agreement", "export", "adjudicate", "cluster-decide", "accept-unanimous",
+        "agreement", "export", "adjudicate", "cluster-decide", "accept-unanimous", "curated-copy",
         "annotation-update", "annotation-restore", "annotation-history",
         # Curators only (reviewers get 403, tests/test_views_articles.py): its answer is one item.
         "annotation-review",

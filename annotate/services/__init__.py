@@ -25,7 +25,7 @@ from annotate.services.actors import (
     alias_add,
     claim_get_or_create,
 )
-from annotate.services.adjudication import accept_unanimous, cluster_decide
+from annotate.services.adjudication import accept_unanimous, cluster_decide, curated_copy
 from annotate.services.annotations import (
     ANNOTATION_FIELDS,
     AnnotationInput,
@@ -53,6 +53,7 @@ from annotate.services.articles import (
 __all__ = [
     "accept_unanimous",
     "cluster_decide",
+    "curated_copy",
     "ANNOTATION_FIELDS",
     "AnnotationInput",
     "ArticleUpdate",

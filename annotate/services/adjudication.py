@@ -19,11 +19,15 @@ if TYPE_CHECKING:
 from annotate import adjudication
 from annotate.models import Annotation, Article, Status
 from annotate.permissions import is_curator
+from annotate.services import history
 from annotate.services.annotations import (
+    ANNOTATION_FIELDS,
     StaleReview,
+    _insert,
     annotation_review,
     annotations_review_bulk,
 )
+from annotate.services.articles import progress_for_write
 
 ACTIONS = ("accept", "reject", "accept_all")
 
@@ -108,3 +112,27 @@ def accept_unanimous(*, curator: User, article: Article) -> tuple[int, int]:
     if pending:
         annotations_review_bulk(annotation_ids=pending, curator=curator, status=Status.ACCEPTED)
     return accepted_clusters, len(pending)
+
+
+@transaction.atomic
+def curated_copy(*, curator: User, annotation: Annotation) -> Annotation:
+    """A curator takes a reviewer's version as a *curated copy* to edit: a new annotation of the
+    curator's own, with every field of the original, pending, pointing at it (`curated_from`).
+
+    The original keeps its verdict (the curator usually rejects it, or the others, once the copy
+    is edited and accepted: the copy is one more version of the same passage). A copy is no
+    reviewer's own judgement, so agreement leaves it out.
+    """
+    _check_curator(curator)
+    original = (
+        Annotation.objects.select_for_update(of=("self",))
+        .select_related("article", *history.RELATED)
+        .get(pk=annotation.pk)
+    )
+    if original.deleted_at is not None:
+        raise ValidationError("That version was deleted: reload the page.", code="gone")
+    if original.curated_from_id is not None:
+        raise ValidationError("That is already a curated copy: edit it instead.", code="copy")
+    values = {field: getattr(original, field) for field in ANNOTATION_FIELDS}
+    progress_for_write(article=original.article, reviewer=curator)
+    return _insert(original.article, curator, {**values, "curated_from": original})

@@ -12,12 +12,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from annotate import adjudication, services
 from annotate.forms import ClusterDecisionForm
-from annotate.models import Article
+from annotate.models import Annotation, Article
+from annotate.params import parse_id
 from annotate.permissions import is_curator
 from annotate.views.requests import AppRequest
 
@@ -129,3 +131,36 @@ def accept_unanimous(request: AppRequest, pk: int) -> HttpResponse:
     else:
         messages.info(request, "No unanimous cluster was waiting for a decision.")
     return _back(article)
+
+
+@require_POST
+def curated_copy(request: AppRequest, pk: int) -> HttpResponse:
+    """POST annotation: take that version as the curator's own copy and open it in the edit form."""
+    if not is_curator(request.user):
+        raise PermissionDenied("Only curators and staff can adjudicate.")
+    article = get_object_or_404(Article, pk=pk)
+    annotation_id = parse_id(request.POST.get("annotation"))
+    original = (
+        Annotation.objects.filter(pk=annotation_id, article=article).first()
+        if annotation_id is not None
+        else None
+    )
+    if original is None:
+        messages.error(request, "That version is not on this article: reload the page.")
+        return _back(article)
+    try:
+        copy = services.curated_copy(curator=request.user, annotation=original)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return _back(article, f"ann-{original.pk}")
+    messages.success(
+        request,
+        f"Your copy of {original.reviewer.get_username()}'s version: edit it, save, then accept "
+        "it in the adjudication view.",
+    )
+    edit = reverse("annotate:article-detail", args=[article.pk]) + f"?edit={copy.pk}#form-slot"
+    if request.htmx:  # a full page, not a fragment: htmx follows it as a navigation
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = edit
+        return response
+    return redirect(edit)
