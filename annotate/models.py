@@ -569,3 +569,46 @@ class AccessToken(models.Model):
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+
+class ArticleAgreement(models.Model):
+    """One article's agreement counts, computed from its live annotations (annotate.agreement_store).
+
+    Derived data, kept so that the agreement page and report re-sum a thousand rows instead of
+    matching 100,000 annotations on every read. Every write to an article's annotations marks its
+    row stale in the same transaction, with a new `generation`; a read recomputes stale (and
+    missing) rows, and stores its result only if the generation it read is still the row's, so a
+    write that lands meanwhile is never overwritten by older figures.
+    """
+
+    article = models.OneToOneField(
+        Article, on_delete=models.CASCADE, primary_key=True, related_name="agreement"
+    )
+    stale = models.BooleanField(default=True, help_text="Annotations changed since computed.")
+    generation = models.BigIntegerField(
+        default=0, help_text="A new random value on every invalidation (see the class docstring)."
+    )
+    computed_at = models.DateTimeField(null=True, blank=True)
+    # The per-article table's columns, so it sorts and pages in SQL.
+    annotations = models.PositiveIntegerField(default=0)
+    reviewers = models.PositiveIntegerField(default=0)
+    agreed_share = models.FloatField(
+        null=True, blank=True, help_text="Annotations matched with identical labels ÷ annotations."
+    )
+    alpha_stance = models.FloatField(null=True, blank=True)
+    f1_overlap = models.FloatField(null=True, blank=True)
+    label_disagreements = models.PositiveIntegerField(default=0)
+    near_misses = models.PositiveIntegerField(default=0)
+    unmatched = models.PositiveIntegerField(default=0)
+    disagreements = models.PositiveIntegerField(default=0, help_text="The three above together.")
+    sums = models.JSONField(default=dict, help_text="agreement_sums.sums_to_json")
+    disagreement_list = models.JSONField(
+        default=list, help_text="agreement_sums.disagreements_to_json"
+    )
+
+    class Meta:
+        verbose_name = "article agreement"
+        indexes = [models.Index(fields=["stale"], name="agreement_stale_idx")]
+
+    def __str__(self) -> str:
+        return f"Agreement on article {self.article_id}{' (stale)' if self.stale else ''}"

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 from annotate import spans
+from annotate.agreement_store import invalidate as agreement_stale
 from annotate.models import (
     Actor,
     Annotation,
@@ -170,6 +171,7 @@ def _insert(article: Article, reviewer: User, values: dict[str, Any]) -> Annotat
     """annotation_create's work, for a caller already inside a transaction that has checked
     (progress_for_write) that `reviewer` may still write on `article`."""
     annotation_validate(article, values)
+    agreement_stale([article.pk])
     return Annotation.objects.create(article=article, reviewer=reviewer, **values)
 
 
@@ -190,6 +192,7 @@ def _apply(current: Annotation, changes: dict[str, Any]) -> Annotation:
     if changed:
         _send_back_for_review(current)
     current.version = current.version + 1
+    agreement_stale([current.article_id])
     current.save()
     return current
 
@@ -382,6 +385,7 @@ def _set_deleted(annotation: Annotation, user: User, *, deleted: bool) -> Annota
     check_annotation_not_final(user, current)
     if (current.deleted_at is not None) != deleted:
         current.deleted_at = timezone.now() if deleted else None
+        agreement_stale([current.article_id])
         current.version = F("version") + 1
         if deleted:  # deleting a verdict's subject is a change after review too
             _send_back_for_review(current)
@@ -487,6 +491,7 @@ def annotations_set_deleted_bulk(
         rows.filter(status__in=REVIEWED).update(
             verdict_before_change=F("status"), status=Status.PENDING, changed_after_review=True
         )
+    agreement_stale(rows.values_list("article_id", flat=True))
     return rows.update(
         deleted_at=timezone.now() if deleted else None,
         version=F("version") + 1,

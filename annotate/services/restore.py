@@ -41,6 +41,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from annotate.agreement_store import invalidate as agreement_stale
 from annotate.importing import normalise_text
 from annotate.models import (
     TITLE_MAX_LENGTH,
@@ -515,6 +516,7 @@ class _Importer:
             columns = list(INSERT_COLUMNS)
         self.progress(f"{data.name}: writing {len(rows):,} annotations")
         db_columns = [_column(Annotation, c) for c in columns]
+        agreement_stale(r[0] for r in rows)  # INSERT_COLUMNS[0] is the article
         _insert(Annotation, db_columns, rows)
         if keep and "id" in columns and rows:
             self.keep_ids.add(Annotation)

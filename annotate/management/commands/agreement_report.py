@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from annotate import claims
-from annotate.agreement import GroupScores, Section
+from annotate import agreement_store
+from annotate.agreement import METHOD, GroupScores, Section
+from annotate.agreement_store import disagreement_href
+from annotate.agreement_sums import KINDS, Disagreement
 from annotate.models import Article
 
 COLUMNS = [
@@ -60,10 +63,60 @@ def format_section(section: Section) -> str:
     return "\n".join(lines)
 
 
+def disagreement_dict(article_id: int, d: Disagreement) -> dict[str, Any]:
+    """One disagreement as the JSON report lists it."""
+    return {
+        "kind": d.kind,
+        "fields": list(d.fields),
+        "href": disagreement_href(article_id, d.first_id),
+        "annotations": [
+            {
+                "id": it.id,
+                "reviewer": it.reviewer,
+                "claim": it.claim,
+                "start": it.start,
+                "end": it.end,
+                "stance": it.stance,
+                "certainty": it.certainty,
+                "confidence": it.confidence,
+            }
+            for it in d.members
+        ],
+    }
+
+
+def article_dict(section: Section, disagreements: list[Disagreement]) -> dict[str, Any]:
+    assert section.article_id is not None
+    counts = {kind: sum(1 for d in disagreements if d.kind == kind) for kind in KINDS}
+    return {
+        **section.as_dict(),
+        "disagreement_counts": counts,
+        "disagreements": [disagreement_dict(section.article_id, d) for d in disagreements],
+    }
+
+
+def format_disagreements(article_id: int, disagreements: list[Disagreement]) -> str:
+    """A line per disagreement (for one article's text report)."""
+    if not disagreements:
+        return "  Disagreements: none."
+    lines = [f"  Disagreements ({len(disagreements)}):"]
+    for d in disagreements:
+        who = ", ".join(
+            f"{it.reviewer}: claim {it.claim} {it.stance}/{it.certainty}/{it.confidence}"
+            for it in d.members
+        )
+        what = f" in {', '.join(d.fields)}" if d.kind == "label" else ""
+        lines.append(
+            f"  - {KINDS[d.kind]}{what} at {d.start}: {who} → {disagreement_href(article_id, d.first_id)}"
+        )
+    return "\n".join(lines)
+
+
 class Command(BaseCommand):
     help = (
         "Inter-annotator agreement per article and overall: detection F1 (exact, ≥50% overlap), "
-        "Krippendorff's alpha (claim, stance, certainty, confidence), Cohen's kappa (stance)."
+        "Krippendorff's alpha (claim, stance, certainty, confidence), Cohen's kappa (stance), and "
+        "the disagreements to resolve. Brings the stored per-article figures up to date first."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -72,22 +125,65 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         article_id = options["article"]
-        if article_id is not None and not Article.objects.filter(pk=article_id).exists():
-            raise CommandError(
-                f"No article with id {article_id}: list ids with the admin or omit --article."
-            )
-        report = claims.agreement_report(article_id)
-        if options["format"] == "json":
-            self.stdout.write(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+        if article_id is not None:
+            article = Article.objects.filter(pk=article_id).only("pk", "title").first()
+            if article is None:
+                raise CommandError(
+                    f"No article with id {article_id}: list ids with the admin or omit --article."
+                )
+            self._one_article(article, options["format"])
             return
-        if article_id is None:
-            parts = [format_section(report.overall), *map(format_section, report.articles)]
+        if options["format"] == "json":
+            self._json()
         else:
-            parts = [format_section(s) for s in report.articles] or [
-                f"Article {article_id} has no annotations: n/a."
-            ]
-        parts.append(
-            "Matched = annotation units compared for labels (same claim, overlapping spans); "
-            "n/a = undefined (one reviewer, no matches, or no variation)."
+            self._text()
+
+    def _one_article(self, article: Article, fmt: str) -> None:
+        detail = agreement_store.article_detail(article)
+        section = detail.section
+        if fmt == "json":
+            overall = Section("All articles", None, section.reviewers, section.annotations,
+                              section.pairs, section.all)  # fmt: skip
+            articles = [article_dict(section, detail.disagreements)] if section.annotations else []
+            data = {"method": METHOD, "overall": overall.as_dict(), "articles": articles}
+            self.stdout.write(json.dumps(data, indent=2, ensure_ascii=False))
+            return
+        if not section.annotations:
+            self.stdout.write(f"Article {article.pk} has no annotations: n/a.\n\n{FOOTNOTE}")
+            return
+        parts = [format_section(section), format_disagreements(article.pk, detail.disagreements)]
+        self.stdout.write("\n".join(parts) + f"\n\n{FOOTNOTE}")
+
+    def _json(self) -> None:
+        """Streamed: an article at a time (flat memory), the overall figures last."""
+        write = self.stdout.write
+        write(
+            '{"method": ' + json.dumps(METHOD, ensure_ascii=False) + ',\n"articles": [', ending=""
         )
-        self.stdout.write("\n\n".join(parts))
+        first = True
+        for section, disagreements in agreement_store.article_sections():
+            write(
+                ("\n" if first else ",\n")
+                + json.dumps(article_dict(section, disagreements), ensure_ascii=False),
+                ending="",
+            )
+            first = False
+        overall = agreement_store.overall(refreshed=True)
+        write('],\n"overall": ' + json.dumps(overall.as_dict(), ensure_ascii=False) + "}")
+
+    def _text(self) -> None:
+        self.stdout.write(format_section(agreement_store.overall()))
+        for section, disagreements in agreement_store.article_sections(refreshed=True):
+            counts = ", ".join(
+                f"{KINDS[kind].split(':')[0].lower()} {sum(1 for d in disagreements if d.kind == kind)}"
+                for kind in KINDS
+            )
+            self.stdout.write("\n" + format_section(section) + f"\n  Disagreements: {counts}")
+        self.stdout.write("\n" + FOOTNOTE)
+
+
+FOOTNOTE = (
+    "Matched = annotation units compared for labels (same claim, overlapping spans); "
+    "n/a = undefined (one reviewer, no matches, or no variation). Disagreements: --article ID "
+    "lists them, each with the link where it is resolved."
+)
