@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
@@ -104,6 +104,18 @@ def coincidence_counts(units: Iterable[Iterable[Label | None]]) -> CoincidenceCo
     """Count the pairable value pairs of `units` (each the values its coders gave; None = missing)."""
     counts: CoincidenceCounts = Counter()
     for unit in units:
+        if not isinstance(unit, Sequence):
+            unit = list(unit)
+        if len(unit) == 2:  # most units: two coders, counted without a Counter
+            a, b = unit
+            if a is None or b is None:
+                continue
+            if a == b:
+                counts[(a, a, 2)] += 2
+            else:
+                counts[(a, b, 2)] += 1
+                counts[(b, a, 2)] += 1
+            continue
         values = Counter(v for v in unit if v is not None)
         m = sum(values.values())
         if m < 2:
@@ -134,8 +146,9 @@ def alpha_from_counts(
         return _undefined("no unit has values from two or more coders")
     if len(totals) < 2:
         return _undefined("every value is the same, so there is no variation to agree on")
-    if level == "nominal":
-        distances = {(c, k): 0.0 if c == k else 1.0 for c in totals for k in totals}
+    if level == "nominal":  # distance 1 between any two different values: sums in closed form
+        observed = sum(o for (c, k), o in coincidences.items() if c != k)
+        expected = n * n - sum(t * t for t in totals.values())
     else:
         if order is None:
             order = sorted(totals)
@@ -143,8 +156,8 @@ def alpha_from_counts(
         if unknown:
             raise ValueError(f"Values {sorted(map(str, unknown))} are not in the ordinal order.")
         distances = _ordinal_distances(totals, order)
-    observed = sum(o * distances[pair] for pair, o in coincidences.items())
-    expected = sum(totals[c] * totals[k] * distances[(c, k)] for c in totals for k in totals)
+        observed = sum(o * distances[pair] for pair, o in coincidences.items())
+        expected = sum(totals[c] * totals[k] * distances[(c, k)] for c in totals for k in totals)
     if expected == 0:
         return _undefined("every value is the same, so there is no variation to agree on")
     return Score(1 - (n - 1) * observed / expected)
@@ -261,22 +274,25 @@ def detection_order(candidate: Candidate) -> tuple[float, int, int]:
 def merge_units(items: Sequence[Item], candidates: Iterable[Candidate]) -> list[list[Item]]:
     """Merge `items` into units along `candidates` (in the order given), never two items of one
     reviewer in a unit. Every item ends in exactly one unit; singletons are unmatched items."""
-    unit_of: dict[int, int] = {item.id: item.id for item in items}
-    members: dict[int, list[Item]] = {item.id: [item] for item in items}
+    # Only items in a candidate pair can join a unit: the rest are singletons, added at the end.
+    unit_of: dict[int, int] = {}
+    members: dict[int, list[Item]] = {}
     for a, b, _ratio in candidates:
+        for it in (a, b):
+            if it.id not in unit_of:
+                unit_of[it.id] = it.id
+                members[it.id] = [it]
         ua, ub = unit_of[a.id], unit_of[b.id]
         if ua == ub:
             continue
-        if len(members[ua]) == 1 and len(members[ub]) == 1:
-            pass  # two reviewers' single items (candidates never pair one reviewer's)
-        else:
+        if len(members[ua]) > 1 or len(members[ub]) > 1:  # two single items never clash
             reviewers_a = {it.reviewer for it in members[ua]}
             if any(it.reviewer in reviewers_a for it in members[ub]):
                 continue
         for it in members[ub]:
             unit_of[it.id] = ua
         members[ua].extend(members.pop(ub))
-    return list(members.values())
+    return [*members.values(), *([it] for it in items if it.id not in unit_of)]
 
 
 def match_units(items: Sequence[Item], *, same_claim: bool) -> list[list[Item]]:
@@ -349,17 +365,31 @@ class Sums:
     confidence: CoincidenceCounts = field(default_factory=Counter)
     kappa: Counter[tuple[Label, Label]] = field(default_factory=Counter)  # pairs: (first, second)
 
-    def add(self, other: Sums) -> None:
-        self.exact += other.exact
-        self.overlap += other.overlap
-        self.span_units += other.span_units
-        self.claim_units += other.claim_units
-        self.unmatched += other.unmatched
-        self.claim.update(other.claim)
-        self.stance.update(other.stance)
-        self.certainty.update(other.certainty)
-        self.confidence.update(other.confidence)
-        self.kappa.update(other.kappa)
+    def add(self, other: Sums, sign: int = 1) -> None:
+        """Add `other` (sign=-1: take it away; counts that reach zero are dropped, so a value
+        nobody gives any more is not counted as a value in use)."""
+        self.exact += sign * other.exact
+        self.overlap += sign * other.overlap
+        self.span_units += sign * other.span_units
+        self.claim_units += sign * other.claim_units
+        self.unmatched += sign * other.unmatched
+        for mine, theirs in (
+            (self.claim, other.claim),
+            (self.stance, other.stance),
+            (self.certainty, other.certainty),
+            (self.confidence, other.confidence),
+            (self.kappa, other.kappa),
+        ):
+            _add_counts(mine, theirs, sign)
+
+
+def _add_counts(mine: Counter[Any], theirs: Counter[Any], sign: int) -> None:
+    for key, n in theirs.items():
+        total = mine.get(key, 0) + sign * n
+        if total:
+            mine[key] = total
+        else:
+            mine.pop(key, None)
 
 
 def _certainty(value: str) -> str | None:
@@ -410,11 +440,11 @@ class GroupScores:
     overlap_matches: int = 0  # span pairs behind detection_overlap
 
     def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        for key, value in vars(self).items():
-            if isinstance(value, Score):
-                data[key] = value.as_dict()
-        return data
+        # By hand, not dataclasses.asdict: the report writes tens of thousands of these.
+        return {
+            key: value.as_dict() if isinstance(value, Score) else value
+            for key, value in vars(self).items()
+        } | {"reviewers": list(self.reviewers)}
 
 
 def group_scores(

@@ -14,16 +14,19 @@ Reviews do not: a verdict changes none of those.
 
 from __future__ import annotations
 
+import gc
 import secrets
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
 from itertools import groupby
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, QuerySet
-from django.urls import reverse
+from django.db.models import Exists, F, OuterRef, QuerySet, Sum
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
 from annotate.agreement import Item, Section
@@ -33,12 +36,11 @@ from annotate.agreement_sums import (
     Totals,
     article_section,
     article_sums,
-    disagreements_from_json,
     disagreements_to_json,
     sums_from_json,
     sums_to_json,
 )
-from annotate.models import Annotation, Article, ArticleAgreement
+from annotate.models import AgreementTotals, Annotation, Article, ArticleAgreement
 
 # Rows per statement when reading and writing many articles (and under SQLite's variable limit).
 BATCH = 500
@@ -53,7 +55,13 @@ def disagreement_href(article_id: int, annotation_id: int) -> str:
     article's workspace at the annotation until the adjudication view exists; then it becomes
     reverse("annotate:article-adjudicate", args=[article_id]) + f"#ann-{annotation_id}".
     """
-    return reverse("annotate:article-detail", args=[article_id]) + f"#ann-{annotation_id}"
+    return _article_url(get_script_prefix(), article_id) + f"#ann-{annotation_id}"
+
+
+@lru_cache(maxsize=4096)
+def _article_url(prefix: str, article_id: int) -> str:
+    """reverse() once per article (and script prefix): the report links 65,000 disagreements."""
+    return reverse("annotate:article-detail", args=[article_id])
 
 
 # ---------------------------------------------------------------- writes
@@ -136,40 +144,113 @@ def _missing() -> QuerySet[Article]:
     return Article.objects.filter(Exists(live), agreement__isnull=True)
 
 
+@dataclass
+class _Recomputed:
+    """An article computed by refresh(), and what its row held when read (no row: None, 0)."""
+
+    sums: ArticleSums
+    generation: int | None
+    old_sums: dict[str, Any] | None
+    old_checksum: int
+    checksum: int = 0  # the one stored with the new figures
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while computing many articles: the pass makes millions
+    of small objects, none cyclic, and the collector's scans of them cost more than the pass
+    (as in services.restore)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def refresh() -> int:
     """Recompute every stale or missing article's row; returns how many were computed.
 
     A stale row is stored only if its generation is still the one read before its annotations
     were; a missing one is inserted only if no write created it meanwhile. Either way a write that
-    raced this read leaves the row stale, for the next read.
+    raced this read leaves the row stale, for the next read. The stored totals follow each stored
+    row (old sums out, new sums in) while they are valid (see models.AgreementTotals).
     """
-    generations = dict(
-        ArticleAgreement.objects.filter(stale=True).values_list("article_id", "generation")
-    )
+    stale = {
+        article_id: (generation, data, checksum)
+        for article_id, generation, data, checksum in ArticleAgreement.objects.filter(
+            stale=True
+        ).values_list("article_id", "generation", "sums", "checksum")
+    }
     missing = list(_missing().values_list("pk", flat=True))
-    ids = sorted({*generations, *missing})
-    updates: list[tuple[int, int, dict[str, Any]]] = []
-    new: list[ArticleAgreement] = []
-    for sums in _computed(ids):
-        columns = _columns(sums)
-        if sums.article_id in generations:
-            updates.append((sums.article_id, generations[sums.article_id], columns))
-        else:
-            new.append(ArticleAgreement(article_id=sums.article_id, **columns))
-        if len(updates) + len(new) >= BATCH:
-            _store(updates, new)
-            updates, new = [], []
-    _store(updates, new)
+    ids = sorted({*stale, *missing})
+    batch: list[_Recomputed] = []
+    with gc_paused():
+        for sums in _computed(ids):
+            generation, data, checksum = stale.get(sums.article_id, (None, None, 0))
+            batch.append(_Recomputed(sums, generation, data, checksum, _new_checksum()))
+            if len(batch) >= BATCH:
+                _store(batch)
+                batch = []
+        _store(batch)
     return len(ids)
 
 
-def _store(updates: list[tuple[int, int, dict[str, Any]]], new: list[ArticleAgreement]) -> None:
-    with transaction.atomic():  # one commit per batch (SQLite commits each statement otherwise)
-        for article_id, generation, columns in updates:
-            ArticleAgreement.objects.filter(article_id=article_id, generation=generation).update(
-                **columns
+def _checksum() -> int:
+    """The sum of every row's checksum: what valid totals must have summed."""
+    return ArticleAgreement.objects.aggregate(total=Sum("checksum"))["total"] or 0
+
+
+def _new_checksum() -> int:
+    return secrets.randbits(40)  # a million rows still sum within 64 bits
+
+
+def _store(batch: list[_Recomputed]) -> None:
+    """Write a batch of recomputed rows, and follow them in the totals if those are valid."""
+    if not batch:
+        return
+    with transaction.atomic():  # one commit per batch; the totals row is locked until then
+        row = AgreementTotals.objects.select_for_update().filter(pk=1).first()
+        valid = row is not None and row.checksum == _checksum()
+        stored: list[_Recomputed] = []
+        new = {item.sums.article_id: item for item in batch if item.generation is None}
+        for item in batch:
+            if item.generation is None:
+                continue
+            columns = {
+                **_columns(item.sums),
+                "checksum": item.checksum,
+                "generation": _generation(),
+            }
+            same = ArticleAgreement.objects.filter(
+                article_id=item.sums.article_id, generation=item.generation
             )
-        ArticleAgreement.objects.bulk_create(new, ignore_conflicts=True)
+            if same.update(**columns):
+                stored.append(item)
+        if new:
+            ArticleAgreement.objects.bulk_create(
+                [
+                    ArticleAgreement(article_id=a, **_columns(it.sums), checksum=it.checksum)
+                    for a, it in new.items()
+                ],
+                ignore_conflicts=True,
+            )
+            # Inserted unless a write created the row meanwhile: then its checksum is not ours.
+            ours = ArticleAgreement.objects.filter(article_id__in=list(new)).values_list(
+                "article_id", "checksum"
+            )
+            stored += [new[a] for a, checksum in ours if new[a].checksum == checksum]
+        if not valid or row is None:
+            return  # the next overall() re-sums every row
+        totals = Totals.from_json(row.sums)
+        for item in stored:
+            totals.add(item.sums)
+            if item.old_sums:
+                totals.add(sums_from_json(item.sums.article_id, item.old_sums), sign=-1)
+            row.checksum += item.checksum - item.old_checksum
+        row.sums = totals.to_json()
+        row.save()
 
 
 # ---------------------------------------------------------------- reads
@@ -182,21 +263,39 @@ def _usernames() -> dict[str, str]:
 
 
 def overall(*, refreshed: bool = False) -> Section:
-    """The figures over all articles, re-summed from the stored rows (refreshed first unless the
-    caller just did)."""
+    """The figures over all articles: the stored totals if valid, else re-summed from every row
+    (and stored). Refreshes stale rows first unless the caller just did."""
     if not refreshed:
         refresh()
-    names = _usernames()
+    row = AgreementTotals.objects.filter(pk=1).first()
+    if row is not None and row.checksum == _checksum():
+        totals = Totals.from_json(row.sums)
+    else:
+        totals, checksum = _summed()
+        AgreementTotals.objects.update_or_create(
+            pk=1, defaults={"sums": totals.to_json(), "checksum": checksum}
+        )
+    return totals.section("All articles", None, _usernames())
+
+
+def _summed() -> tuple[Totals, int]:
+    """Every row added up, and the sum of the checksums of exactly the rows read (one query)."""
     totals = Totals()
-    rows = ArticleAgreement.objects.filter(annotations__gt=0).values_list("article_id", "sums")
-    for article_id, data in rows.iterator(chunk_size=BATCH):
-        totals.add(sums_from_json(article_id, data), names)
-    return totals.section("All articles", None)
+    checksum = 0
+    rows = ArticleAgreement.objects.values_list("article_id", "sums", "checksum")
+    for article_id, data, row_checksum in rows.iterator(chunk_size=BATCH):
+        checksum += row_checksum
+        if data:
+            totals.add(sums_from_json(article_id, data))
+    return totals, checksum
 
 
-def article_sections(*, refreshed: bool = False) -> Iterator[tuple[Section, list[Disagreement]]]:
-    """Every annotated article's Section and disagreements, from the stored rows, by article id
-    (read in batches: memory stays flat however many articles there are)."""
+def article_sections(
+    *, refreshed: bool = False
+) -> Iterator[tuple[Section, list[dict[str, Any]], dict[str, str]]]:
+    """Every annotated article's Section, its stored disagreement list (as
+    agreement_sums.disagreements_to_json wrote it) and the reviewer names to read it with, by
+    article id. Read in batches: memory stays flat however many articles there are."""
     if not refreshed:
         refresh()
     names = _usernames()
@@ -206,20 +305,7 @@ def article_sections(*, refreshed: bool = False) -> Iterator[tuple[Section, list
         .values_list("article_id", "article__title", "sums", "disagreement_list")
     )
     for article_id, title, data, listed in rows.iterator(chunk_size=BATCH):
-        section = article_section(sums_from_json(article_id, data), title, names)
-        yield section, _named(disagreements_from_json(article_id, listed), names)
-
-
-def _named(disagreements: list[Disagreement], names: dict[str, str]) -> list[Disagreement]:
-    """Stored disagreements with reviewer keys replaced by usernames."""
-    return [
-        Disagreement(
-            d.kind,
-            tuple(replace(it, reviewer=names.get(it.reviewer, it.reviewer)) for it in d.members),
-            d.fields,
-        )
-        for d in disagreements
-    ]
+        yield article_section(sums_from_json(article_id, data), title, names), listed, names
 
 
 # Sort keys for the per-article table: the name in the URL, its label, and the SQL order. "Worst"

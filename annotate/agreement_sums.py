@@ -197,30 +197,44 @@ def article_sums(article_id: int, items: Sequence[Item]) -> ArticleSums:
 
 
 class Totals:
-    """The sums of many articles, and the Section they give (equal to the one-shot report's)."""
+    """The sums of many articles, and the Section they give (equal to the one-shot report's).
+
+    Articles can be taken away as well as added (sign=-1), so stored totals follow a changed
+    article by its old sums out and its new sums in (annotate.agreement_store)."""
 
     def __init__(self) -> None:
         self.annotations: Counter[str] = Counter()
         self.pairs: dict[tuple[str, str], Sums] = defaultdict(Sums)
         self.all = Sums()
 
-    def add(self, article: ArticleSums, names: Mapping[str, str] | None = None) -> None:
-        """Add one article; `names` renames reviewers (stored keys → usernames)."""
+    def add(
+        self, article: ArticleSums | Totals, names: Mapping[str, str] | None = None, sign: int = 1
+    ) -> None:
+        """Add one article (or totals); `names` renames reviewers (stored keys → usernames)."""
 
         def name(key: str) -> str:
             return names.get(key, key) if names is not None else key
 
         for reviewer, n in article.annotations.items():
-            self.annotations[name(reviewer)] += n
+            key = name(reviewer)
+            self.annotations[key] += sign * n
+            if not self.annotations[key]:
+                del self.annotations[key]
         for (a, b), sums in article.pairs.items():
             first, second = name(a), name(b)
             if first > second:  # renaming changed the order: the stance table turns too
                 first, second = second, first
                 sums = _swapped(sums)
-            self.pairs[(first, second)].add(sums)
-        self.all.add(article.all)
+            self.pairs[(first, second)].add(sums, sign)
+        self.all.add(article.all, sign)
 
-    def section(self, label: str, article_id: int | None) -> Section:
+    def section(
+        self, label: str, article_id: int | None, names: Mapping[str, str] | None = None
+    ) -> Section:
+        if names is not None:
+            named = Totals()
+            named.add(self, names)
+            return named.section(label, article_id)
         reviewers = sorted(self.annotations)
         total = sum(self.annotations.values())
         section = Section(label, article_id, reviewers, total)
@@ -236,6 +250,23 @@ class Totals:
         section.all = all_scores(reviewers, total, section.pairs, self.all)
         return section
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "annotations": dict(self.annotations),
+            "pairs": [[a, b, _sums_out(s)] for (a, b), s in self.pairs.items()],
+            "all": _sums_out(self.all),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Totals:
+        totals = cls()
+        totals.annotations.update(data.get("annotations", {}))
+        for a, b, s in data.get("pairs", []):
+            totals.pairs[(a, b)] = _sums_in(s)
+        if "all" in data:
+            totals.all = _sums_in(data["all"])
+        return totals
+
 
 def _swapped(sums: Sums) -> Sums:
     turned = Sums(**{**vars(sums), "kappa": Counter()})
@@ -247,8 +278,8 @@ def _swapped(sums: Sums) -> Sums:
 def article_section(article: ArticleSums, label: str, names: Mapping[str, str]) -> Section:
     """One article's Section, as build_report gives it."""
     totals = Totals()
-    totals.add(article, names)
-    return totals.section(label, article.article_id)
+    totals.add(article)
+    return totals.section(label, article.article_id, names)
 
 
 # ---------------------------------------------------------------- storage form (JSON)

@@ -589,6 +589,10 @@ class ArticleAgreement(models.Model):
         default=0, help_text="A new random value on every invalidation (see the class docstring)."
     )
     computed_at = models.DateTimeField(null=True, blank=True)
+    checksum = models.BigIntegerField(
+        default=0,
+        help_text="A new random value each time the figures are stored (AgreementTotals).",
+    )
     # The per-article table's columns, so it sorts and pages in SQL.
     annotations = models.PositiveIntegerField(default=0)
     reviewers = models.PositiveIntegerField(default=0)
@@ -612,3 +616,22 @@ class ArticleAgreement(models.Model):
 
     def __str__(self) -> str:
         return f"Agreement on article {self.article_id}{' (stale)' if self.stale else ''}"
+
+
+class AgreementTotals(models.Model):
+    """The sum of every ArticleAgreement row's counts: the project's figures without reading a row
+    per article. A single row (pk=1). `checksum` is the sum of the rows' checksums these totals
+    include: they are used only while it equals the table's sum, so a write this row missed (a race,
+    a deleted article) costs one full re-sum, never wrong figures."""
+
+    checksum = models.BigIntegerField(default=0)
+    sums = models.JSONField(default=dict, help_text="agreement_sums.Totals.to_json")
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "agreement totals"
+        verbose_name_plural = "agreement totals"
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="agreement_totals_singleton")]
+
+    def __str__(self) -> str:
+        return "Agreement totals"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -10,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from annotate import agreement_store
 from annotate.agreement import METHOD, GroupScores, Section
 from annotate.agreement_store import disagreement_href
-from annotate.agreement_sums import KINDS, Disagreement
+from annotate.agreement_sums import KINDS, Disagreement, disagreements_to_json
 from annotate.models import Article
 
 COLUMNS = [
@@ -63,35 +64,47 @@ def format_section(section: Section) -> str:
     return "\n".join(lines)
 
 
-def disagreement_dict(article_id: int, d: Disagreement) -> dict[str, Any]:
-    """One disagreement as the JSON report lists it."""
-    return {
-        "kind": d.kind,
-        "fields": list(d.fields),
-        "href": disagreement_href(article_id, d.first_id),
-        "annotations": [
+def disagreement_dicts(
+    article_id: int, listed: list[dict[str, Any]], names: dict[str, str]
+) -> list[dict[str, Any]]:
+    """A stored disagreement list (agreement_sums.disagreements_to_json) as the JSON report
+    gives it: reviewers named, and the link where each is resolved."""
+    out = []
+    for entry in listed:
+        members = entry["members"]
+        first = min(members, key=lambda m: (m[3], m[0]))  # (start, id): the earliest in the text
+        out.append(
             {
-                "id": it.id,
-                "reviewer": it.reviewer,
-                "claim": it.claim,
-                "start": it.start,
-                "end": it.end,
-                "stance": it.stance,
-                "certainty": it.certainty,
-                "confidence": it.confidence,
+                "kind": entry["kind"],
+                "fields": entry["fields"],
+                "href": disagreement_href(article_id, first[0]),
+                "annotations": [
+                    {
+                        "id": i,
+                        "reviewer": names.get(reviewer, reviewer),
+                        "claim": claim,
+                        "start": start,
+                        "end": end,
+                        "stance": stance,
+                        "certainty": certainty,
+                        "confidence": confidence,
+                    }
+                    for i, reviewer, claim, start, end, stance, certainty, confidence in members
+                ],
             }
-            for it in d.members
-        ],
-    }
+        )
+    return out
 
 
-def article_dict(section: Section, disagreements: list[Disagreement]) -> dict[str, Any]:
+def article_dict(
+    section: Section, listed: list[dict[str, Any]], names: dict[str, str]
+) -> dict[str, Any]:
     assert section.article_id is not None
-    counts = {kind: sum(1 for d in disagreements if d.kind == kind) for kind in KINDS}
+    counts = Counter(entry["kind"] for entry in listed)
     return {
         **section.as_dict(),
-        "disagreement_counts": counts,
-        "disagreements": [disagreement_dict(section.article_id, d) for d in disagreements],
+        "disagreement_counts": {kind: counts[kind] for kind in KINDS},
+        "disagreements": disagreement_dicts(section.article_id, listed, names),
     }
 
 
@@ -133,10 +146,11 @@ class Command(BaseCommand):
                 )
             self._one_article(article, options["format"])
             return
-        if options["format"] == "json":
-            self._json()
-        else:
-            self._text()
+        with agreement_store.gc_paused():
+            if options["format"] == "json":
+                self._json()
+            else:
+                self._text()
 
     def _one_article(self, article: Article, fmt: str) -> None:
         detail = agreement_store.article_detail(article)
@@ -144,7 +158,8 @@ class Command(BaseCommand):
         if fmt == "json":
             overall = Section("All articles", None, section.reviewers, section.annotations,
                               section.pairs, section.all)  # fmt: skip
-            articles = [article_dict(section, detail.disagreements)] if section.annotations else []
+            listed = disagreements_to_json(detail.sums)
+            articles = [article_dict(section, listed, {})] if section.annotations else []
             data = {"method": METHOD, "overall": overall.as_dict(), "articles": articles}
             self.stdout.write(json.dumps(data, indent=2, ensure_ascii=False))
             return
@@ -161,10 +176,10 @@ class Command(BaseCommand):
             '{"method": ' + json.dumps(METHOD, ensure_ascii=False) + ',\n"articles": [', ending=""
         )
         first = True
-        for section, disagreements in agreement_store.article_sections():
+        for section, listed, names in agreement_store.article_sections():
             write(
                 ("\n" if first else ",\n")
-                + json.dumps(article_dict(section, disagreements), ensure_ascii=False),
+                + json.dumps(article_dict(section, listed, names), ensure_ascii=False),
                 ending="",
             )
             first = False
@@ -173,12 +188,12 @@ class Command(BaseCommand):
 
     def _text(self) -> None:
         self.stdout.write(format_section(agreement_store.overall()))
-        for section, disagreements in agreement_store.article_sections(refreshed=True):
-            counts = ", ".join(
-                f"{KINDS[kind].split(':')[0].lower()} {sum(1 for d in disagreements if d.kind == kind)}"
-                for kind in KINDS
+        for section, listed, _names in agreement_store.article_sections(refreshed=True):
+            counts = Counter(entry["kind"] for entry in listed)
+            said = ", ".join(
+                f"{KINDS[kind].split(':')[0].lower()} {counts[kind]}" for kind in KINDS
             )
-            self.stdout.write("\n" + format_section(section) + f"\n  Disagreements: {counts}")
+            self.stdout.write("\n" + format_section(section) + f"\n  Disagreements: {said}")
         self.stdout.write("\n" + FOOTNOTE)
 
 
