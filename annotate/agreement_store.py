@@ -43,7 +43,7 @@ from annotate.agreement_sums import (
 from annotate.models import AgreementTotals, Annotation, Article, ArticleAgreement
 
 # Rows per statement when reading and writing many articles (and under SQLite's variable limit).
-BATCH = 500
+BATCH = 250
 FIELDS = ("id", "reviewer_id", "article_id", "claim_id", "start", "end", "stance", "certainty",
           "confidence")  # fmt: skip
 
@@ -211,8 +211,10 @@ def _store(batch: list[_Recomputed]) -> None:
     if not batch:
         return
     with transaction.atomic():  # one commit per batch; the totals row is locked until then
-        row = AgreementTotals.objects.select_for_update().filter(pk=1).first()
-        valid = row is not None and row.checksum == _checksum()
+        # Empty totals are valid for an empty store: a first refresh fills them as it goes.
+        AgreementTotals.objects.get_or_create(pk=1)
+        row = AgreementTotals.objects.select_for_update().get(pk=1)
+        valid = row.checksum == _checksum()
         stored: list[_Recomputed] = []
         new = {item.sums.article_id: item for item in batch if item.generation is None}
         for item in batch:
@@ -241,7 +243,7 @@ def _store(batch: list[_Recomputed]) -> None:
                 "article_id", "checksum"
             )
             stored += [new[a] for a, checksum in ours if new[a].checksum == checksum]
-        if not valid or row is None:
+        if not valid:
             return  # the next overall() re-sums every row
         totals = Totals.from_json(row.sums)
         for item in stored:
