@@ -106,6 +106,11 @@ def token_created(page) -> None:
     expect(page.get_by_label("Token", exact=True)).to_be_visible()
 
 
+def agreement_details_open(page) -> None:
+    page.locator("table.per-article th.article-title a").first.click()
+    expect(page.locator("#article-detail .agreement-detail")).to_be_visible()
+
+
 @dataclass(frozen=True)
 class Screen:
     name: str
@@ -131,6 +136,9 @@ SCREENS = [
     Screen("claim detail", "cora", lambda w: f"/claims/{w.claim}/"),
     Screen("actor", "cora", lambda w: f"/actors/{w.actor}/"),
     Screen("agreement", "cora", lambda w: "/agreement/"),
+    Screen("agreement, details loaded", "cora", lambda w: "/agreement/", agreement_details_open),
+    Screen("agreement, one article", "cora", lambda w: f"/agreement/articles/{w.article}/"),
+    Screen("agreement, reviewer refused", "rita", lambda w: "/agreement/"),
     Screen("export, curator", "cora", lambda w: "/export/"),
     Screen("export, reviewer", "rita", lambda w: "/export/"),
     Screen("account, new token shown", "rita", lambda w: "/account/", token_created),
