@@ -89,7 +89,9 @@ def disagreement_dicts(
                         "certainty": certainty,
                         "confidence": confidence,
                     }
-                    for i, reviewer, claim, start, end, stance, certainty, confidence in members
+                    for i, reviewer, claim, start, end, stance, certainty, confidence in sorted(
+                        members, key=lambda m: names.get(m[1], m[1])
+                    )  # by reviewer name, as on the page
                 ],
             }
         )
