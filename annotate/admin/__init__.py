@@ -6,7 +6,7 @@ group is created by a migration.
 
 from django.contrib import admin
 
-from annotate.admin import actors, annotations, articles, site, tokens, users  # noqa: F401
+from annotate.admin import actors, agreement, annotations, articles, site, tokens, users  # noqa: F401
 
 admin.site.site_header = "Stancemark admin"
 admin.site.site_title = "Stancemark admin"
