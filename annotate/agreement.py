@@ -317,15 +317,23 @@ def _exact_matches(a: Sequence[Item], b: Sequence[Item]) -> int:
     return sum((keys_a & keys_b).values())
 
 
-def one_to_one(candidates: Iterable[Candidate]) -> int:
-    """How many one-to-one pairs greedy matching makes along `candidates` (in the order given)."""
+def one_to_one_pairs(candidates: Iterable[Candidate]) -> list[tuple[Item, Item]]:
+    """The pairs greedy one-to-one matching makes along `candidates` (in the order given). For two
+    reviewers this is what merge_units makes: a unit of two cannot grow (a third item would repeat
+    a reviewer)."""
     used: set[int] = set()
-    matched = 0
+    pairs = []
     for a, b, _ratio in candidates:
         if a.id not in used and b.id not in used:
-            used.update((a.id, b.id))
-            matched += 1
-    return matched
+            used.add(a.id)
+            used.add(b.id)
+            pairs.append((a, b))
+    return pairs
+
+
+def one_to_one(candidates: Iterable[Candidate]) -> int:
+    """How many one-to-one pairs greedy matching makes along `candidates` (in the order given)."""
+    return len(one_to_one_pairs(candidates))
 
 
 def _overlap_matches(a: Sequence[Item], b: Sequence[Item], threshold: float) -> int:

@@ -44,6 +44,7 @@ from annotate.agreement import (
     merge_units,
     not_applicable,
     one_to_one,
+    one_to_one_pairs,
     overlap_ratio,
     stance_table,
     unit_order,
@@ -138,9 +139,9 @@ def _same_claim(candidates: Iterable[Candidate]) -> list[Candidate]:
 
 def _pair_sums(first: list[Item], second: list[Item], candidates: list[Candidate]) -> Sums:
     """A reviewer pair's sums; `candidates` are theirs, in merge order."""
-    both = [*first, *second]
-    claim_units = merge_units(both, _same_claim(candidates))
-    sums = unit_sums(merge_units(both, candidates), claim_units)
+    # Two reviewers: their units are the one-to-one pairs (see agreement.one_to_one_pairs).
+    claim_units = one_to_one_pairs(_same_claim(candidates))
+    sums = unit_sums(one_to_one_pairs(candidates), claim_units)
     spans = Counter((it.start, it.end) for it in first) & Counter(
         (it.start, it.end) for it in second
     )

@@ -9,6 +9,9 @@ export checks it again as it writes each span.
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -571,16 +574,26 @@ class AccessToken(models.Model):
         return self.revoked_at is None
 
 
-class BulkJSONField(models.JSONField):
-    """A JSONField that PostgreSQL bulk-inserts as one parameter per row.
+class JSONTextField(models.TextField):
+    """JSON data kept as plain text, for large derived documents read and written in bulk.
 
-    Django 5.2 bulk-inserts on PostgreSQL through UNNEST of one array per column, and psycopg
-    escapes every JSON document inside its array literal with regular expressions: for a thousand
-    agreement rows of 30 kB that took seconds. Django leaves a field with get_placeholder out of
-    the UNNEST form (django/db/backends/postgresql/compiler.py), so the rows go as plain VALUES.
+    As a jsonb column, PostgreSQL parsed each 30 kB document on write and psycopg decoded it on
+    read, then Django again: a second of a three-second report. As text it is one json.dumps and
+    one json.loads. get_placeholder keeps Django 5.2's bulk insert on PostgreSQL from putting the
+    column in an UNNEST array, whose literal psycopg escapes with regular expressions (seconds for
+    a thousand rows); see django/db/backends/postgresql/compiler.py.
     """
 
-    def get_placeholder(self, value, compiler, connection):  # noqa: ARG002 (Django's signature)
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        return None if value is None else json.loads(value)
+
+    def to_python(self, value: Any) -> Any:
+        return json.loads(value) if isinstance(value, str) else value
+
+    def get_prep_value(self, value: Any) -> Any:
+        return None if value is None else json.dumps(value, ensure_ascii=False)
+
+    def get_placeholder(self, value: Any, compiler: Any, connection: Any) -> str:
         return "%s"
 
 
@@ -618,8 +631,8 @@ class ArticleAgreement(models.Model):
     near_misses = models.PositiveIntegerField(default=0)
     unmatched = models.PositiveIntegerField(default=0)
     disagreements = models.PositiveIntegerField(default=0, help_text="The three above together.")
-    sums = BulkJSONField(default=dict, help_text="agreement_sums.sums_to_json")
-    disagreement_list = BulkJSONField(
+    sums = JSONTextField(default=dict, help_text="agreement_sums.sums_to_json")
+    disagreement_list = JSONTextField(
         default=list, help_text="agreement_sums.disagreements_to_json"
     )
 
