@@ -4,10 +4,10 @@ Targets (issue 10, docs/architecture.md "Targets"): at 100,000 annotations over 
 five reviewers, the page ≤ 1 s and the report ≤ 3 s; at 1,000,000 annotations (`--scale 10`) the
 page ≤ 2 s and the report ≤ 30 s, with flat memory. Measured in this order:
 
-1. the report in a fresh process on a store that is empty, as after a bulk import that bypassed
+1. the report in a fresh process on a store that is empty (emptied before each run), as after a bulk import that bypassed
    the services (the corpus is written with bulk_create): it computes every article, then prints;
 2. the report again, store up to date (median of runs);
-3. the page, store emptied again: the first read after a bulk import computes every article;
+3. the page, store emptied before each run: the first read after a bulk import computes every article;
 4. the page, store up to date (median), and after a write that makes one article stale;
 5. one article's details (the htmx partial) and a page deep in the table.
 """
@@ -56,21 +56,26 @@ def run(ctx: Context) -> list[Row]:
     from django.urls import reverse
 
     from annotate import agreement_store
-    from annotate.models import Annotation, ArticleAgreement
+    from annotate.models import AgreementTotals, Annotation, ArticleAgreement
     from tests import factories
 
     page_target, report_target = _targets(ctx)
     size = f"{ctx.annotations:,} ann / {ctx.articles:,} articles"
     rows: list[Row] = []
 
-    ArticleAgreement.objects.all().delete()
-    cold = _report(ctx)
+    colds = []
+    for _ in range(ctx.runs):  # each run on an emptied store
+        ArticleAgreement.objects.all().delete()
+        AgreementTotals.objects.all().delete()
+        colds.append(_report(ctx))
+    cold = colds[-1]
+    seconds = median([r["seconds"] for r in colds])
     rows.append(
         Row(
             f"agreement_report --format json, cold store ({size}; computes all)",
-            f"{cold['seconds']:.2f} s",
+            f"{seconds:.2f} s",
             f"≤ {report_target:g} s",
-            verdict(ctx, cold["seconds"], report_target),
+            verdict(ctx, seconds, report_target),
         )
     )
     warm = [_report(ctx) for _ in range(ctx.runs)]
@@ -84,7 +89,7 @@ def run(ctx: Context) -> list[Row]:
             verdict(ctx, seconds, report_target),
         )
     )
-    rss = max(r["peak_rss_mb"] for r in [cold, *warm])
+    rss = max(r["peak_rss_mb"] for r in [*colds, *warm])
     base = median([r["baseline_rss_mb"] for r in warm])
     rows.append(
         Row(f"  peak RSS of the report process (Django loaded: {base:.0f} MB)", f"{rss:.0f} MB")
@@ -95,8 +100,12 @@ def run(ctx: Context) -> list[Row]:
     client.force_login(curator)
     url = reverse("annotate:agreement")
 
-    ArticleAgreement.objects.all().delete()
-    cold_page, _ = _get(client, url)
+    cold_pages = []
+    for _ in range(ctx.runs):
+        ArticleAgreement.objects.all().delete()
+        AgreementTotals.objects.all().delete()
+        cold_pages.append(_get(client, url)[0])
+    cold_page = median(cold_pages)
     rows.append(
         Row(
             "/agreement/, first read after a bulk import (computes all)",
