@@ -68,7 +68,6 @@ def run(ctx: Context) -> list[Row]:
         ArticleAgreement.objects.all().delete()
         AgreementTotals.objects.all().delete()
         colds.append(_report(ctx))
-    cold = colds[-1]
     seconds = median([r["seconds"] for r in colds])
     rows.append(
         Row(
