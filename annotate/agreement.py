@@ -36,9 +36,9 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from itertools import combinations
-from typing import Any, NotRequired, TypedDict
+from typing import Any
 
 from annotate.spans import overlap
 
@@ -93,6 +93,76 @@ def _ordinal_distances(
     return distances
 
 
+#: Pairable values counted exactly: (value c, value k, m) → ordered pairs (c, k) within units of m
+#: values. Coincidence o_ck is the sum over m of count / (m − 1). Kept as integers so that the
+#: counts of many articles add up exactly (annotate.agreement_sums stores them per article), and
+#: alpha from their sum is the very float the one-shot computation gives.
+CoincidenceCounts = Counter[tuple[Label, Label, int]]
+
+
+def coincidence_counts(units: Iterable[Iterable[Label | None]]) -> CoincidenceCounts:
+    """Count the pairable value pairs of `units` (each the values its coders gave; None = missing)."""
+    counts: CoincidenceCounts = Counter()
+    for unit in units:
+        if not isinstance(unit, Sequence):
+            unit = list(unit)
+        if len(unit) == 2:  # most units: two coders, counted without a Counter
+            a, b = unit
+            if a is None or b is None:
+                continue
+            if a == b:
+                counts[(a, a, 2)] += 2
+            else:
+                counts[(a, b, 2)] += 1
+                counts[(b, a, 2)] += 1
+            continue
+        values = Counter(v for v in unit if v is not None)
+        m = sum(values.values())
+        if m < 2:
+            continue  # not pairable
+        for c, nc in values.items():
+            for k, nk in values.items():
+                pairs = nc * (nk - 1) if c == k else nc * nk
+                if pairs:
+                    counts[(c, k, m)] += pairs
+    return counts
+
+
+def alpha_from_counts(
+    counts: CoincidenceCounts, level: str = "nominal", order: Sequence[Label] | None = None
+) -> Score:
+    """Krippendorff's alpha from coincidence counts (see krippendorff_alpha for the arguments)."""
+    if level not in ("nominal", "ordinal"):
+        raise ValueError(f"Unknown level {level!r}: use 'nominal' or 'ordinal'.")
+    # Summed in sorted order, so equal counts give the same float whatever order they came in.
+    coincidences: dict[tuple[Label, Label], float] = defaultdict(float)
+    for c, k, m in sorted(counts):
+        coincidences[(c, k)] += counts[(c, k, m)] / (m - 1)
+    totals: dict[Label, float] = defaultdict(float)
+    for (c, _k), o in coincidences.items():
+        totals[c] += o
+    n = sum(totals.values())
+    if n == 0:
+        return _undefined("no unit has values from two or more coders")
+    if len(totals) < 2:
+        return _undefined("every value is the same, so there is no variation to agree on")
+    if level == "nominal":  # distance 1 between any two different values: sums in closed form
+        observed = sum(o for (c, k), o in coincidences.items() if c != k)
+        expected = n * n - sum(t * t for t in totals.values())
+    else:
+        if order is None:
+            order = sorted(totals)
+        unknown = set(totals) - set(order)
+        if unknown:
+            raise ValueError(f"Values {sorted(map(str, unknown))} are not in the ordinal order.")
+        distances = _ordinal_distances(totals, order)
+        observed = sum(o * distances[pair] for pair, o in coincidences.items())
+        expected = sum(totals[c] * totals[k] * distances[(c, k)] for c in totals for k in totals)
+    if expected == 0:
+        return _undefined("every value is the same, so there is no variation to agree on")
+    return Score(1 - (n - 1) * observed / expected)
+
+
 def krippendorff_alpha(
     units: Iterable[Iterable[Label | None]],
     level: str = "nominal",
@@ -105,39 +175,7 @@ def krippendorff_alpha(
     """
     if level not in ("nominal", "ordinal"):
         raise ValueError(f"Unknown level {level!r}: use 'nominal' or 'ordinal'.")
-    coincidences: dict[tuple[Label, Label], float] = defaultdict(float)
-    for unit in units:
-        counts = Counter(v for v in unit if v is not None)
-        m = sum(counts.values())
-        if m < 2:
-            continue  # not pairable
-        for c, nc in counts.items():
-            for k, nk in counts.items():
-                pairs = nc * (nk - 1) if c == k else nc * nk
-                if pairs:
-                    coincidences[(c, k)] += pairs / (m - 1)
-    totals: dict[Label, float] = defaultdict(float)
-    for (c, _k), o in coincidences.items():
-        totals[c] += o
-    n = sum(totals.values())
-    if n == 0:
-        return _undefined("no unit has values from two or more coders")
-    if len(totals) < 2:
-        return _undefined("every value is the same, so there is no variation to agree on")
-    if level == "nominal":
-        distances = {(c, k): 0.0 if c == k else 1.0 for c in totals for k in totals}
-    else:
-        if order is None:
-            order = sorted(totals)
-        unknown = set(totals) - set(order)
-        if unknown:
-            raise ValueError(f"Values {sorted(map(str, unknown))} are not in the ordinal order.")
-        distances = _ordinal_distances(totals, order)
-    observed = sum(o * distances[pair] for pair, o in coincidences.items())
-    expected = sum(totals[c] * totals[k] * distances[(c, k)] for c in totals for k in totals)
-    if expected == 0:
-        return _undefined("every value is the same, so there is no variation to agree on")
-    return Score(1 - (n - 1) * observed / expected)
+    return alpha_from_counts(coincidence_counts(units), level=level, order=order)
 
 
 def alpha_from_matrix(
@@ -154,17 +192,26 @@ def alpha_from_matrix(
 
 def cohen_kappa(pairs: Iterable[tuple[Label, Label]]) -> Score:
     """Cohen's kappa for two coders' labels on the same items: (p_o − p_e) / (1 − p_e)."""
-    pairs = list(pairs)
-    if not pairs:
+    return kappa_from_table(Counter(pairs))
+
+
+def kappa_from_table(table: Counter[tuple[Label, Label]]) -> Score:
+    """Cohen's kappa from the counts of (first coder's label, second coder's label); integers are
+    summed before dividing, so tables added up over articles give the one-shot float exactly."""
+    n = sum(table.values())
+    if not n:
         return _undefined("no items labelled by both coders")
-    n = len(pairs)
-    agree = sum(1 for a, b in pairs if a == b) / n
-    first = Counter(a for a, _ in pairs)
-    second = Counter(b for _, b in pairs)
-    chance = sum(first[label] * second[label] for label in first) / (n * n)
-    if chance == 1:
+    agree = sum(count for (a, b), count in table.items() if a == b)
+    first: Counter[Label] = Counter()
+    second: Counter[Label] = Counter()
+    for (a, b), count in table.items():
+        first[a] += count
+        second[b] += count
+    chance_pairs = sum(first[label] * second[label] for label in first)
+    if chance_pairs == n * n:
         return _undefined("both coders used one and the same label throughout")
-    return Score((agree - chance) / (1 - chance))
+    chance = chance_pairs / (n * n)
+    return Score((agree / n - chance) / (1 - chance))
 
 
 # ---------------------------------------------------------------- spans and matching
@@ -207,31 +254,59 @@ def _overlapping_pairs(items: Sequence[Item]) -> Iterable[tuple[Item, Item]]:
                     yield a, b
 
 
+#: A candidate pair for matching: two items by different reviewers whose spans overlap, with
+#: their overlap ratio.
+Candidate = tuple[Item, Item, float]
+
+
+def unit_order(candidate: Candidate) -> tuple[bool, float, int, int]:
+    """The order units are merged in: same claim first, then higher overlap, then lower ids."""
+    a, b, ratio = candidate
+    return (a.claim != b.claim, -ratio, min(a.id, b.id), max(a.id, b.id))
+
+
+def detection_order(candidate: Candidate) -> tuple[float, int, int]:
+    """The order detection pairs are made in: higher overlap first, then lower ids."""
+    a, b, ratio = candidate
+    return (-ratio, min(a.id, b.id), max(a.id, b.id))
+
+
+def merge_units(items: Sequence[Item], candidates: Iterable[Candidate]) -> list[list[Item]]:
+    """Merge `items` into units along `candidates` (in the order given), never two items of one
+    reviewer in a unit. Every item ends in exactly one unit; singletons are unmatched items."""
+    # Only items in a candidate pair can join a unit: the rest are singletons, added at the end.
+    unit_of: dict[int, int] = {}
+    members: dict[int, list[Item]] = {}
+    for a, b, _ratio in candidates:
+        for it in (a, b):
+            if it.id not in unit_of:
+                unit_of[it.id] = it.id
+                members[it.id] = [it]
+        ua, ub = unit_of[a.id], unit_of[b.id]
+        if ua == ub:
+            continue
+        if len(members[ua]) > 1 or len(members[ub]) > 1:  # two single items never clash
+            reviewers_a = {it.reviewer for it in members[ua]}
+            if any(it.reviewer in reviewers_a for it in members[ub]):
+                continue
+        for it in members[ub]:
+            unit_of[it.id] = ua
+        members[ua].extend(members.pop(ub))
+    return [*members.values(), *([it] for it in items if it.id not in unit_of)]
+
+
 def match_units(items: Sequence[Item], *, same_claim: bool) -> list[list[Item]]:
     """Group items into units of at most one item per reviewer (see the module docstring).
 
     Returns every unit, including singletons (unmatched items), in a deterministic order.
     """
-    candidates = []
-    for a, b in _overlapping_pairs(items):
-        if same_claim and a.claim != b.claim:
-            continue
-        ratio = overlap_ratio(a.start, a.end, b.start, b.end)
-        candidates.append((a.claim != b.claim, -ratio, min(a.id, b.id), max(a.id, b.id), a, b))
-    candidates.sort(key=lambda c: c[:4])
-    unit_of: dict[int, int] = {item.id: item.id for item in items}
-    members: dict[int, list[Item]] = {item.id: [item] for item in items}
-    for *_, a, b in candidates:
-        ua, ub = unit_of[a.id], unit_of[b.id]
-        if ua == ub:
-            continue
-        reviewers_a = {it.reviewer for it in members[ua]}
-        if any(it.reviewer in reviewers_a for it in members[ub]):
-            continue
-        for it in members[ub]:
-            unit_of[it.id] = ua
-        members[ua].extend(members.pop(ub))
-    units = [sorted(unit, key=lambda it: it.reviewer) for unit in members.values()]
+    candidates = [
+        (a, b, overlap_ratio(a.start, a.end, b.start, b.end))
+        for a, b in _overlapping_pairs(items)
+        if not same_claim or a.claim == b.claim
+    ]
+    candidates.sort(key=unit_order)
+    units = [sorted(unit, key=lambda it: it.reviewer) for unit in merge_units(items, candidates)]
     units.sort(key=lambda unit: (unit[0].article, min(it.start for it in unit), unit[0].id))
     return units
 
@@ -242,21 +317,33 @@ def _exact_matches(a: Sequence[Item], b: Sequence[Item]) -> int:
     return sum((keys_a & keys_b).values())
 
 
+def one_to_one_pairs(candidates: Iterable[Candidate]) -> list[tuple[Item, Item]]:
+    """The pairs greedy one-to-one matching makes along `candidates` (in the order given). For two
+    reviewers this is what merge_units makes: a unit of two cannot grow (a third item would repeat
+    a reviewer)."""
+    used: set[int] = set()
+    pairs = []
+    for a, b, _ratio in candidates:
+        if a.id not in used and b.id not in used:
+            used.add(a.id)
+            used.add(b.id)
+            pairs.append((a, b))
+    return pairs
+
+
+def one_to_one(candidates: Iterable[Candidate]) -> int:
+    """How many one-to-one pairs greedy matching makes along `candidates` (in the order given)."""
+    return len(one_to_one_pairs(candidates))
+
+
 def _overlap_matches(a: Sequence[Item], b: Sequence[Item], threshold: float) -> int:
     """One-to-one greedy pairs with overlap ratio ≥ threshold, best ratio first."""
-    candidates = []
-    for x, y in _overlapping_pairs([*a, *b]):
-        ratio = overlap_ratio(x.start, x.end, y.start, y.end)
-        if ratio >= threshold:
-            candidates.append((-ratio, min(x.id, y.id), max(x.id, y.id)))
-    candidates.sort()
-    used: set[int] = set()
-    matched = 0
-    for _, x_id, y_id in candidates:
-        if x_id not in used and y_id not in used:
-            used.update((x_id, y_id))
-            matched += 1
-    return matched
+    candidates = [
+        (x, y, ratio)
+        for x, y in _overlapping_pairs([*a, *b])
+        if (ratio := overlap_ratio(x.start, x.end, y.start, y.end)) >= threshold
+    ]
+    return one_to_one(sorted(candidates, key=detection_order))
 
 
 def detection_f1(matched: int, total: int) -> Score:
@@ -267,6 +354,78 @@ def detection_f1(matched: int, total: int) -> Score:
 
 
 # ---------------------------------------------------------------- the report
+
+
+@dataclass
+class Sums:
+    """What the scores of a set of reviewers are computed from. Every field adds up over articles
+    (units never span two articles), so the sums of the articles' Sums give the scores over the
+    whole project exactly: see annotate.agreement_sums."""
+
+    exact: int = 0  # span pairs with identical offsets (pairs only)
+    overlap: int = 0  # span pairs with overlap ratio ≥ OVERLAP_THRESHOLD (pairs only)
+    span_units: int = 0  # units of two or more reviewers, claim ignored
+    claim_units: int = 0  # units of two or more reviewers, same claim
+    unmatched: int = 0  # annotations in no claim unit with another reviewer
+    claim: CoincidenceCounts = field(default_factory=Counter)
+    stance: CoincidenceCounts = field(default_factory=Counter)
+    certainty: CoincidenceCounts = field(default_factory=Counter)
+    confidence: CoincidenceCounts = field(default_factory=Counter)
+    kappa: Counter[tuple[Label, Label]] = field(default_factory=Counter)  # pairs: (first, second)
+
+    def add(self, other: Sums, sign: int = 1) -> None:
+        """Add `other` (sign=-1: take it away; counts that reach zero are dropped, so a value
+        nobody gives any more is not counted as a value in use)."""
+        self.exact += sign * other.exact
+        self.overlap += sign * other.overlap
+        self.span_units += sign * other.span_units
+        self.claim_units += sign * other.claim_units
+        self.unmatched += sign * other.unmatched
+        for mine, theirs in (
+            (self.claim, other.claim),
+            (self.stance, other.stance),
+            (self.certainty, other.certainty),
+            (self.confidence, other.confidence),
+            (self.kappa, other.kappa),
+        ):
+            _add_counts(mine, theirs, sign)
+
+
+def _add_counts(mine: Counter[Any], theirs: Counter[Any], sign: int) -> None:
+    for key, n in theirs.items():
+        total = mine.get(key, 0) + sign * n
+        if total:
+            mine[key] = total
+        else:
+            mine.pop(key, None)
+
+
+def _certainty(value: str) -> str | None:
+    return value if value in CERTAINTY_ORDER else None
+
+
+def unit_sums(span_units: Sequence[Sequence[Item]], claim_units: Sequence[Sequence[Item]]) -> Sums:
+    """The label sums of matched units (units of one item are left out by the caller or here)."""
+    span = [u for u in span_units if len(u) > 1]
+    claim = [u for u in claim_units if len(u) > 1]
+    return Sums(
+        span_units=len(span),
+        claim_units=len(claim),
+        claim=coincidence_counts([it.claim for it in u] for u in span),
+        stance=coincidence_counts([it.stance for it in u] for u in claim),
+        certainty=coincidence_counts([_certainty(it.certainty) for it in u] for u in claim),
+        confidence=coincidence_counts([it.confidence for it in u] for u in claim),
+    )
+
+
+def stance_table(claim_units: Iterable[Sequence[Item]], first: str) -> Counter[tuple[Label, Label]]:
+    """(first reviewer's stance, the other's) over a pair's matched claim units, for kappa."""
+    table: Counter[tuple[Label, Label]] = Counter()
+    for unit in claim_units:
+        if len(unit) == 2:
+            a, b = unit if unit[0].reviewer == first else (unit[1], unit[0])
+            table[(a.stance, b.stance)] += 1
+    return table
 
 
 @dataclass
@@ -285,13 +444,76 @@ class GroupScores:
     alpha_certainty: Score
     alpha_confidence: Score
     kappa_stance: Score | None = None  # pairs only
+    exact_matches: int = 0  # span pairs behind detection_exact (summed over pairs for all)
+    overlap_matches: int = 0  # span pairs behind detection_overlap
 
     def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        for key, value in vars(self).items():
-            if isinstance(value, Score):
-                data[key] = value.as_dict()
-        return data
+        # By hand, not dataclasses.asdict: the report writes tens of thousands of these.
+        return {
+            key: value.as_dict() if isinstance(value, Score) else value
+            for key, value in vars(self).items()
+        } | {"reviewers": list(self.reviewers)}
+
+
+def group_scores(
+    reviewers: list[str],
+    annotations: int,
+    sums: Sums,
+    *,
+    pair: bool,
+) -> GroupScores:
+    """The scores of `reviewers` from their sums (all reviewers together: see all_scores)."""
+    return GroupScores(
+        reviewers=reviewers,
+        annotations=annotations,
+        detection_exact=detection_f1(sums.exact, annotations),
+        detection_overlap=detection_f1(sums.overlap, annotations),
+        span_units_matched=sums.span_units,
+        claim_units_matched=sums.claim_units,
+        unmatched=sums.unmatched,
+        alpha_claim=alpha_from_counts(sums.claim),
+        alpha_stance=alpha_from_counts(sums.stance),
+        alpha_certainty=alpha_from_counts(sums.certainty, "ordinal", CERTAINTY_ORDER),
+        alpha_confidence=alpha_from_counts(sums.confidence, "ordinal", CONFIDENCE_ORDER),
+        kappa_stance=kappa_from_table(sums.kappa) if pair else None,
+        exact_matches=sums.exact,
+        overlap_matches=sums.overlap,
+    )
+
+
+def all_scores(
+    reviewers: list[str], annotations: int, pairs: Sequence[GroupScores], sums: Sums
+) -> GroupScores:
+    """All reviewers together: labels from their own units, detection F1 pooled over the pairs
+    (2·Σ matched / Σ (|A| + |B|))."""
+    scores = group_scores(reviewers, annotations, sums, pair=False)
+    total = sum(p.annotations for p in pairs)
+    scores.exact_matches = sum(p.exact_matches for p in pairs)
+    scores.overlap_matches = sum(p.overlap_matches for p in pairs)
+    if total == 0:
+        scores.detection_exact = scores.detection_overlap = _undefined("no annotations")
+    else:
+        scores.detection_exact = Score(2 * scores.exact_matches / total)
+        scores.detection_overlap = Score(2 * scores.overlap_matches / total)
+    return scores
+
+
+def not_applicable(reviewers: list[str], annotations: int) -> GroupScores:
+    """Scores of fewer than two reviewers: every score n/a, every annotation unmatched."""
+    na = _undefined("only one reviewer" if reviewers else "no annotations")
+    return GroupScores(
+        reviewers=reviewers,
+        annotations=annotations,
+        detection_exact=na,
+        detection_overlap=na,
+        span_units_matched=0,
+        claim_units_matched=0,
+        unmatched=annotations,
+        alpha_claim=na,
+        alpha_stance=na,
+        alpha_certainty=na,
+        alpha_confidence=na,
+    )
 
 
 @dataclass
@@ -316,6 +538,14 @@ class Section:
         }
 
 
+METHOD = {
+    "overlap_ratio": "shared characters / characters in the union of both spans",
+    "overlap_threshold": OVERLAP_THRESHOLD,
+    "certainty_order": list(CERTAINTY_ORDER),
+    "certainty_missing": ["unspecified"],
+}
+
+
 @dataclass
 class Report:
     overall: Section
@@ -323,117 +553,44 @@ class Report:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "method": {
-                "overlap_ratio": "shared characters / characters in the union of both spans",
-                "overlap_threshold": OVERLAP_THRESHOLD,
-                "certainty_order": list(CERTAINTY_ORDER),
-                "certainty_missing": ["unspecified"],
-            },
+            "method": METHOD,
             "overall": self.overall.as_dict(),
             "articles": [s.as_dict() for s in self.articles],
         }
 
 
-def _certainty(value: str) -> str | None:
-    return value if value in CERTAINTY_ORDER else None
+# ---------------------------------------------------------------- the one-shot report
+# Every unit of the project matched at once: the reference the per-article sums must equal
+# (tests/test_agreement_sums.py), and what tests build small reports with.
 
 
-class _LabelScores(TypedDict):
-    """The GroupScores fields that come from matching units (see _label_scores)."""
-
-    span_units_matched: int
-    claim_units_matched: int
-    unmatched: int
-    alpha_claim: Score
-    alpha_stance: Score
-    alpha_certainty: Score
-    alpha_confidence: Score
-    kappa_stance: NotRequired[Score]
-
-
-def _label_scores(items: Sequence[Item], reviewers: Sequence[str]) -> _LabelScores:
-    """Alpha (and kappa for a pair) from the units matched among `items`."""
-    span_units = [u for u in match_units(items, same_claim=False) if len(u) > 1]
-    claim_units_all = match_units(items, same_claim=True)
-    claim_units = [u for u in claim_units_all if len(u) > 1]
-    scores: _LabelScores = {
-        "span_units_matched": len(span_units),
-        "claim_units_matched": len(claim_units),
-        "unmatched": sum(1 for u in claim_units_all if len(u) == 1),
-        "alpha_claim": krippendorff_alpha([it.claim for it in u] for u in span_units),
-        "alpha_stance": krippendorff_alpha([it.stance for it in u] for u in claim_units),
-        "alpha_certainty": krippendorff_alpha(
-            ([_certainty(it.certainty) for it in u] for u in claim_units),
-            level="ordinal",
-            order=CERTAINTY_ORDER,
-        ),
-        "alpha_confidence": krippendorff_alpha(
-            ([it.confidence for it in u] for u in claim_units),
-            level="ordinal",
-            order=CONFIDENCE_ORDER,
-        ),
-    }
-    if len(reviewers) == 2:
-        first, second = reviewers
-        pairs = []
-        for unit in claim_units:
-            by = {it.reviewer: it.stance for it in unit}
-            pairs.append((by[first], by[second]))
-        scores["kappa_stance"] = cohen_kappa(pairs)
-    return scores
+def _label_sums(items: Sequence[Item]) -> tuple[Sums, list[list[Item]]]:
+    """Sums of the units matched among `items`, and the claim units (with singletons)."""
+    claim_units = match_units(items, same_claim=True)
+    sums = unit_sums(match_units(items, same_claim=False), claim_units)
+    sums.unmatched = sum(1 for u in claim_units if len(u) == 1)
+    return sums, claim_units
 
 
 def _pair_scores(items: Sequence[Item], first: str, second: str) -> GroupScores:
     mine = [it for it in items if it.reviewer == first]
     theirs = [it for it in items if it.reviewer == second]
-    both = [*mine, *theirs]
-    total = len(mine) + len(theirs)
-    return GroupScores(
-        reviewers=[first, second],
-        annotations=total,
-        detection_exact=detection_f1(_exact_matches(mine, theirs), total),
-        detection_overlap=detection_f1(_overlap_matches(mine, theirs, OVERLAP_THRESHOLD), total),
-        **_label_scores(both, [first, second]),
-    )
-
-
-def _micro_f1(pairs: Sequence[GroupScores], attr: str) -> Score:
-    """F1 over all pairs together: 2·Σ matched / Σ (|A| + |B|), from each pair's F1 and size."""
-    total = sum(p.annotations for p in pairs)
-    if total == 0:
-        return _undefined("no annotations")
-    matched2 = sum((getattr(p, attr).value or 0) * p.annotations for p in pairs)
-    return Score(matched2 / total)
+    sums, claim_units = _label_sums([*mine, *theirs])
+    sums.exact = _exact_matches(mine, theirs)
+    sums.overlap = _overlap_matches(mine, theirs, OVERLAP_THRESHOLD)
+    sums.kappa = stance_table(claim_units, first)
+    return group_scores([first, second], len(mine) + len(theirs), sums, pair=True)
 
 
 def _section(label: str, article_id: int | None, items: Sequence[Item]) -> Section:
     reviewers = sorted({it.reviewer for it in items})
     section = Section(label, article_id, reviewers, len(items))
     if len(reviewers) < 2:
-        reason = "only one reviewer" if reviewers else "no annotations"
-        na = _undefined(reason)
-        section.all = GroupScores(
-            reviewers=reviewers,
-            annotations=len(items),
-            detection_exact=na,
-            detection_overlap=na,
-            span_units_matched=0,
-            claim_units_matched=0,
-            unmatched=len(items),
-            alpha_claim=na,
-            alpha_stance=na,
-            alpha_certainty=na,
-            alpha_confidence=na,
-        )
+        section.all = not_applicable(reviewers, len(items))
         return section
     section.pairs = [_pair_scores(items, a, b) for a, b in combinations(reviewers, 2)]
-    section.all = GroupScores(
-        reviewers=reviewers,
-        annotations=len(items),
-        detection_exact=_micro_f1(section.pairs, "detection_exact"),
-        detection_overlap=_micro_f1(section.pairs, "detection_overlap"),
-        **_label_scores(items, reviewers),
-    )
+    sums, _ = _label_sums(items)
+    section.all = all_scores(reviewers, len(items), section.pairs, sums)
     return section
 
 

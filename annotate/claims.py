@@ -25,12 +25,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Concat, Lower
 
-from annotate import agreement
 from annotate.models import (
     Actor,
     Annotation,
     AnnotationQuerySet,
-    Article,
     Claim,
     SourceKind,
     Stance,
@@ -216,35 +214,3 @@ def actor_names(actors: QuerySet[Actor]) -> list[str]:
         if alias:
             names.add(alias)
     return sorted(names, key=str.lower)
-
-
-# ---------------------------------------------------------------- agreement input
-
-
-def agreement_report(article_id: int | None = None) -> agreement.Report:
-    """Read every live annotation (two queries) and build the agreement report from it.
-
-    Shared by /agreement/ and `manage.py agreement_report`. All statuses count: agreement measures
-    what reviewers did independently, before curators adjudicated.
-    """
-    annotations = Annotation.objects.live().order_by("article_id", "start", "id")
-    if article_id is not None:
-        annotations = annotations.filter(article_id=article_id)
-    items = [
-        agreement.Item(*row)
-        for row in annotations.values_list(
-            "id",
-            "reviewer__username",
-            "article_id",
-            "claim_id",
-            "start",
-            "end",
-            "stance",
-            "certainty",
-            "confidence",
-        )
-    ]
-    titles = dict(
-        Article.objects.filter(pk__in={it.article for it in items}).values_list("pk", "title")
-    )
-    return agreement.build_report(items, titles)

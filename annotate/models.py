@@ -9,6 +9,9 @@ export checks it again as it writes each span.
 
 from __future__ import annotations
 
+import json
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -631,3 +634,96 @@ class AnnotationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · annotation {self.annotation_id} · {self.at:%Y-%m-%d %H:%M}"
+
+
+class JSONTextField(models.TextField):
+    """JSON data kept as plain text, for large derived documents read and written in bulk.
+
+    As a jsonb column, PostgreSQL parsed each 30 kB document on write and psycopg decoded it on
+    read, then Django again: a second of a three-second report. As text it is one json.dumps and
+    one json.loads. get_placeholder keeps Django 5.2's bulk insert on PostgreSQL from putting the
+    column in an UNNEST array, whose literal psycopg escapes with regular expressions (seconds for
+    a thousand rows); see django/db/backends/postgresql/compiler.py.
+    """
+
+    if TYPE_CHECKING:  # django-stubs' plugin reads these: the values are JSON, not str
+        _pyi_private_set_type: Any
+        _pyi_private_get_type: Any
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        return None if value is None else json.loads(value)
+
+    def to_python(self, value: Any) -> Any:
+        return json.loads(value) if isinstance(value, str) else value
+
+    def get_prep_value(self, value: Any) -> Any:
+        return None if value is None else json.dumps(value, ensure_ascii=False)
+
+    def get_placeholder(self, value: Any, compiler: Any, connection: Any) -> str:
+        return "%s"
+
+
+class ArticleAgreement(models.Model):
+    """One article's agreement counts, computed from its live annotations (annotate.agreement_store).
+
+    Derived data, kept so that the agreement page and report re-sum a thousand rows instead of
+    matching 100,000 annotations on every read. Every write to an article's annotations marks its
+    row stale in the same transaction, with a new `generation`; a read recomputes stale (and
+    missing) rows, and stores its result only if the generation it read is still the row's, so a
+    write that lands meanwhile is never overwritten by older figures.
+    """
+
+    article = models.OneToOneField(
+        Article, on_delete=models.CASCADE, primary_key=True, related_name="agreement"
+    )
+    stale = models.BooleanField(default=True, help_text="Annotations changed since computed.")
+    generation = models.BigIntegerField(
+        default=0, help_text="A new random value on every invalidation (see the class docstring)."
+    )
+    computed_at = models.DateTimeField(null=True, blank=True)
+    checksum = models.BigIntegerField(
+        default=0,
+        help_text="A new random value each time the figures are stored (AgreementTotals).",
+    )
+    # The per-article table's columns, so it sorts and pages in SQL.
+    annotations = models.PositiveIntegerField(default=0)
+    reviewers = models.PositiveIntegerField(default=0)
+    agreed_share = models.FloatField(
+        null=True, blank=True, help_text="Annotations matched with identical labels ÷ annotations."
+    )
+    alpha_stance = models.FloatField(null=True, blank=True)
+    f1_overlap = models.FloatField(null=True, blank=True)
+    label_disagreements = models.PositiveIntegerField(default=0)
+    near_misses = models.PositiveIntegerField(default=0)
+    unmatched = models.PositiveIntegerField(default=0)
+    disagreements = models.PositiveIntegerField(default=0, help_text="The three above together.")
+    sums = JSONTextField(default=dict, help_text="agreement_sums.sums_to_json")
+    disagreement_list = JSONTextField(
+        default=list, help_text="agreement_sums.disagreements_to_json"
+    )
+
+    class Meta:
+        verbose_name = "article agreement"
+        indexes = [models.Index(fields=["stale"], name="agreement_stale_idx")]
+
+    def __str__(self) -> str:
+        return f"Agreement on article {self.article_id}{' (stale)' if self.stale else ''}"
+
+
+class AgreementTotals(models.Model):
+    """The sum of every ArticleAgreement row's counts: the project's figures without reading a row
+    per article. A single row (pk=1). `checksum` is the sum of the rows' checksums these totals
+    include: they are used only while it equals the table's sum, so a write this row missed (a race,
+    a deleted article) costs one full re-sum, never wrong figures."""
+
+    checksum = models.BigIntegerField(default=0)
+    sums = models.JSONField(default=dict, help_text="agreement_sums.Totals.to_json")
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "agreement totals"
+        verbose_name_plural = "agreement totals"
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="agreement_totals_singleton")]
+
+    def __str__(self) -> str:
+        return "Agreement totals"

@@ -76,6 +76,18 @@ def is_curator(user: User) -> bool:
     return cached
 
 
+AGREEMENT_REFUSED = (
+    "The agreement report is for curators and staff. It sets each reviewer's annotations beside "
+    "the others', so reviewers do not see it: the figures are honest only while reviewers annotate "
+    "without seeing each other's work. Ask a curator if you need them."
+)
+
+
+def may_see_agreement(user: User) -> bool:
+    """The agreement page and its per-article details: curators and staff (AGREEMENT_REFUSED)."""
+    return is_curator(user)
+
+
 def can_change_annotation(user: User, annotation: Annotation) -> bool:
     """Only the reviewer who made an annotation may edit, delete or restore it."""
     return user.is_authenticated and annotation.reviewer_id == user.pk

@@ -38,6 +38,7 @@ urlpatterns = [
     path("actors/<int:pk>/", claims.actor_detail, name="actor-detail"),
     # Agreement (views/agreement.py) and export (views/export.py)
     path("agreement/", agreement.agreement_page, name="agreement"),
+    path("agreement/articles/<int:pk>/", agreement.agreement_article, name="agreement-article"),
     path("export/", export.export_page, name="export"),
     # The user's access tokens (views/account.py) and the token API (views/api.py)
     path("account/", account.account_page, name="account"),

@@ -1,6 +1,6 @@
 """Benchmarks (`make bench`): build a synthetic corpus in a scratch database and time each section.
 
-    python bench/run.py [--db sqlite|postgres|both] [--quick] [--runs N] [--only NAME ...]
+    python bench/run.py [--db sqlite|postgres|both] [--quick] [--runs N] [--only NAME ...] [--scale N]
 
 Never touches the user's data: SQLite runs on a temporary file (STANCEMARK_SQLITE_PATH, set
 before Django starts), PostgreSQL on a scratch database `stancemark_bench` (created, dropped).
@@ -31,6 +31,7 @@ SECTIONS = [
     "bench.bench_workspace",
     "bench.bench_list",
     "bench.bench_restore",
+    "bench.bench_agreement",
 ]
 
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
@@ -59,7 +60,14 @@ def main() -> int:
         nargs="+",
         metavar="NAME",
         choices=[s.removeprefix("bench.bench_") for s in SECTIONS],
-        help="Run only these sections (import, export, workspace, list, restore).",
+        help="Run only these sections (import, export, workspace, list, restore, agreement).",
+    )
+    parser.add_argument(
+        "--scale",
+        type=int,
+        default=1,
+        metavar="N",
+        help="N times the articles (10: 10,000 articles, 1,000,000 annotations; slow to build).",
     )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -84,7 +92,9 @@ def parent_run(db: str, args: argparse.Namespace) -> int:
             _pg_admin(f"CREATE DATABASE {PG_DATABASE}")
             env["DATABASE_URL"] = f"{PG_SERVER}/{PG_DATABASE}"
         command = [sys.executable, str(Path(__file__).resolve()), "--child", db, "--runs"]
-        command += [str(args.runs)] + (["--quick"] if args.quick else [])
+        command += [str(args.runs), "--scale", str(args.scale)] + (
+            ["--quick"] if args.quick else []
+        )
         command += ["--only", *args.only] if args.only else []
         try:
             return subprocess.run(command, cwd=REPO, env={**os.environ, **env}).returncode
@@ -112,7 +122,7 @@ def child(args: argparse.Namespace) -> int:
     name = str(settings.DATABASES["default"]["NAME"])
     if name == str(REPO / "db.sqlite3") or (args.child == "postgres" and name != PG_DATABASE):
         raise SystemExit(f"Refusing to benchmark on {name}: not a scratch database.")
-    articles, per_article = (100, 20) if args.quick else (1000, 100)
+    articles, per_article = (100, 20) if args.quick else (1000 * args.scale, 100)
     ctx = Context(
         db=args.child,
         runs=args.runs,

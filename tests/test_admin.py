@@ -14,14 +14,16 @@ from django.forms import MultiWidget
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from annotate import tokens
+from annotate import agreement_store, tokens
 from annotate.models import (
     AccessToken,
     Actor,
     ActorAlias,
+    AgreementTotals,
     Annotation,
     AnnotationEvent,
     Article,
+    ArticleAgreement,
     Claim,
     Progress,
     Relation,
@@ -33,6 +35,7 @@ from tests import factories
 MODELS = [
     Article, Actor, ActorAlias, Relation, Claim, Annotation, Progress, SiteSettings, AccessToken,
     AnnotationEvent,
+    ArticleAgreement, AgreementTotals,
 ]  # fmt: skip
 
 
@@ -63,6 +66,8 @@ def data(db, article, reviewer):
 
 
 def instance_of(model, data):
+    if model in (ArticleAgreement, AgreementTotals):
+        agreement_store.overall()  # stores both
     if model is ActorAlias:
         return ActorAlias.objects.get(name="the Kremlin")
     if model is Actor:
@@ -134,9 +139,10 @@ def test_changelist_add_and_change_render(su_client, data, model):
         assert changelist.status_code == 302
         assert changelist["Location"] == url(model, "change", obj.pk)
         assert su_client.get(url(model, "add")).status_code == 403
-    elif model in (AccessToken, AnnotationEvent):
-        # Made by their owner on /account/ (the secret is shown once); the admin only revokes.
-        # The history is written by the services only (tests/test_history.py).
+    elif model in (AccessToken, AnnotationEvent, ArticleAgreement, AgreementTotals):
+        # Tokens are made by their owner on /account/ (the secret is shown once); the admin only
+        # revokes. The history is written by the services only (tests/test_history.py), and
+        # agreement rows are derived from the annotations: shown, never typed.
         assert changelist.status_code == 200
         assert su_client.get(url(model, "add")).status_code == 403
     else:

@@ -65,3 +65,38 @@ def test_unknown_article_is_a_clear_error(db):
 def test_empty_database(db):
     assert "n/a: no annotations" in _run()
     assert json.loads(_run("--format", "json"))["articles"] == []
+
+
+def test_json_lists_disagreements_with_links(annotated):
+    article, other_article = annotated
+    data = json.loads(_run("--format", "json"))
+    votel, alone = data["articles"]
+    assert votel["disagreement_counts"] == {"label": 1, "near-miss": 0, "unmatched": 0}
+    [item] = votel["disagreements"]
+    assert item["kind"] == "label" and item["fields"] == ["stance"]
+    assert [a["reviewer"] for a in item["annotations"]] == ["other", "reviewer"]
+    assert [a["stance"] for a in item["annotations"]] == ["denies", "asserts"]
+    first = min(item["annotations"], key=lambda a: (a["start"], a["id"]))
+    assert item["href"] == f"/articles/{article.pk}/adjudicate/#ann-{first['id']}"
+    # One reviewer on the article: nothing to compare, so nothing listed.
+    assert alone["disagreements"] == [] and alone["disagreement_counts"]["unmatched"] == 0
+    # The same figures and list for one article, computed afresh.
+    one = json.loads(_run("--format", "json", "--article", str(article.pk)))
+    assert one["articles"][0]["disagreements"] == votel["disagreements"]
+    assert one["articles"][0]["pairs"] == votel["pairs"]
+
+
+def test_text_lists_one_articles_disagreements(annotated):
+    article, _ = annotated
+    out = _run("--article", str(article.pk))
+    assert "Disagreements (1):" in out
+    assert "- Labels differ in stance at " in out and f"/articles/{article.pk}/adjudicate/#ann-" in out
+    assert "Disagreements: labels differ 1, near miss 0, unmatched 0" in _run()
+
+
+def test_report_brings_the_store_up_to_date(annotated):
+    from annotate.models import ArticleAgreement
+
+    assert not ArticleAgreement.objects.filter(stale=False).exists()
+    _run("--format", "json")
+    assert ArticleAgreement.objects.filter(stale=False).count() == 2

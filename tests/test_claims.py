@@ -105,19 +105,3 @@ def test_filters_by_actor_role_relation_stance_status_reviewer(
     assert ids(status="accepted") == {b.id}
     assert ids(reviewer="reviewer") == {a.id}
     assert ids(actor_name="Nobody at all") == set()
-
-
-def test_agreement_report_reads_live_annotations(reviewer, other_reviewer, article):
-    claim = factories.make_claim()
-    factories.make_annotation(article=article, reviewer=reviewer, claim=claim, phrase="Russia was")
-    factories.make_annotation(
-        article=article, reviewer=other_reviewer, claim=claim, phrase="Russia was"
-    )
-    gone = factories.make_annotation(article=article, reviewer=other_reviewer, claim=claim)
-    services.annotation_delete(annotation=gone, user=other_reviewer)
-    report = claims.agreement_report()
-    pair = report.overall.pairs[0]
-    assert pair.reviewers == ["other", "reviewer"]
-    assert pair.annotations == 2
-    assert pair.detection_exact.value == 1.0
-    assert report.articles[0].label == "Votel testimony"

@@ -20,7 +20,8 @@ from tests import factories
 PARAMS = [
     "q", "page", "edit", "annotation", "others", "download", "article", "format", "status",
     "reviewer", "actor", "role", "relation", "stance", "certainty", "sort", "subject", "object",
-    "source", "no_text", "next", "o", "p", "e", "all", "_popup", "_to_field", "_changelist_filters",
+    "source", "no_text", "from_page", "next", "o", "p", "e", "all", "_popup", "_to_field",
+    "_changelist_filters",
     "kind", "outlet", "language", "published_on", "done_at", "started_at", "id__exact",
     "published_on__gte", "started_at__day", "started_at__month", "started_at__year",
     "outlet__exact", "kind__exact", "relation__id__exact", "reviewer__id__exact",
@@ -159,6 +160,7 @@ def _routes(world) -> list[str]:
     article, mine, theirs = world["article"], *world["annotations"]
     pks = {
         "annotate:article-detail": [article.pk],
+        "annotate:agreement-article": [article.pk],
         "annotate:annotation-edit": [mine.pk, theirs.pk],
         "annotate:claim-detail": [mine.claim_id, theirs.claim_id],
         "annotate:actor-detail": [mine.claim.subject_id, theirs.claim.subject_id],

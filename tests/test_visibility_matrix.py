@@ -467,6 +467,18 @@ def test_adjudication_view(world):
     _assert_marks(_text(bulk), a=False, b=False)
 
 
+def test_agreement_article_details(world):
+    article = Article.objects.get(title="Article A").pk  # both reviewers annotated it
+    response = world.client.get(reverse("annotate:agreement-article", args=[article]))
+    if world.viewer == "curator":
+        assert response.status_code == 200
+        assert "xyzzq_zed" in _text(response)
+    else:
+        assert response.status_code == 403  # agreement stays blind, per article too
+        _assert_marks(_text(response), a=False, b=False)
+        assert "xyzzq_zed" not in _text(response)
+
+
 def test_every_route_is_in_the_matrix():
     # A new screen must join the matrix (or be added here with the reason it shows no one's work).
     from annotate.urls import urlpatterns
@@ -474,7 +486,8 @@ def test_every_route_is_in_the_matrix():
     covered = {
         "article-list", "article-detail", "annotation-create", "progress-set", "annotation-edit",
         "annotation-delete", "actor-autocomplete", "claim-list", "claim-detail", "actor-detail",
-        "agreement", "export", "adjudicate", "cluster-decide", "accept-unanimous", "curated-copy",
+        "agreement", "agreement-article", "export",
+        "adjudicate", "cluster-decide", "accept-unanimous", "curated-copy",
         "annotation-update", "annotation-restore", "annotation-history",
         # Curators only (reviewers get 403, tests/test_views_articles.py): its answer is one item.
         "annotation-review",

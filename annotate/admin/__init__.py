@@ -8,6 +8,7 @@ from django.contrib import admin
 
 from annotate.admin import (  # noqa: F401
     actors,
+    agreement,
     annotations,
     articles,
     history,

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('annotate', '0008_annotation_history'),
+        ('annotate', '0009_agreement_store'),
     ]
 
     operations = [

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 from annotate import spans
+from annotate.agreement_store import invalidate as agreement_stale
 from annotate.models import (
     Actor,
     Annotation,
@@ -174,6 +175,7 @@ def _insert(
     """annotation_create's work, for a caller already inside a transaction that has checked
     (progress_for_write) that `reviewer` may still write on `article`; recorded as `by`'s."""
     annotation_validate(article, values)
+    agreement_stale([article.pk])
     annotation = Annotation.objects.create(article=article, reviewer=reviewer, **values)
     history.record(annotation, EventKind.CREATE, by or reviewer)
     return annotation
@@ -198,6 +200,7 @@ def _apply(current: Annotation, changes: dict[str, Any], user: User) -> Annotati
     if changed:
         _send_back_for_review(current)
     current.version = current.version + 1
+    agreement_stale([current.article_id])
     current.save()
     history.record(current, EventKind.EDIT, user, before=before)
     return current
@@ -394,6 +397,7 @@ def _set_deleted(annotation: Annotation, user: User, *, deleted: bool) -> Annota
     if (current.deleted_at is not None) != deleted:
         before = history.snapshot(current)
         current.deleted_at = timezone.now() if deleted else None
+        agreement_stale([current.article_id])
         current.version = F("version") + 1
         if deleted:  # deleting a verdict's subject is a change after review too
             _send_back_for_review(current)
@@ -522,6 +526,7 @@ def annotations_set_deleted_bulk(
         rows.filter(status__in=REVIEWED).update(
             verdict_before_change=F("status"), status=Status.PENDING, changed_after_review=True
         )
+    agreement_stale(rows.values_list("article_id", flat=True))
     count = rows.update(
         deleted_at=timezone.now() if deleted else None,
         version=F("version") + 1,

@@ -42,6 +42,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from annotate.agreement_store import invalidate as agreement_stale
 from annotate.importing import normalise_text
 from annotate.models import (
     TITLE_MAX_LENGTH,
@@ -543,6 +544,7 @@ class _Importer:
             kept = False
         self.progress(f"{data.name}: writing {len(rows):,} annotations")
         db_columns = [_column(Annotation, c) for c in columns]
+        agreement_stale(r[0] for r in rows)  # INSERT_COLUMNS[0] is the article
         _insert(Annotation, db_columns, rows)
         if kept and rows:
             self.keep_ids.add(Annotation)

@@ -125,6 +125,11 @@ def history_open(page) -> None:
     expect(page.locator("#my-annotations .history-list").first).to_be_visible()
 
 
+def agreement_details_open(page) -> None:
+    page.locator("table.per-article th.article-title a").first.click()
+    expect(page.locator("#article-detail .agreement-detail")).to_be_visible()
+
+
 @dataclass(frozen=True)
 class Screen:
     name: str
@@ -157,6 +162,9 @@ SCREENS = [
     Screen("agreement", "cora", lambda w: "/agreement/"),
     Screen("adjudication", "cora", lambda w: f"/articles/{w.article}/adjudicate/"),
     Screen("adjudication, refused", "rita", lambda w: f"/articles/{w.article}/adjudicate/"),
+    Screen("agreement, details loaded", "cora", lambda w: "/agreement/", agreement_details_open),
+    Screen("agreement, one article", "cora", lambda w: f"/agreement/articles/{w.article}/"),
+    Screen("agreement, reviewer refused", "rita", lambda w: "/agreement/"),
     Screen("export, curator", "cora", lambda w: "/export/"),
     Screen("export, reviewer", "rita", lambda w: "/export/"),
     Screen("account, new token shown", "rita", lambda w: "/account/", token_created),

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from annotate import claims
-from annotate.agreement import GroupScores, Section
+from annotate import agreement_store
+from annotate.agreement import METHOD, GroupScores, Section
+from annotate.agreement_store import disagreement_href
+from annotate.agreement_sums import KINDS, Disagreement, disagreements_to_json
 from annotate.models import Article
 
 COLUMNS = [
@@ -60,10 +64,74 @@ def format_section(section: Section) -> str:
     return "\n".join(lines)
 
 
+def disagreement_dicts(
+    article_id: int, listed: list[dict[str, Any]], names: dict[str, str]
+) -> list[dict[str, Any]]:
+    """A stored disagreement list (agreement_sums.disagreements_to_json) as the JSON report
+    gives it: reviewers named, and the link where each is resolved."""
+    out = []
+    for entry in listed:
+        members = entry["members"]
+        first = min(members, key=lambda m: (m[3], m[0]))  # (start, id): the earliest in the text
+        out.append(
+            {
+                "kind": entry["kind"],
+                "fields": entry["fields"],
+                "href": disagreement_href(article_id, first[0]),
+                "annotations": [
+                    {
+                        "id": i,
+                        "reviewer": names.get(reviewer, reviewer),
+                        "claim": claim,
+                        "start": start,
+                        "end": end,
+                        "stance": stance,
+                        "certainty": certainty,
+                        "confidence": confidence,
+                    }
+                    for i, reviewer, claim, start, end, stance, certainty, confidence in sorted(
+                        members, key=lambda m: names.get(m[1], m[1])
+                    )  # by reviewer name, as on the page
+                ],
+            }
+        )
+    return out
+
+
+def article_dict(
+    section: Section, listed: list[dict[str, Any]], names: dict[str, str]
+) -> dict[str, Any]:
+    assert section.article_id is not None
+    counts = Counter(entry["kind"] for entry in listed)
+    return {
+        **section.as_dict(),
+        "disagreement_counts": {kind: counts[kind] for kind in KINDS},
+        "disagreements": disagreement_dicts(section.article_id, listed, names),
+    }
+
+
+def format_disagreements(article_id: int, disagreements: list[Disagreement]) -> str:
+    """A line per disagreement (for one article's text report)."""
+    if not disagreements:
+        return "  Disagreements: none."
+    lines = [f"  Disagreements ({len(disagreements)}):"]
+    for d in disagreements:
+        who = ", ".join(
+            f"{it.reviewer}: claim {it.claim} {it.stance}/{it.certainty}/{it.confidence}"
+            for it in d.members
+        )
+        what = f" in {', '.join(d.fields)}" if d.kind == "label" else ""
+        lines.append(
+            f"  - {KINDS[d.kind]}{what} at {d.start}: {who} → {disagreement_href(article_id, d.first_id)}"
+        )
+    return "\n".join(lines)
+
+
 class Command(BaseCommand):
     help = (
         "Inter-annotator agreement per article and overall: detection F1 (exact, ≥50% overlap), "
-        "Krippendorff's alpha (claim, stance, certainty, confidence), Cohen's kappa (stance)."
+        "Krippendorff's alpha (claim, stance, certainty, confidence), Cohen's kappa (stance), and "
+        "the disagreements to resolve. Brings the stored per-article figures up to date first."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -72,22 +140,67 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         article_id = options["article"]
-        if article_id is not None and not Article.objects.filter(pk=article_id).exists():
-            raise CommandError(
-                f"No article with id {article_id}: list ids with the admin or omit --article."
-            )
-        report = claims.agreement_report(article_id)
-        if options["format"] == "json":
-            self.stdout.write(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+        if article_id is not None:
+            article = Article.objects.filter(pk=article_id).only("pk", "title").first()
+            if article is None:
+                raise CommandError(
+                    f"No article with id {article_id}: list ids with the admin or omit --article."
+                )
+            self._one_article(article, options["format"])
             return
-        if article_id is None:
-            parts = [format_section(report.overall), *map(format_section, report.articles)]
-        else:
-            parts = [format_section(s) for s in report.articles] or [
-                f"Article {article_id} has no annotations: n/a."
-            ]
-        parts.append(
-            "Matched = annotation units compared for labels (same claim, overlapping spans); "
-            "n/a = undefined (one reviewer, no matches, or no variation)."
+        with agreement_store.gc_paused():
+            if options["format"] == "json":
+                self._json()
+            else:
+                self._text()
+
+    def _one_article(self, article: Article, fmt: str) -> None:
+        detail = agreement_store.article_detail(article)
+        section = detail.section
+        if fmt == "json":
+            overall = Section("All articles", None, section.reviewers, section.annotations,
+                              section.pairs, section.all)  # fmt: skip
+            listed = disagreements_to_json(detail.sums)
+            articles = [article_dict(section, listed, {})] if section.annotations else []
+            data = {"method": METHOD, "overall": overall.as_dict(), "articles": articles}
+            self.stdout.write(json.dumps(data, indent=2, ensure_ascii=False))
+            return
+        if not section.annotations:
+            self.stdout.write(f"Article {article.pk} has no annotations: n/a.\n\n{FOOTNOTE}")
+            return
+        parts = [format_section(section), format_disagreements(article.pk, detail.disagreements)]
+        self.stdout.write("\n".join(parts) + f"\n\n{FOOTNOTE}")
+
+    def _json(self) -> None:
+        """Streamed: an article at a time (flat memory), the overall figures last."""
+        write = self.stdout.write
+        write(
+            '{"method": ' + json.dumps(METHOD, ensure_ascii=False) + ',\n"articles": [', ending=""
         )
-        self.stdout.write("\n\n".join(parts))
+        first = True
+        for section, listed, names in agreement_store.article_sections():
+            write(
+                ("\n" if first else ",\n")
+                + json.dumps(article_dict(section, listed, names), ensure_ascii=False),
+                ending="",
+            )
+            first = False
+        overall = agreement_store.overall(refreshed=True)
+        write('],\n"overall": ' + json.dumps(overall.as_dict(), ensure_ascii=False) + "}")
+
+    def _text(self) -> None:
+        self.stdout.write(format_section(agreement_store.overall()))
+        for section, listed, _names in agreement_store.article_sections(refreshed=True):
+            counts = Counter(entry["kind"] for entry in listed)
+            said = ", ".join(
+                f"{KINDS[kind].split(':')[0].lower()} {counts[kind]}" for kind in KINDS
+            )
+            self.stdout.write("\n" + format_section(section) + f"\n  Disagreements: {said}")
+        self.stdout.write("\n" + FOOTNOTE)
+
+
+FOOTNOTE = (
+    "Matched = annotation units compared for labels (same claim, overlapping spans); "
+    "n/a = undefined (one reviewer, no matches, or no variation). Disagreements: --article ID "
+    "lists them, each with the link where it is resolved."
+)

@@ -1,0 +1,373 @@
+"""Agreement figures kept per article (models.ArticleAgreement) and re-summed on every read.
+
+Reads: `overall()` sums the stored counts of every article into the project's figures (equal to
+the one-shot `agreement.build_report`, see annotate.agreement_sums); `article_rows()` is the
+sortable, pageable per-article table; `article_detail()` computes one article afresh, with its
+disagreement list. Each read first brings stale rows up to date (`refresh`): after a few writes
+that is a few articles; after a bulk import that bypassed the services (or a first read), all of
+them, in one pass over the annotations read once, ordered by article.
+
+Writes: every service that changes what agreement reads (an annotation's article, reviewer, claim,
+span or labels, or whether it is live) calls `invalidate(article_ids)` in its own transaction.
+Reviews do not: a verdict changes none of those.
+"""
+
+from __future__ import annotations
+
+import gc
+import secrets
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import groupby
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, QuerySet, Sum
+from django.urls import get_script_prefix
+from django.utils import timezone
+
+from annotate.adjudication import adjudication_url
+from annotate.agreement import Item, Section
+from annotate.agreement_sums import (
+    ArticleSums,
+    Disagreement,
+    Totals,
+    article_section,
+    article_sums,
+    disagreements_to_json,
+    sums_from_json,
+    sums_to_json,
+)
+from annotate.models import (
+    AgreementTotals,
+    Annotation,
+    AnnotationQuerySet,
+    Article,
+    ArticleAgreement,
+)
+
+# Rows per statement when reading and writing many articles (and under SQLite's variable limit).
+BATCH = 250
+FIELDS = ("id", "reviewer_id", "article_id", "claim_id", "start", "end", "stance", "certainty",
+          "confidence")  # fmt: skip
+
+
+def disagreement_href(article_id: int, annotation_id: int) -> str:
+    """Where a disagreement is resolved: its cluster in the article's adjudication view, reached
+    by one of its annotations (adjudication.adjudication_url's link, built once per article).
+
+    The one place every disagreement link (page, partial, JSON report) is built.
+    """
+    return _article_url(get_script_prefix(), article_id) + f"#ann-{annotation_id}"
+
+
+@lru_cache(maxsize=4096)
+def _article_url(prefix: str, article_id: int) -> str:
+    """reverse() once per article (and script prefix): the report links 65,000 disagreements."""
+    return adjudication_url(article_id)
+
+
+def judged() -> AnnotationQuerySet:
+    """The annotations agreement compares: live, and each a reviewer's own judgement (a curator's
+    curated copy of a version, made in the adjudication view, is not)."""
+    return Annotation.objects.live().filter(curated_from__isnull=True)
+
+
+# ---------------------------------------------------------------- writes
+
+
+def invalidate(article_ids: Iterable[int]) -> None:
+    """Mark the agreement of these articles stale; call inside the write's transaction.
+
+    An upsert with a fresh generation, so a read computing the article meanwhile cannot store its
+    older figures as current (see models.ArticleAgreement).
+    """
+    ids = sorted(set(article_ids))
+    for i in range(0, len(ids), BATCH):
+        ArticleAgreement.objects.bulk_create(
+            [
+                ArticleAgreement(article_id=a, stale=True, generation=_generation())
+                for a in ids[i : i + BATCH]
+            ],
+            update_conflicts=True,
+            unique_fields=["article"],
+            update_fields=["stale", "generation"],
+        )
+
+
+def _generation() -> int:
+    return secrets.randbits(62)
+
+
+# ---------------------------------------------------------------- bringing rows up to date
+
+
+def _items(rows: Iterable[tuple[Any, ...]]) -> Iterator[Item]:
+    for i, reviewer, article, claim, start, end, stance, certainty, confidence in rows:
+        yield Item(i, str(reviewer), article, claim, start, end, stance, certainty, confidence)
+
+
+def _computed(article_ids: list[int]) -> Iterator[ArticleSums]:
+    """Every listed article's sums: its live annotations read once, in one ordered pass."""
+    for i in range(0, len(article_ids), BATCH):
+        chunk = article_ids[i : i + BATCH]
+        rows = (
+            judged()
+            .filter(article_id__in=chunk)
+            .order_by("article_id", "start", "id")
+            .values_list(*FIELDS)
+        )
+        seen = set()
+        for article_id, items in groupby(
+            _items(rows.iterator(chunk_size=5000)), lambda it: it.article
+        ):
+            seen.add(article_id)
+            yield article_sums(article_id, list(items))
+        for article_id in chunk:
+            if article_id not in seen:  # every annotation deleted
+                yield article_sums(article_id, [])
+
+
+def _columns(sums: ArticleSums) -> dict[str, Any]:
+    label, near, lone = (sums.count(k) for k in ("label", "near-miss", "unmatched"))
+    return {
+        "stale": False,
+        "computed_at": timezone.now(),
+        "annotations": sums.total,
+        "reviewers": len(sums.annotations),
+        "agreed_share": sums.agreed_share,
+        "alpha_stance": sums.alpha_stance.value,
+        "f1_overlap": sums.f1_overlap,
+        "label_disagreements": label,
+        "near_misses": near,
+        "unmatched": lone,
+        "disagreements": label + near + lone,
+        "sums": sums_to_json(sums),
+        "disagreement_list": disagreements_to_json(sums),
+    }
+
+
+def _missing() -> QuerySet[Article]:
+    """Articles with live annotations and no agreement row (never computed: e.g. a bulk load)."""
+    live = judged().filter(article=OuterRef("pk"))
+    return Article.objects.filter(Exists(live), agreement__isnull=True)
+
+
+@dataclass
+class _Recomputed:
+    """An article computed by refresh(), and what its row held when read (no row: None, 0)."""
+
+    sums: ArticleSums
+    generation: int | None
+    old_sums: dict[str, Any] | None
+    old_checksum: int
+    checksum: int = 0  # the one stored with the new figures
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while computing many articles: the pass makes millions
+    of small objects, none cyclic, and the collector's scans of them cost more than the pass
+    (as in services.restore)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def refresh() -> int:
+    """Recompute every stale or missing article's row; returns how many were computed.
+
+    A stale row is stored only if its generation is still the one read before its annotations
+    were; a missing one is inserted only if no write created it meanwhile. Either way a write that
+    raced this read leaves the row stale, for the next read. The stored totals follow each stored
+    row (old sums out, new sums in) while they are valid (see models.AgreementTotals).
+    """
+    stale = {
+        article_id: (generation, data, checksum)
+        for article_id, generation, data, checksum in ArticleAgreement.objects.filter(
+            stale=True
+        ).values_list("article_id", "generation", "sums", "checksum")
+    }
+    missing = list(_missing().values_list("pk", flat=True))
+    ids = sorted({*stale, *missing})
+    batch: list[_Recomputed] = []
+    with gc_paused():
+        for sums in _computed(ids):
+            generation, data, checksum = stale.get(sums.article_id, (None, None, 0))
+            batch.append(_Recomputed(sums, generation, data, checksum, _new_checksum()))
+            if len(batch) >= BATCH:
+                _store(batch)
+                batch = []
+        _store(batch)
+    return len(ids)
+
+
+def _checksum() -> int:
+    """The sum of every row's checksum: what valid totals must have summed."""
+    return ArticleAgreement.objects.aggregate(total=Sum("checksum"))["total"] or 0
+
+
+def _new_checksum() -> int:
+    return secrets.randbits(40)  # a million rows still sum within 64 bits
+
+
+def _store(batch: list[_Recomputed]) -> None:
+    """Write a batch of recomputed rows, and follow them in the totals if those are valid."""
+    if not batch:
+        return
+    with transaction.atomic():  # one commit per batch; the totals row is locked until then
+        # Empty totals are valid for an empty store: a first refresh fills them as it goes.
+        AgreementTotals.objects.get_or_create(pk=1)
+        row = AgreementTotals.objects.select_for_update().get(pk=1)
+        valid = row.checksum == _checksum()
+        stored: list[_Recomputed] = []
+        new = {item.sums.article_id: item for item in batch if item.generation is None}
+        for item in batch:
+            if item.generation is None:
+                continue
+            columns = {
+                **_columns(item.sums),
+                "checksum": item.checksum,
+                "generation": _generation(),
+            }
+            same = ArticleAgreement.objects.filter(
+                article_id=item.sums.article_id, generation=item.generation
+            )
+            if same.update(**columns):
+                stored.append(item)
+        if new:
+            ArticleAgreement.objects.bulk_create(
+                [
+                    ArticleAgreement(article_id=a, **_columns(it.sums), checksum=it.checksum)
+                    for a, it in new.items()
+                ],
+                ignore_conflicts=True,
+            )
+            # Inserted unless a write created the row meanwhile: then its checksum is not ours.
+            ours = ArticleAgreement.objects.filter(article_id__in=list(new)).values_list(
+                "article_id", "checksum"
+            )
+            stored += [new[a] for a, checksum in ours if new[a].checksum == checksum]
+        if not valid:
+            return  # the next overall() re-sums every row
+        totals = Totals.from_json(row.sums)
+        for item in stored:
+            totals.add(item.sums)
+            if item.old_sums:
+                totals.add(sums_from_json(item.sums.article_id, item.old_sums), sign=-1)
+            row.checksum += item.checksum - item.old_checksum
+        row.sums = totals.to_json()
+        row.save()
+
+
+# ---------------------------------------------------------------- reads
+
+
+def _usernames() -> dict[str, str]:
+    """Stored reviewer keys (user ids as text) → usernames."""
+    User = get_user_model()
+    return {str(pk): name for pk, name in User.objects.values_list("pk", "username")}
+
+
+def overall(*, refreshed: bool = False) -> Section:
+    """The figures over all articles: the stored totals if valid, else re-summed from every row
+    (and stored). Refreshes stale rows first unless the caller just did."""
+    if not refreshed:
+        refresh()
+    row = AgreementTotals.objects.filter(pk=1).first()
+    if row is not None and row.checksum == _checksum():
+        totals = Totals.from_json(row.sums)
+    else:
+        totals, checksum = _summed()
+        AgreementTotals.objects.update_or_create(
+            pk=1, defaults={"sums": totals.to_json(), "checksum": checksum}
+        )
+    return totals.section("All articles", None, _usernames())
+
+
+def _summed() -> tuple[Totals, int]:
+    """Every row added up, and the sum of the checksums of exactly the rows read (one query)."""
+    totals = Totals()
+    checksum = 0
+    rows = ArticleAgreement.objects.values_list("article_id", "sums", "checksum")
+    for article_id, data, row_checksum in rows.iterator(chunk_size=BATCH):
+        checksum += row_checksum
+        if data:
+            totals.add(sums_from_json(article_id, data))
+    return totals, checksum
+
+
+def article_sections(
+    *, refreshed: bool = False
+) -> Iterator[tuple[Section, list[dict[str, Any]], dict[str, str]]]:
+    """Every annotated article's Section, its stored disagreement list (as
+    agreement_sums.disagreements_to_json wrote it) and the reviewer names to read it with, by
+    article id. Read in batches: memory stays flat however many articles there are."""
+    if not refreshed:
+        refresh()
+    names = _usernames()
+    rows = (
+        ArticleAgreement.objects.filter(annotations__gt=0)
+        .order_by("article_id")
+        .values_list("article_id", "article__title", "sums", "disagreement_list")
+    )
+    for article_id, title, data, listed in rows.iterator(chunk_size=BATCH):
+        yield article_section(sums_from_json(article_id, data), title, names), listed, names
+
+
+# Sort keys for the per-article table: the name in the URL, its label, and the SQL order. "Worst"
+# puts the articles with the smallest share of agreed annotations first; articles with one
+# reviewer (nothing to compare) go last.
+SORTS: dict[str, tuple[str, list[Any]]] = {
+    "worst": (
+        "Least agreement first",
+        [F("agreed_share").asc(nulls_last=True), F("disagreements").desc()],
+    ),
+    "disagreements": ("Most disagreements", [F("disagreements").desc()]),
+    "near-misses": ("Most near misses", [F("near_misses").desc()]),
+    "unmatched": ("Most unmatched", [F("unmatched").desc()]),
+    "alpha": ("Lowest α stance", [F("alpha_stance").asc(nulls_last=True)]),
+    "f1": ("Lowest detection F1", [F("f1_overlap").asc(nulls_last=True)]),
+    "annotations": ("Most annotations", [F("annotations").desc()]),
+    "title": ("Title", [F("article__title").asc()]),
+}
+DEFAULT_SORT = "worst"
+
+
+def article_rows(sort: str = DEFAULT_SORT) -> QuerySet[ArticleAgreement]:
+    """The per-article table, sorted (lazy: page it). Call after refresh() (overall() does)."""
+    order = SORTS[sort][1]
+    return (
+        ArticleAgreement.objects.filter(annotations__gt=0)
+        .select_related("article")
+        .defer("sums", "disagreement_list", "article__text", "article__source_html")
+        .order_by(*order, "article_id")
+    )
+
+
+@dataclass
+class ArticleDetail:
+    """One article's figures and disagreement list, computed afresh from its annotations."""
+
+    section: Section
+    disagreements: list[Disagreement]
+    sums: ArticleSums
+
+
+def article_detail(article: Article) -> ArticleDetail:
+    """Compute `article`'s agreement now (one query for its annotations), reviewers named."""
+    rows = judged().filter(article=article).order_by("start", "id").values_list(*FIELDS)
+    names = _usernames()
+    items = [
+        Item(i, names.get(str(r), str(r)), a, c, s, e, st, ce, co)
+        for i, r, a, c, s, e, st, ce, co in rows
+    ]
+    sums = article_sums(article.pk, items)
+    return ArticleDetail(article_section(sums, article.title, {}), sums.disagreements, sums)
