@@ -90,7 +90,9 @@ def test_text_lists_one_articles_disagreements(annotated):
     article, _ = annotated
     out = _run("--article", str(article.pk))
     assert "Disagreements (1):" in out
-    assert "- Labels differ in stance at " in out and f"/articles/{article.pk}/adjudicate/#ann-" in out
+    assert (
+        "- Labels differ in stance at " in out and f"/articles/{article.pk}/adjudicate/#ann-" in out
+    )
     assert "Disagreements: labels differ 1, near miss 0, unmatched 0" in _run()
 
 

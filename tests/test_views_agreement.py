@@ -250,7 +250,9 @@ def test_details_load_on_demand_as_a_partial_and_work_as_a_page(
         assert "Labels differ: <strong>1</strong>" in html
         assert "Near miss: different claim: <strong>1</strong>" in html
         assert "Unmatched: <strong>1</strong>" in html
-        assert f'href="/articles/{article.pk}/adjudicate/#ann-{a.pk}"' in html  # labels differ (a, b)
+        assert (
+            f'href="/articles/{article.pk}/adjudicate/#ann-{a.pk}"' in html
+        )  # labels differ (a, b)
         assert f'href="/articles/{article.pk}/adjudicate/#ann-{c.pk}"' in html  # near miss (c, d)
         assert f'href="/articles/{article.pk}/adjudicate/#ann-{e.pk}"' in html  # unmatched
         assert "in stance, certainty" in html
