@@ -13,7 +13,7 @@ from django import forms as django_forms
 from django.contrib import admin
 from django.urls import reverse
 
-from annotate import tokens
+from annotate import agreement_store, tokens
 from annotate.forms import AnnotationForm, ReviewForm
 from annotate.models import Actor, Annotation, Article, Claim, Status
 from annotate.params import query_problem
@@ -150,6 +150,9 @@ def test_nul_in_any_admin_text_field_is_refused(client, superuser, model):
         made = {
             "SiteSettings": lambda: model.load(),
             "AccessToken": lambda: tokens.create(superuser, "script")[0],  # read-only: no field
+            # Derived agreement figures (read-only): the first read of the report stores them.
+            "AgreementTotals": lambda: (agreement_store.refresh(), model.objects.get())[1],
+            "ArticleAgreement": lambda: (agreement_store.refresh(), model.objects.first())[1],
         }
         obj = made[model.__name__]()
     opts = model._meta
