@@ -36,9 +36,19 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 #: Columns that change with every write or never change: not worth a line in the history (the
-#: event's own `at` and `version` say when and which version).
+#: event's own `at` and `version` say when and which version). `curated_from` is set once, when a
+#: curator makes a copy, and never changes.
 UNTRACKED = frozenset(
-    {"id", "article", "reviewer", "version", "created_at", "updated_at", "reviewed_at"}
+    {
+        "id",
+        "article",
+        "reviewer",
+        "version",
+        "created_at",
+        "updated_at",
+        "reviewed_at",
+        "curated_from",
+    }
 )
 TRACKED: tuple[models.Field[Any, Any], ...] = tuple(
     f for f in Annotation._meta.concrete_fields if f.name not in UNTRACKED

@@ -815,8 +815,16 @@
   // ------------------------------------------------------------ selection events
 
   let selTimer = null;
+  // A mouse selection is taken when the button is released, never while it grows: a slow drag
+  // would otherwise fill (or offer to replace) the form with its first few words.
+  let dragging = false;
+  document.addEventListener("mousedown", (ev) => {
+    dragging = ev.button === 0 && !!textEl() && textEl().contains(ev.target);
+  });
   document.addEventListener("mouseup", (ev) => {
-    if (!textEl() || !textEl().contains(ev.target)) return;
+    const fromText = dragging || (textEl() && textEl().contains(ev.target)); // may end outside
+    dragging = false;
+    if (!fromText) return;
     setTimeout(() => {
       const sel = currentSelection();
       if (sel && picking) finishPick(sel);
@@ -830,7 +838,7 @@
   document.addEventListener("selectionchange", () => {
     clearTimeout(selTimer);
     selTimer = setTimeout(() => {
-      if (picking) return; // taken on mouseup (or A / Enter), not while the selection grows
+      if (picking || dragging) return; // taken on mouseup (or A / Enter), not while it grows
       const sel = currentSelection();
       if (sel && (!pending || sel.start !== pending.start || sel.end !== pending.end)) fillForm(sel);
     }, 120);
