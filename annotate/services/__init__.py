@@ -1,6 +1,6 @@
 """Every write to Stancemark's data goes through these functions.
 
-They live by idea in services/actors.py, annotations.py and articles.py and are all named here,
+They live by idea in services/actors.py, annotations.py, articles.py and sources.py and are all named here,
 so callers write `services.annotation_save(...)` without knowing which module holds it.
 
 Annotations (created, saved from the form, edited, deleted, restored, reviewed: in the workspace,
@@ -49,6 +49,13 @@ from annotate.services.articles import (
     progress_set,
     progress_touch,
 )
+from annotate.services.sources import (
+    OfferedSource,
+    link_unlinked,
+    offered_with,
+    source_get_or_create,
+    sources_offered,
+)
 
 __all__ = [
     "accept_unanimous",
@@ -79,6 +86,11 @@ __all__ = [
     "articles_create_bulk",
     "articles_import",
     "claim_get_or_create",
+    "link_unlinked",
+    "offered_with",
+    "OfferedSource",
+    "source_get_or_create",
+    "sources_offered",
     "progress_set",
     "progress_touch",
 ]

@@ -23,6 +23,7 @@ from annotate.models import (
     Claim,
     EventKind,
     Relation,
+    Source,
     SourceKind,
     Stance,
     Status,
@@ -35,7 +36,7 @@ from annotate.permissions import (
     is_curator,
     with_reviewer_done,
 )
-from annotate.services import history
+from annotate.services import history, sources
 from annotate.services.actors import NewActor, actors_resolve, claim_get_or_create
 from annotate.services.articles import progress_for_write, progress_touch
 
@@ -54,6 +55,7 @@ class StaleEdit(ValidationError):
 
 ANNOTATION_FIELDS = (
     "claim",
+    "source",
     "start",
     "end",
     "quote",
@@ -71,6 +73,9 @@ ANNOTATION_FIELDS = (
     "confidence",
     "note",
 )
+#: What the writes take besides the annotation's fields: an unnamed source's kind and affiliation,
+#: which belong to its Source (services.sources.attach).
+SOURCE_EXTRAS = ("source_unnamed_kind", "source_affiliation")
 SPAN_FIELDS = tuple(f"{prefix}_{part}" for prefix in ("source", "cue") for part in ("start", "end"))
 
 
@@ -89,6 +94,9 @@ class AnnotationInput(TypedDict):
     claim_text: NotRequired[str]  # the readable form of a new claim; generated when empty
     source_kind: str
     source: NotRequired[str]  # named: the actor's name; unnamed: a description; author: unused
+    same_source: NotRequired[int | None]  # a Source of this article picked instead (its id)
+    source_unnamed_kind: NotRequired[str]  # an unnamed source's UnnamedKind ("" = not said)
+    source_affiliation: NotRequired[str]  # an unnamed source's affiliation, by actor name
     stance: str
     certainty: NotRequired[str]
     confidence: int
@@ -175,6 +183,7 @@ def _insert(
     """annotation_create's work, for a caller already inside a transaction that has checked
     (progress_for_write) that `reviewer` may still write on `article`; recorded as `by`'s."""
     annotation_validate(article, values)
+    sources.attach(article, values)
     agreement_stale([article.pk])
     annotation = Annotation.objects.create(article=article, reviewer=reviewer, **values)
     history.record(annotation, EventKind.CREATE, by or reviewer)
@@ -188,12 +197,23 @@ def _apply(current: Annotation, changes: dict[str, Any], user: User) -> Annotati
     # Fields not being changed are read from the row; reading a changed claim or actor would cost
     # a query for nothing.
     values = {f: changes[f] if f in changes else getattr(current, f) for f in ANNOTATION_FIELDS}
+    # The source follows the source fields (sources.attach) unless one is picked: an unnamed
+    # source keeps its kind and affiliation unless the change gives them.
+    values["source"] = changes.get("source")
+    kept = current.source if current.source_id else None
+    values["source_unnamed_kind"] = changes.get(
+        "source_unnamed_kind", kept.unnamed_kind if kept else ""
+    )
+    values["source_affiliation"] = changes.get(
+        "source_affiliation", kept.affiliation if kept else None
+    )
     for prefix in ("source", "cue"):
         # Moving an optional span without sending its quote re-derives the quote from the text.
         moved = f"{prefix}_start" in changes or f"{prefix}_end" in changes
         if moved and f"{prefix}_quote" not in changes:
             values[f"{prefix}_quote"] = ""
     annotation_validate(current.article, values)
+    sources.attach(current.article, values)
     changed = any(_stored(current, f) != _stored_value(values[f]) for f in ANNOTATION_FIELDS)
     for field, value in values.items():
         setattr(current, field, value)
@@ -211,7 +231,7 @@ def _stored(annotation: Annotation, field: str) -> Any:
     return getattr(annotation, f"{field}_id" if field in _RELATIONS else field)
 
 
-_RELATIONS = ("claim", "source_actor")
+_RELATIONS = ("claim", "source", "source_actor")
 
 
 def _stored_value(value: Any) -> Any:
@@ -245,6 +265,9 @@ def annotation_create(
     source_kind: str = SourceKind.AUTHOR,
     source_actor: Actor | None = None,
     source_description: str = "",
+    source: Source | None = None,
+    source_unnamed_kind: str = "",
+    source_affiliation: Actor | None = None,
     source_start: int | None = None,
     source_end: int | None = None,
     source_quote: str = "",
@@ -257,10 +280,12 @@ def annotation_create(
 ) -> Annotation:
     """Record one attribution after checking its spans against the article text and its labels.
 
-    `by` is who records it (the admin: a staff member), `reviewer` by default; raises
+    The source is `source` (one of the article's, see services.sources), or the one the source_*
+    values name, found or created with an unnamed source's kind and affiliation. `by` is who
+    records it (the admin: a staff member), `reviewer` by default; raises
     permissions.AnnotationsFinal when that is the reviewer and blind mode made their work final.
     """
-    values = {k: v for k, v in locals().items() if k in ANNOTATION_FIELDS}
+    values = {k: v for k, v in locals().items() if k in (*ANNOTATION_FIELDS, *SOURCE_EXTRAS)}
     if by is None or by.pk == reviewer.pk:
         progress_for_write(article=article, reviewer=reviewer)
     else:
@@ -282,9 +307,11 @@ def annotation_lock_for_edit(
     # The related rows the history labels come along (history.RELATED), but only the annotation and
     # its article are locked, as before: locking a claim or an actor would queue unrelated edits.
     locked = Annotation.objects.select_for_update(of=("self", "article")).select_related(
-        "article", *history.RELATED
+        "article", *history.RELATED, "source__actor", "source__affiliation"
     )
     current = with_reviewer_done(locked).get(pk=annotation.pk)
+    if current.source is not None:
+        current.source.article = current.article  # the author's label reads it (the history's)
     if not (can_change_annotation(user, current) or can_manage_annotations(user)):
         raise PermissionDenied("You can change only your own annotations.")
     check_annotation_not_final(user, current)
@@ -314,7 +341,7 @@ def annotation_update(
     A stale `version` raises StaleEdit (carrying the current row) and changes nothing; `force=True`
     overwrites after the user has seen the conflict.
     """
-    unknown = set(changes) - set(ANNOTATION_FIELDS)
+    unknown = set(changes) - {*ANNOTATION_FIELDS, *SOURCE_EXTRAS}
     if unknown:
         raise ValidationError(f"Unknown annotation field(s): {', '.join(sorted(unknown))}.")
     current = annotation_lock_for_edit(
@@ -323,13 +350,32 @@ def annotation_update(
     return _apply(current, changes, user)
 
 
-def _resolved(values: AnnotationInput, new_actors: Iterable[NewActor] | None) -> dict[str, Any]:
+def _resolved(
+    article: Article, values: AnnotationInput, new_actors: Iterable[NewActor] | None
+) -> dict[str, Any]:
     """`values` as annotation fields: actors (services.actors.actors_resolve: new ones only as
-    `new_actors` confirms them) and the claim looked up by name, or created."""
+    `new_actors` confirms them) and the claim looked up by name, or created; the source picked
+    ("same source as …"), or the typed one's kind and affiliation for sources.attach."""
     names = {"subject": values["subject"], "object": values["object"]}
-    kind = values["source_kind"]
-    if kind == SourceKind.NAMED:
+    picked = None
+    picked_id = values.get("same_source")
+    if picked_id:
+        picked = (
+            Source.objects.filter(pk=picked_id, article=article)
+            .select_related("actor", "affiliation")
+            .first()
+        )
+        if picked is None:
+            raise ValidationError(
+                {"same_source": "That source is not on this article any more: pick another or "
+                 "type the source."}
+            )  # fmt: skip
+    kind = picked.kind if picked else values["source_kind"]
+    if kind == SourceKind.NAMED and picked is None:
         names["source"] = values.get("source", "")
+    affiliation = " ".join(values.get("source_affiliation", "").split())
+    if kind == SourceKind.UNNAMED and picked is None and affiliation:
+        names["source_affiliation"] = affiliation
     actors = actors_resolve(names=names, new=new_actors)
     claim, _ = claim_get_or_create(
         subject=actors["subject"],
@@ -340,12 +386,19 @@ def _resolved(values: AnnotationInput, new_actors: Iterable[NewActor] | None) ->
     unnamed = kind == SourceKind.UNNAMED
     return {
         "claim": claim,
+        "source": picked,
+        "source_unnamed_kind": values.get("source_unnamed_kind", "") if unnamed else "",
+        "source_affiliation": actors.get("source_affiliation"),
         "start": values["start"],
         "end": values["end"],
         "quote": values["quote"],
         "source_kind": kind,
-        "source_actor": actors.get("source"),
-        "source_description": " ".join(values.get("source", "").split()) if unnamed else "",
+        "source_actor": picked.actor if picked else actors.get("source"),
+        "source_description": (
+            (picked.description if picked else " ".join(values.get("source", "").split()))
+            if unnamed
+            else ""
+        ),
         "stance": values["stance"],
         "certainty": values.get("certainty", Certainty.UNSPECIFIED),
         "confidence": values["confidence"],
@@ -382,10 +435,10 @@ def annotation_save(
     if annotation is None:
         # Checked before resolving names, so a refused save creates nothing.
         progress_for_write(article=article, reviewer=reviewer)
-        return _insert(article, reviewer, _resolved(values, new_actors))
+        return _insert(article, reviewer, _resolved(article, values, new_actors))
     # Checked before resolving names, so a refused edit creates nothing, not even for a moment.
     current = annotation_lock_for_edit(annotation=annotation, user=reviewer, version=version)
-    return _apply(current, _resolved(values, new_actors), reviewer)
+    return _apply(current, _resolved(current.article, values, new_actors), reviewer)
 
 
 def _set_deleted(annotation: Annotation, user: User, *, deleted: bool) -> Annotation:

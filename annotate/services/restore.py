@@ -61,6 +61,7 @@ from annotate.models import (
 from annotate.restoring import RestoreData, RestoreFileError, read_path
 from annotate.services import history
 from annotate.services.annotations import ANNOTATION_FIELDS, annotation_validate
+from annotate.services.sources import link_unlinked
 
 BATCH = 2000
 SQLITE_CACHE_KIB = -262144  # negative: KiB, i.e. up to 256 MB, used only as the import needs it
@@ -546,6 +547,7 @@ class _Importer:
         db_columns = [_column(Annotation, c) for c in columns]
         agreement_stale(r[0] for r in rows)  # INSERT_COLUMNS[0] is the article
         _insert(Annotation, db_columns, rows)
+        link_unlinked(article_ids={r[0] for r in rows})
         if kept and rows:
             self.keep_ids.add(Annotation)
         self._record_imports(columns, rows, adapt)
@@ -696,7 +698,8 @@ KEY_COLUMNS = (
 INSERT_COLUMNS = (
     "article",
     "reviewer",
-    *ANNOTATION_FIELDS,
+    # The source entity is linked after the bulk insert (services.sources.link_unlinked).
+    *(f for f in ANNOTATION_FIELDS if f != "source"),
     "status",
     "curator",
     "curator_comment",
