@@ -359,11 +359,13 @@ class Source(models.Model):
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="sources")
     kind = models.CharField(max_length=10, choices=SourceKind, help_text="Named, unnamed, author.")
+    # CASCADE: an actor still named by an annotation is protected by Annotation.source_actor
+    # (and the source by Annotation.source); a source nobody mentions any more goes with it.
     actor = models.ForeignKey(
         Actor,
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,
         related_name="sources",
         help_text="The named source.",
     )

@@ -150,7 +150,7 @@ class AnnotationAdmin(common.ArticleTitlesOnly, admin.ModelAdmin):
         "reviewer",
         "status",
         "article_short",
-        "source",
+        "source_shown",
         "certainty",
         "confidence",
         "updated_at",
@@ -291,8 +291,10 @@ class AnnotationAdmin(common.ArticleTitlesOnly, admin.ModelAdmin):
             setattr(obj, field.attname, getattr(saved, field.attname))
         obj._state.adding = False
 
+    # Not named "source": list_display resolves a model field before an admin method, and the
+    # source entity's label would read its actor or article, a query per row.
     @admin.display(description="Source")
-    def source(self, obj: Annotation) -> str:
+    def source_shown(self, obj: Annotation) -> str:
         return obj.source_label
 
     @admin.display(description="Article", ordering="article__title")

@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
                 ('description', models.CharField(blank=True, help_text='An unnamed source as the article first describes it.', max_length=300)),
                 ('identity', models.CharField(editable=False, max_length=400)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('actor', models.ForeignKey(blank=True, help_text='The named source.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='sources', to='annotate.actor')),
+                ('actor', models.ForeignKey(blank=True, help_text='The named source.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='sources', to='annotate.actor')),
                 ('affiliation', models.ForeignKey(blank=True, help_text="An unnamed source's side, e.g. the Afghan government.", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='affiliated_sources', to='annotate.actor')),
                 ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sources', to='annotate.article')),
             ],
