@@ -166,6 +166,8 @@ class AnnotationForm(forms.Form):
         #: Set by save() when a typed name is new: what to ask under each field (new_actors).
         self.new_actor_prompts: list[new_actors.Prompt] = []
         self.kept_new_actors: list[tuple[str, str, str, str]] = []
+        #: Set by save() when the reviewer already has this annotation: its id, for a link.
+        self.duplicate_of: int | None = None
         if relations is not None:  # already loaded by another form in this request
             self.__dict__["relations"] = relations
         # Distinct ids so a create form and an edit form never clash on one page.
@@ -295,6 +297,10 @@ class AnnotationForm(forms.Form):
             )
         except services.StaleEdit:
             raise
+        except services.DuplicateAnnotation as exc:  # the template links to the one there
+            self.duplicate_of = exc.existing_id
+            self.add_error(None, exc.message)
+            return None
         except services.UnknownActors as exc:  # held: ask before creating (annotate.new_actors)
             self._ask_about_new_actors(exc.unknown, confirmed, user)
             return None

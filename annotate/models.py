@@ -450,6 +450,10 @@ def entity_label(
     return f"{described} ({affiliation})" if affiliation else described
 
 
+#: The constraint that refuses a reviewer's second live copy of an annotation.
+DUPLICATE_CONSTRAINT = "ann_no_duplicate_live"
+
+
 class AnnotationQuerySet(models.QuerySet["Annotation"]):
     def live(self) -> AnnotationQuerySet:
         """Not soft-deleted: what every screen and the export show."""
@@ -631,6 +635,13 @@ class Annotation(models.Model):
                 name="ann_named_source_has_actor",
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="ann_version_positive"),
+            # One reviewer, one live record of the same words, claim and source (the services
+            # refuse it first, with a link to the one there: services.DuplicateAnnotation).
+            models.UniqueConstraint(
+                fields=["reviewer", "article", "start", "end", "claim", "source"],
+                condition=Q(deleted_at__isnull=True),
+                name=DUPLICATE_CONSTRAINT,
+            ),
         ]
 
     def __str__(self) -> str:

@@ -167,16 +167,16 @@ def test_link_unlinked_gives_bulk_written_rows_their_sources(article, reviewer):
     claim = factories.make_claim()
     text = article.text
     rows = [
-        Annotation(article=article, reviewer=reviewer, claim=claim, start=0, end=4,
-                   quote=text[0:4], stance="asserts", confidence=3, **source)
-        for source in (
+        Annotation(article=article, reviewer=reviewer, claim=claim, start=n, end=n + 4,
+                   quote=text[n : n + 4], stance="asserts", confidence=3, **source)
+        for n, source in enumerate((
             {"source_kind": "named", "source_actor": votel},
             {"source_kind": "named", "source_actor": votel},
             {"source_kind": "author"},
             {"source_kind": "unnamed", "source_description": "Officials"},
             {"source_kind": "unnamed", "source_description": "officials "},
             {"source_kind": "unnamed", "source_description": "Analysts"},
-        )
+        ))
     ]  # fmt: skip
     Annotation.objects.bulk_create(rows)
     assert services.link_unlinked() == 6
@@ -283,3 +283,82 @@ def test_an_unknown_unnamed_kind_is_a_form_error(reviewer_client, reviewer, rela
     )  # fmt: skip
     assert "Select a valid choice" in response.content.decode()
     assert not Annotation.objects.exists() and not Article.objects.get().sources.exists()
+
+
+# ---------------------------------------------------------------- duplicates (issue 9 item 5)
+
+
+def test_the_same_annotation_twice_is_refused_with_a_link_to_the_first(
+    reviewer_client, reviewer, relations
+):
+    article = factories.make_article()
+    first = _create(reviewer_client, article)
+    assert first.status_code == 200
+    (existing,) = Annotation.objects.all()
+    again = _create(reviewer_client, article)
+    html = again.content.decode()
+    assert "You already recorded this: the same words, claim and source" in html
+    assert f'data-duplicate-of="{existing.pk}"' in html
+    assert f"?annotation={existing.pk}#ann-{existing.pk}" in html
+    assert Annotation.objects.count() == 1
+    # Another source, or another claim, for the same words is a new attribution.
+    assert _create(reviewer_client, article, source="Zamir Kabulov").status_code == 200
+    assert _create(reviewer_client, article, relation="arms").status_code == 200
+    assert Annotation.objects.count() == 3
+
+
+def test_another_reviewer_or_a_deleted_copy_is_no_duplicate(article, reviewer, other_reviewer):
+    first = factories.make_annotation(article=article, reviewer=reviewer, phrase="Russia denies")
+    claim = first.claim
+    factories.make_annotation(article=article, reviewer=other_reviewer, phrase="Russia denies",
+                              claim=claim)  # fmt: skip
+    with pytest.raises(services.DuplicateAnnotation) as caught:
+        factories.make_annotation(article=article, reviewer=reviewer, phrase="Russia denies",
+                                  claim=claim)  # fmt: skip
+    assert caught.value.existing_id == first.pk
+    services.annotation_delete(annotation=first, user=reviewer)
+    again = factories.make_annotation(
+        article=article, reviewer=reviewer, phrase="Russia denies", claim=claim
+    )
+    with pytest.raises(services.DuplicateAnnotation):  # restoring would make two live copies
+        services.annotation_restore(annotation=first, user=reviewer)
+    assert again.deleted_at is None
+
+
+def test_an_edit_into_a_copy_of_another_is_refused(article, reviewer):
+    first = factories.make_annotation(article=article, reviewer=reviewer, phrase="Russia denies")
+    second = factories.make_annotation(
+        article=article, reviewer=reviewer, phrase="Russia denies", claim=first.claim,
+        source_kind=SourceKind.UNNAMED, source_description="Officials",
+    )  # fmt: skip
+    with pytest.raises(services.DuplicateAnnotation):
+        services.annotation_update(
+            annotation=second, user=reviewer, version=1, source_kind=SourceKind.AUTHOR,
+            source_description="",
+        )  # fmt: skip
+    second.refresh_from_db()
+    assert second.source_kind == SourceKind.UNNAMED
+
+
+def test_the_database_refuses_a_duplicate_written_past_the_services(article, reviewer):
+    from django.db import IntegrityError, transaction
+
+    first = factories.make_annotation(article=article, reviewer=reviewer, phrase="Russia denies")
+    copy = Annotation.objects.get(pk=first.pk)
+    copy.pk = None
+    with pytest.raises(IntegrityError), transaction.atomic():
+        copy.save(force_insert=True)
+
+
+def test_restoring_into_a_duplicate_is_a_clear_409(reviewer_client, reviewer, article):
+    first = factories.make_annotation(article=article, reviewer=reviewer, phrase="Russia denies")
+    services.annotation_delete(annotation=first, user=reviewer)
+    factories.make_annotation(
+        article=article, reviewer=reviewer, phrase="Russia denies", claim=first.claim
+    )
+    url = reverse("annotate:annotation-restore", args=[first.pk])
+    response = reviewer_client.post(url, headers=HX)
+    assert response.status_code == 409
+    assert "You already recorded this" in response.content.decode()
+    first.refresh_from_db()
+    assert first.deleted_at is not None

@@ -337,11 +337,15 @@ class AnnotationAdmin(common.ArticleTitlesOnly, admin.ModelAdmin):
         self._set_deleted(request, queryset, deleted=False)
 
     def _set_deleted(self, request: HttpRequest, queryset: QuerySet, *, deleted: bool) -> None:
-        count = services.annotations_set_deleted_bulk(
-            annotation_ids=queryset.values_list("pk", flat=True),
-            user=common.request_user(request),
-            deleted=deleted,
-        )
+        try:
+            count = services.annotations_set_deleted_bulk(
+                annotation_ids=queryset.values_list("pk", flat=True),
+                user=common.request_user(request),
+                deleted=deleted,
+            )
+        except ValidationError as exc:  # nothing changed
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return
         verb = "Deleted" if deleted else "Restored"
         hint = " They stay recoverable: filter by “deleted” and restore them." if deleted else ""
         self.message_user(request, f"{verb} {plural(count, 'annotation')}.{hint}", messages.SUCCESS)

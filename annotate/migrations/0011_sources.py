@@ -4,6 +4,32 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+def delete_duplicates(apps, schema_editor):
+    """Before the constraint that refuses them: a reviewer's later live copies of the same
+    words, claim and source are soft-deleted (recoverable from "recently deleted"; the earliest
+    stays). No history event: the history module is not available to migrations."""
+    from django.db.models import Count, Min
+    from django.utils import timezone
+
+    Annotation = apps.get_model("annotate", "Annotation")
+    key = ("reviewer_id", "article_id", "start", "end", "claim_id", "source_id")
+    groups = (
+        Annotation.objects.filter(deleted_at__isnull=True, source__isnull=False)
+        .values(*key)
+        .annotate(n=Count("id"), first=Min("id"))
+        .filter(n__gt=1)
+    )
+    now = timezone.now()
+    articles = set()
+    for group in groups:
+        same = Annotation.objects.filter(deleted_at__isnull=True, **{k: group[k] for k in key})
+        same.exclude(pk=group["first"]).update(deleted_at=now)
+        articles.add(group["article_id"])
+    # Their stored agreement no longer holds (annotate/agreement_store.py recomputes stale rows).
+    stored = apps.get_model("annotate", "ArticleAgreement").objects
+    stored.filter(article_id__in=articles).update(stale=True)
+
+
 def link_existing(apps, schema_editor):
     """Every existing annotation gets its source: one per article and identity (a named source
     per actor, the author, an unnamed source per description), so nothing is lost or merged that
@@ -59,4 +85,13 @@ class Migration(migrations.Migration):
             constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'named'), _negated=True), ('actor__isnull', False), _connector='OR'), name='source_named_has_actor'),
         ),
         migrations.RunPython(link_existing, migrations.RunPython.noop),
+        migrations.RunPython(delete_duplicates, migrations.RunPython.noop),
+        migrations.AddConstraint(
+            model_name="annotation",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("deleted_at__isnull", True)),
+                fields=("reviewer", "article", "start", "end", "claim", "source"),
+                name="ann_no_duplicate_live",
+            ),
+        ),
     ]

@@ -29,6 +29,7 @@ from annotate.services.adjudication import accept_unanimous, cluster_decide, cur
 from annotate.services.annotations import (
     ANNOTATION_FIELDS,
     AnnotationInput,
+    DuplicateAnnotation,
     StaleEdit,
     StaleReview,
     annotation_create,
@@ -63,6 +64,7 @@ __all__ = [
     "curated_copy",
     "ANNOTATION_FIELDS",
     "AnnotationInput",
+    "DuplicateAnnotation",
     "ArticleUpdate",
     "NewActor",
     "StaleEdit",

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 from annotate import spans
 from annotate.agreement_store import invalidate as agreement_stale
 from annotate.models import (
+    DUPLICATE_CONSTRAINT,
     Actor,
     Annotation,
     Article,
@@ -39,6 +40,47 @@ from annotate.permissions import (
 from annotate.services import history, sources
 from annotate.services.actors import NewActor, actors_resolve, claim_get_or_create
 from annotate.services.articles import progress_for_write, progress_touch
+
+
+class DuplicateAnnotation(ValidationError):
+    """The reviewer already has a live annotation of these words with this claim and source."""
+
+    def __init__(self, existing_id: int | None):
+        self.existing_id = existing_id  # None: a save that raced this one has just written it
+        which = "one of your annotations" if existing_id else "one you have just saved"
+        super().__init__(
+            f"You already recorded this: the same words, claim and source are in {which}. "
+            "Open it to change it, or change the claim or the source here.",
+            code="duplicate",
+        )
+
+
+def _refuse_duplicate(
+    article_id: int, reviewer_id: int, values: dict[str, Any], pk: int | None = None
+) -> None:
+    """Raise DuplicateAnnotation if the reviewer has another live annotation with these words,
+    claim and source (one query; the constraint models.DUPLICATE_CONSTRAINT holds it for races)."""
+    same = Annotation.objects.live().filter(
+        article_id=article_id,
+        reviewer_id=reviewer_id,
+        start=values["start"],
+        end=values["end"],
+        claim=values["claim"],
+        source=values["source"],
+    )
+    others = same if pk is None else same.exclude(pk=pk)
+    existing = others.values_list("pk", flat=True).first()
+    if existing is not None:
+        raise DuplicateAnnotation(existing)
+
+
+def _duplicate_race(exc: IntegrityError) -> bool:
+    """The write lost a race to an identical one (PostgreSQL names the constraint; SQLite lists
+    its columns)."""
+    message = str(exc)
+    return DUPLICATE_CONSTRAINT in message or (
+        "UNIQUE constraint failed: annotate_annotation.reviewer_id" in message
+    )
 
 
 class StaleEdit(ValidationError):
@@ -184,8 +226,15 @@ def _insert(
     (progress_for_write) that `reviewer` may still write on `article`; recorded as `by`'s."""
     annotation_validate(article, values)
     sources.attach(article, values)
+    _refuse_duplicate(article.pk, reviewer.pk, values)
     agreement_stale([article.pk])
-    annotation = Annotation.objects.create(article=article, reviewer=reviewer, **values)
+    try:
+        annotation = Annotation.objects.create(article=article, reviewer=reviewer, **values)
+    except IntegrityError as exc:  # the transaction is rolled back as this leaves it
+        if not _duplicate_race(exc):
+            raise
+        # PostgreSQL takes no query in the failed transaction: the other one goes unnamed.
+        raise DuplicateAnnotation(None) from exc
     history.record(annotation, EventKind.CREATE, by or reviewer)
     return annotation
 
@@ -214,6 +263,7 @@ def _apply(current: Annotation, changes: dict[str, Any], user: User) -> Annotati
             values[f"{prefix}_quote"] = ""
     annotation_validate(current.article, values)
     sources.attach(current.article, values)
+    _refuse_duplicate(current.article_id, current.reviewer_id, values, pk=current.pk)
     changed = any(_stored(current, f) != _stored_value(values[f]) for f in ANNOTATION_FIELDS)
     for field, value in values.items():
         setattr(current, field, value)
@@ -448,6 +498,10 @@ def _set_deleted(annotation: Annotation, user: User, *, deleted: bool) -> Annota
         raise PermissionDenied(f"You can {verb} only your own annotations.")
     check_annotation_not_final(user, current)
     if (current.deleted_at is not None) != deleted:
+        if not deleted:  # restoring must not make a second live copy
+            same: dict[str, Any] = {"start": current.start, "end": current.end}
+            same |= {"claim": current.claim_id, "source": current.source_id}
+            _refuse_duplicate(current.article_id, current.reviewer_id, same, pk=current.pk)
         before = history.snapshot(current)
         current.deleted_at = timezone.now() if deleted else None
         agreement_stale([current.article_id])
@@ -580,10 +634,20 @@ def annotations_set_deleted_bulk(
             verdict_before_change=F("status"), status=Status.PENDING, changed_after_review=True
         )
     agreement_stale(rows.values_list("article_id", flat=True))
-    count = rows.update(
-        deleted_at=timezone.now() if deleted else None,
-        version=F("version") + 1,
-        updated_at=timezone.now(),
-    )
+    try:
+        with transaction.atomic():  # a savepoint: the refusal below is a clean rollback
+            count = rows.update(
+                deleted_at=timezone.now() if deleted else None,
+                version=F("version") + 1,
+                updated_at=timezone.now(),
+            )
+    except IntegrityError as exc:
+        if not _duplicate_race(exc):
+            raise
+        raise ValidationError(
+            "Some of these are copies of annotations that are live (or of each other): restoring "
+            "them would record the same words, claim and source twice for one reviewer. Restore "
+            "them one at a time, or delete the live copies first."
+        ) from exc
     _record_bulk(befores, EventKind.DELETE if deleted else EventKind.RESTORE, user)
     return count

@@ -15,7 +15,7 @@ import functools
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
@@ -205,11 +205,14 @@ def _own_annotation(
     return annotation
 
 
-def _refused(request: AppRequest, article_id: int, exc: AnnotationsFinal) -> HttpResponse:
-    """A write blind mode refuses (done is final): htmx gets the reason as a plain-text 403
-    (annotate.js shows it in the status line), plain requests the page with it as a message."""
+def _refused(
+    request: AppRequest, article_id: int, exc: AnnotationsFinal | ValidationError, status: int = 403
+) -> HttpResponse:
+    """A write refused as a whole (blind mode: done is final, 403; a restore that would make a
+    second live copy, 409): htmx gets the reason as plain text (annotate.js shows it in the
+    status line), plain requests the page with it as a message."""
     if request.htmx:
-        return HttpResponse(exc.message, status=403, content_type="text/plain; charset=utf-8")
+        return HttpResponse(exc.message, status=status, content_type="text/plain; charset=utf-8")
     messages.error(request, exc.message)
     return redirect(reverse("annotate:article-detail", args=[article_id]))
 
@@ -479,6 +482,8 @@ def annotation_restore(request: AppRequest, pk: int) -> HttpResponse:
         services.annotation_restore(annotation=annotation, user=request.user)
     except AnnotationsFinal as exc:
         return _refused(request, annotation.article_id, exc)
+    except services.DuplicateAnnotation as exc:
+        return _refused(request, annotation.article_id, exc, status=409)
     restored = f"Restored “{annotation.claim.text}”."
     return _panel(request, annotation.article, saved_id=annotation.pk, announce=restored)
 
