@@ -99,7 +99,7 @@ def test_filters_by_actor_role_relation_stance_status_reviewer(
     assert ids(actor=taliban) == {a.id, b.id}
     assert ids(actor=taliban, role="object") == {a.id}
     assert ids(actor=taliban, role="subject") == {b.id}
-    assert ids(relation="opposes") == {b.id}
+    assert ids(relations=frozenset({"opposes"})) == {b.id}
     assert ids(stance="denies") == {b.id}
     assert ids(certainty="possible") == {b.id}
     assert ids(status="accepted") == {b.id}
