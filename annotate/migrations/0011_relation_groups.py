@@ -3,16 +3,11 @@
 
 from django.db import migrations, models
 
-from annotate.services.relations import STARTER_GROUPS, seed_groups
+from annotate.services.relations import seed_groups
 
 
 def seed(apps, schema_editor):
     seed_groups(apps.get_model("annotate", "RelationGroup"), apps.get_model("annotate", "Relation"))
-
-
-def unseed(apps, schema_editor):
-    RelationGroup = apps.get_model("annotate", "RelationGroup")
-    RelationGroup.objects.filter(slug__in=[g.slug for g in STARTER_GROUPS]).delete()
 
 
 class Migration(migrations.Migration):
@@ -35,5 +30,7 @@ class Migration(migrations.Migration):
                 "ordering": ["label"],
             },
         ),
-        migrations.RunPython(seed, unseed),
+        # Backwards, the groups go with their table (reversing CreateModel). Deleting the rows first
+        # would leave PostgreSQL's deferred foreign-key checks pending when the table is dropped.
+        migrations.RunPython(seed, migrations.RunPython.noop),
     ]
