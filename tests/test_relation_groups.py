@@ -90,7 +90,7 @@ def test_admin_edits_a_group_and_the_claims_filter_follows(client, superuser, ar
     group = RelationGroup.objects.get(slug="support")
     change = reverse("admin:annotate_relationgroup_change", args=[group.pk])
     page = client.get(change).content.decode()
-    assert 'class="selectfilter"' in page or "SelectFilter" in page  # filter_horizontal
+    assert 'class="selectfilter"' in page and "SelectFilter2.js" in page  # filter_horizontal
     members = list(
         Relation.objects.filter(slug__in=SUPPORT | {"contacts"}).values_list("pk", flat=True)
     )
