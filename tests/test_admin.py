@@ -27,6 +27,7 @@ from annotate.models import (
     Claim,
     Progress,
     Relation,
+    RelationGroup,
     SiteSettings,
     Source,
     Status,
@@ -34,8 +35,8 @@ from annotate.models import (
 from tests import factories
 
 MODELS = [
-    Article, Actor, ActorAlias, Relation, Claim, Annotation, Progress, SiteSettings, AccessToken,
-    AnnotationEvent, Source,
+    Article, Actor, ActorAlias, Relation, RelationGroup, Claim, Annotation, Progress, SiteSettings,
+    AccessToken, AnnotationEvent, Source,
     ArticleAgreement, AgreementTotals,
 ]  # fmt: skip
 
@@ -75,6 +76,8 @@ def instance_of(model, data):
         return Actor.objects.get(name="Russia")
     if model is Relation:
         return Relation.objects.get(slug="supports")
+    if model is RelationGroup:
+        return RelationGroup.objects.get(slug="support")  # seeded by migration 0011
     return model.objects.first()
 
 
@@ -169,6 +172,7 @@ def test_site_settings_add_when_no_row_then_singleton(su_client):
         (Actor, "Kremlin", "Russia", "Taliban"),
         (ActorAlias, "Russia", "the Kremlin", "Moscow only"),
         (Relation, "weapons", "arms", "mediates"),
+        (RelationGroup, "advises", "support of any kind", "Talks of any kind"),
         (Claim, "Taliban", "Russia supports Taliban", "Pakistan opposes Iran"),
         (Annotation, "Russia denies", "Russia denies", "was supporting"),
         (Progress, "reviewer", "Votel testimony", "Other piece"),
@@ -179,6 +183,8 @@ def test_changelist_search(su_client, data, model, query, found, absent):
     factories.make_article("Unrelated words about the weather.", title="Other piece")
     factories.make_claim("Pakistan", "opposes", "Iran")
     factories.make_actor("Lonely", aliases=["Moscow only"])
+    talks = RelationGroup.objects.create(slug="talks", label="Talks of any kind")
+    talks.relations.set(Relation.objects.filter(slug__in=["contacts", "mediates"]))
     response = su_client.get(url(model, "changelist"), {"q": query})
     assert response.status_code == 200
     results = [f"{row} {getattr(row, 'quote', '')}" for row in response.context["cl"].result_list]

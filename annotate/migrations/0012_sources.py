@@ -42,7 +42,7 @@ def link_existing(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('annotate', '0010_curated_from'),
+        ('annotate', '0011_relation_groups'),
     ]
 
     operations = [
