@@ -136,7 +136,10 @@ def test_merge_matches_by_hash_name_alias_and_parts(dataset, tmp_path):
             actor["name"] = "the kremlin"
             actor["aliases"] = ["Rossiya"]
     article = doc["articles"][0]
-    new = {**article["annotations"][0], "id": 999, "stance": "questions"}
+    # Another source for the same words: a new attribution (a second record of the same words,
+    # claim and source would be refused: test_a_duplicate_in_the_file_is_refused_by_position).
+    other_source = {"kind": "unnamed", "actor": None, "description": "A diplomat", "span": None}
+    new = {**article["annotations"][0], "id": 999, "stance": "questions", "source": other_source}
     article["annotations"].append(new)
     path = _write(tmp_path, orjson.dumps(doc))
     before = _counts()
@@ -355,9 +358,28 @@ def test_truncated_jsonl_names_the_line_and_changes_nothing(dataset, tmp_path):
 def test_an_annotation_id_given_twice_gets_new_ids_instead_of_failing(dataset, tmp_path):
     doc = orjson.loads(_export())
     anns = doc["articles"][0]["annotations"]
-    anns.append({**anns[0], "stance": "questions"})  # same id, another annotation
+    other_source = {"kind": "unnamed", "actor": None, "description": "A diplomat", "span": None}
+    anns.append({**anns[0], "stance": "questions", "source": other_source})  # same id, another
     path = _write(tmp_path, orjson.dumps(doc))
     _wipe()
     out, _ = _import(path, create_reviewers=True)
     assert ", 4 annotations." in out
     assert Annotation.objects.count() == 4
+
+
+def test_a_duplicate_in_the_file_is_refused_by_position(dataset, tmp_path):
+    doc = orjson.loads(_export())
+    anns = doc["articles"][0]["annotations"]
+    anns.append({**anns[0], "id": 998, "stance": "questions"})  # same words, claim and source
+    path = _write(tmp_path, orjson.dumps(doc))
+    _wipe()
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="1 invalid record"):
+        call_command("import_annotations", str(path), create_reviewers=True, stderr=err)
+    assert "/articles/0/annotations/" in err.getvalue()
+    assert "Annotation 998: the same reviewer, words, claim and source as annotation" in (
+        err.getvalue()
+    )
+    assert Annotation.objects.count() == 0  # nothing imported
+    out, _ = _import(path, create_reviewers=True, skip_invalid=True)
+    assert "Skipped 1 invalid record(s)" in out and Annotation.objects.count() == 3

@@ -57,6 +57,7 @@ from annotate.models import (
     Relation,
     SourceKind,
     Status,
+    source_identity,
 )
 from annotate.restoring import RestoreData, RestoreFileError, read_path
 from annotate.services import history
@@ -513,6 +514,18 @@ class _Importer:
                 .filter(article_id__in=target_articles[i : i + 200])
                 .values_list(*KEY_COLUMNS)
             )
+        # What models.DUPLICATE_CONSTRAINT holds: one live record of the same words, claim and
+        # source per reviewer. A row that would be a second one is refused with its position.
+        recorded: dict[tuple[Any, ...], str] = {}
+        for i in range(0, len(target_articles), 200):
+            for values in (
+                Annotation.objects.live()
+                .filter(article_id__in=target_articles[i : i + 200])
+                .values_list(*_DUPLICATE_COLUMNS)
+            ):
+                recorded[_duplicate_key(dict(zip(_DUPLICATE_COLUMNS, values, strict=True)))] = (
+                    "an annotation already in the database"
+                )
         adapt = _datetime_adapter()
         key_of, values_of = itemgetter(*KEY_COLUMNS), itemgetter(*INSERT_COLUMNS)
         rows: list[tuple[Any, ...]] = []
@@ -528,6 +541,15 @@ class _Importer:
                 there[key] -= 1
                 self.report.present["annotations"] += 1
                 continue
+            duplicate = _duplicate_key(row)
+            if duplicate in recorded:
+                self.bad(
+                    data, rec.where,
+                    f"Annotation {rec.data.get('id')!r}: the same reviewer, words, claim and "
+                    f"source as {recorded[duplicate]}; one reviewer records a passage once.",
+                )  # fmt: skip
+                continue
+            recorded[duplicate] = f"annotation {rec.data.get('id')!r} ({rec.where})"
             values = list(values_of(row))
             for i in DATETIME_POSITIONS:
                 if values[i] is not None:
@@ -676,6 +698,19 @@ class _Importer:
             "updated_at": updated,
             "deleted_at": None,
         }
+
+
+_DUPLICATE_COLUMNS = ("article", "reviewer", "start", "end", "claim", "source_kind",
+                      "source_actor", "source_description")  # fmt: skip
+
+
+def _duplicate_key(row: dict[str, Any]) -> tuple[Any, ...]:
+    """A row's place under models.DUPLICATE_CONSTRAINT: its reviewer, words, claim and source
+    (the source as services.sources.link_unlinked will find it: models.source_identity)."""
+    unnamed = row["source_kind"] == SourceKind.UNNAMED
+    words = " ".join((row["source_description"] or "").split()) if unnamed else ""
+    identity = source_identity(row["source_kind"], row["source_actor"], "", None, words)
+    return (row["article"], row["reviewer"], row["start"], row["end"], row["claim"], identity)
 
 
 KEY_COLUMNS = (
