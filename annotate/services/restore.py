@@ -525,7 +525,8 @@ class _Importer:
     ) -> dict[Any, SourceRef]:
         """file source id → the target source (an existing one with the same identity in the
         target article, else a new one: with the file's id into an empty table)."""
-        keep = not Source.objects.exists()
+        file_ids = [rec.id for rec in data.sources]
+        keep = len(set(file_ids)) == len(file_ids) and not Source.objects.exists()
         wanted: list[tuple[Any, SourceRef, Source]] = []
         for rec in data.sources:
             made = self._source(data, rec, actors, articles)
@@ -816,7 +817,7 @@ class _Importer:
         file_id = source.get("id")
         if file_id is None:
             return None
-        ref = _lookup(sources, file_id)
+        ref: SourceRef | None = _lookup(sources, file_id)
         if ref is None:
             problems.append(f"source {file_id!r} is not a source in the file")
             return None
