@@ -311,3 +311,12 @@ def test_bad_sources_are_named_and_nothing_is_imported(mentions, tmp_path, chang
     assert message in err.getvalue()
     assert (Annotation.objects.count(), Source.objects.count()) == (0, 0)
     assert get_user_model().objects.count() == 0
+
+
+def test_an_annotation_without_a_source_stops_the_export_naming_it(mentions):
+    """Every write path links a source (the services, a restore, bulk loads via link_unlinked);
+    a row written around them is refused rather than exported without its source."""
+    Annotation.objects.filter(pk=mentions["author"].pk).update(source=None)
+    for produce in (export.iter_json, export.iter_jsonl, export.iter_w3c):
+        with pytest.raises(export.ExportError, match=f"annotation {mentions['author'].pk} "):
+            b"".join(produce(export.ExportFilters()))
