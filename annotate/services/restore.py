@@ -476,7 +476,7 @@ class _Importer:
                 pk=rec.id if keep and isinstance(rec.id, int) else None,
                 title=rec.title,
                 outlet=rec.outlet,
-                byline=" ".join(rec.byline.split()),
+                byline=rec.byline,
                 url=rec.url,
                 published_on=published,
                 language=rec.language,
