@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 
+import jsonschema
 import orjson
 import pytest
 from django.contrib.auth import get_user_model
@@ -19,6 +20,7 @@ from tests import factories
 from tests.test_export import _json, _lines, _schema
 from tests.test_export_w3c import _bodies, _items, _w3c
 from tests.test_import_annotations import (
+    SCHEMAS,
     _export,
     _import,
     _wipe,
@@ -320,3 +322,26 @@ def test_an_annotation_without_a_source_stops_the_export_naming_it(mentions):
     for produce in (export.iter_json, export.iter_jsonl, export.iter_w3c):
         with pytest.raises(export.ExportError, match=f"annotation {mentions['author'].pk} "):
             b"".join(produce(export.ExportFilters()))
+
+
+def test_version_1_jsonl_lines_still_import_and_are_linked(mentions, tmp_path):
+    schema = orjson.loads((SCHEMAS / "export-line-v1.schema.json").read_bytes())
+    old = []
+    for line in _export("jsonl").splitlines():
+        item = orjson.loads(line)
+        del item["article"]["byline"]
+        item["source"] = {
+            key: item["source"][key]
+            for key in ("kind", "actor", "actor_name", "description", "span")
+        }
+        jsonschema.Draft202012Validator(schema).validate(item)
+        old.append(orjson.dumps(item))
+    path = _write(tmp_path, b"\n".join(old) + b"\n", "old.jsonl")
+    Annotation.objects.all().delete()
+    Source.objects.all().delete()
+    out, _ = _import(path)
+    assert "6 annotations" in out
+    assert Source.objects.count() == 4  # linked after the insert, as the upgrade linked them
+    official = Annotation.objects.filter(quote__in=[m.quote for m in mentions["official"]])
+    (source,) = {a.source for a in official}
+    assert (source.description, source.unnamed_kind) == (NDS_OFFICIAL, "")
