@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -31,11 +31,12 @@ from annotate.models import (
     Actor,
     Annotation,
     AnnotationQuerySet,
+    Certainty,
     Claim,
     Relation,
     SourceKind,
     Stance,
-    source_label,
+    entity_label,
 )
 
 ROLES = ("either", "subject", "object")
@@ -238,11 +239,17 @@ class ClaimFilters:
 
 
 def source_key():
-    """One value per distinct source: a named actor, an unnamed description, an article's author."""
+    """One value per distinct source: a named source's actor (the same in every article), else
+    the source entity (annotate.models.Source); rows written past the services and not linked yet
+    count as the entity would (sources_by_claim reads them the same way)."""
     return Case(
         When(
             source_kind=SourceKind.NAMED,
             then=Concat(Value("actor:"), Cast("source_actor_id", CharField())),
+        ),
+        When(
+            source__isnull=False,
+            then=Concat(Value("source:"), Cast("source_id", CharField())),
         ),
         When(
             source_kind=SourceKind.AUTHOR,
@@ -282,6 +289,35 @@ def claim_groups(annotations: QuerySet[Annotation], sort: str = "attributions") 
     return rows.order_by("-total", "claim_id")
 
 
+#: Sources a claim row names before "+N more" (the rest are one click away, in <details>).
+SOURCES_SHOWN = 6
+#: Certainties worth naming beside a source: the hedges (annotate.models.Certainty.is_hedged).
+HEDGES = tuple(c.value for c in Certainty if c.is_hedged)
+
+
+@dataclass(frozen=True)
+class SourceSaid:
+    """One source's attributions of a claim with one stance: who, how hedged, how many."""
+
+    label: str
+    hedges: tuple[str, ...]  # the hedged certainties it was marked with, e.g. ("probable",)
+    attributions: int
+    sources: int = 1  # distinct sources behind this label (e.g. "an official" in two articles)
+
+    @property
+    def text(self) -> str:
+        extra = [*self.hedges, *([f"{self.sources} sources"] if self.sources > 1 else [])]
+        return f"{self.label} ({', '.join(extra)})" if extra else self.label
+
+
+@dataclass(frozen=True)
+class StanceSources:
+    """The sources of a claim that take one stance, most attributions first."""
+
+    stance: str
+    sources: list[SourceSaid]
+
+
 @dataclass
 class ClaimRow:
     """A claim group ready to render: counts from claim_groups plus the claim and its sources."""
@@ -296,41 +332,138 @@ class ClaimRow:
     articles: int
     disputed: bool
     source_names: list[str]
+    #: Its sources grouped by stance (asserts, denies, reports, questions).
+    by_stance: list[StanceSources] = field(default_factory=list)
 
     @property
     def stance_counts(self) -> list[tuple[str, int]]:
         return [(s.value, getattr(self, s.value)) for s in Stance]
 
+    @property
+    def stance_sources_shown(self) -> list[StanceSources]:
+        """by_stance cut to SOURCES_SHOWN sources in all (the first ones of each stance first)."""
+        return _cut(self.by_stance, SOURCES_SHOWN)[0]
 
-def source_names_by_claim(
+    @property
+    def stance_sources_more(self) -> list[StanceSources]:
+        """What stance_sources_shown leaves out, for the "+N more" disclosure."""
+        return _cut(self.by_stance, SOURCES_SHOWN)[1]
+
+    @property
+    def sources_more_count(self) -> int:
+        return sum(len(group.sources) for group in self.stance_sources_more)
+
+
+def _cut(
+    groups: list[StanceSources], limit: int
+) -> tuple[list[StanceSources], list[StanceSources]]:
+    shown: list[StanceSources] = []
+    more: list[StanceSources] = []
+    left = limit
+    for group in groups:
+        head, tail = group.sources[: max(left, 0)], group.sources[max(left, 0) :]
+        left -= len(head)
+        if head:
+            shown.append(StanceSources(group.stance, head))
+        if tail:
+            more.append(StanceSources(group.stance, tail))
+    return shown, more
+
+
+def _source_key_and_label(row: dict) -> tuple[tuple, str]:
+    """Which source a row is and how it reads: a named source is its actor (the same person in
+    every article); any other, its source entity (annotate.models.Source)."""
+    kind = row["source_kind"]
+    if kind == SourceKind.NAMED:
+        return ("actor", row["source_actor_id"]), row["source_actor__name"] or "Named source"
+    label = entity_label(
+        kind,
+        actor=None,
+        description=row["source__description"] or row["source_description"],
+        affiliation=row["source__affiliation__name"],
+        outlet=row["article__outlet"],
+        byline=row["article__byline"],
+    )
+    if row["source_id"] is not None:
+        return ("source", row["source_id"]), label
+    # Written past the services and not linked yet (services.link_unlinked): as claim_groups
+    # counts it (source_key).
+    if kind == SourceKind.AUTHOR:
+        return ("author", row["article_id"]), label
+    return ("unnamed", label.casefold()), label
+
+
+def sources_by_claim(
     annotations: QuerySet[Annotation], claim_ids: Iterable[int]
-) -> dict[int, list[str]]:
-    """Readable source names per claim, most frequent first (one query for a page of claims)."""
+) -> dict[int, list[StanceSources]]:
+    """Each claim's sources grouped by stance, with their hedges and attribution counts (one
+    query for a page of claims)."""
     rows = (
         annotations.filter(claim_id__in=list(claim_ids))
         .order_by()
-        .values("claim_id", "source_kind", "source_actor__name", "source_description")
+        .values(
+            "claim_id",
+            "stance",
+            "certainty",
+            "source_kind",
+            "source_actor_id",
+            "source_actor__name",
+            "source_id",
+            "source__description",
+            "source_description",
+            "source__affiliation__name",
+            "article_id",
+            "article__outlet",
+            "article__byline",
+        )  # fmt: skip
         .annotate(n=Count("id"))
     )
-    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    # claim → stance → label → (source keys, hedges, attributions)
+    tally: dict[int, dict[str, dict[str, tuple[set, set, int]]]] = defaultdict(
+        lambda: defaultdict(dict)
+    )
     for row in rows:
-        # Without the description: claim_groups counts a named source once per actor (source_key).
-        label = source_label(
-            row["source_kind"], row["source_actor__name"], row["source_description"], detail=False
-        )
-        counts[row["claim_id"]][label] += row["n"]
-    return {
-        claim_id: [name for name, _ in sorted(names.items(), key=lambda kv: (-kv[1], kv[0]))]
-        for claim_id, names in counts.items()
-    }
+        key, label = _source_key_and_label(row)
+        keys, hedges, n = tally[row["claim_id"]][row["stance"]].get(label, (set(), set(), 0))
+        keys.add(key)
+        if row["certainty"] in HEDGES:
+            hedges.add(row["certainty"])
+        tally[row["claim_id"]][row["stance"]][label] = (keys, hedges, n + row["n"])
+    result: dict[int, list[StanceSources]] = {}
+    for claim_id, stances in tally.items():
+        result[claim_id] = [
+            StanceSources(
+                stance.value,
+                sorted(
+                    (
+                        SourceSaid(label, tuple(h for h in HEDGES if h in hedges), n, len(keys))
+                        for label, (keys, hedges, n) in stances[stance.value].items()
+                    ),
+                    key=lambda said: (-said.attributions, said.label.casefold()),
+                ),
+            )
+            for stance in Stance
+            if stance.value in stances
+        ]
+    return result
+
+
+def _names(groups: list[StanceSources]) -> list[str]:
+    """Every source label once, most attributions first (the rows' plain `source_names`)."""
+    counts: dict[str, int] = defaultdict(int)
+    for group in groups:
+        for said in group.sources:
+            counts[said.label] += said.attributions
+    return [name for name, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
 def claim_rows(annotations: QuerySet[Annotation], groups: Iterable[dict]) -> list[ClaimRow]:
-    """Attach claims (one query) and source names (one query) to a page of claim_groups rows."""
+    """Attach claims (one query) and their sources by stance (one query) to a page of
+    claim_groups rows."""
     groups = list(groups)
     ids = [g["claim_id"] for g in groups]
     claims = Claim.objects.select_related("subject", "relation", "object").in_bulk(ids)
-    names = source_names_by_claim(annotations, ids)
+    by_claim = sources_by_claim(annotations, ids)
     return [
         ClaimRow(
             claim=claims[g["claim_id"]],
@@ -342,7 +475,8 @@ def claim_rows(annotations: QuerySet[Annotation], groups: Iterable[dict]) -> lis
             sources=g["sources"],
             articles=g["articles"],
             disputed=bool(g["disputed"]),
-            source_names=names.get(g["claim_id"], []),
+            source_names=_names(by_claim.get(g["claim_id"], [])),
+            by_stance=by_claim.get(g["claim_id"], []),
         )
         for g in groups
         if g["claim_id"] in claims

@@ -9,6 +9,7 @@ it is about.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, cast
 
 from django import forms
@@ -28,10 +29,12 @@ from annotate.models import (
     SourceKind,
     Stance,
     Status,
+    UnnamedKind,
     confidence_problem,
 )
 from annotate.params import parse_id
 from annotate.permissions import AnnotationsFinal
+from annotate.services.sources import OfferedSource
 
 SOURCE_KIND_CHOICES = [
     (SourceKind.NAMED.value, "named"),
@@ -49,6 +52,8 @@ SERVICE_FIELD = {
     "confidence": "confidence",
     "source_kind": "source_kind",
     "source_actor": "source",
+    "same_source": "same_source",
+    "source_affiliation": "source_affiliation",
     "claim": "subject",
     "source_span": "source",
     "cue_span": "stance",  # the cue verb is what the stance is read from
@@ -95,6 +100,27 @@ class AnnotationForm(forms.Form):
         required=False,
         help_text="Named: the actor (pick or type a new one). Unnamed: a description.",
     )
+    source_unnamed_kind = forms.ChoiceField(
+        label="Unnamed source is",
+        choices=[("", "not said"), *UnnamedKind.choices],
+        initial=UnnamedKind.PERSON,
+        required=False,
+    )
+    source_affiliation = forms.CharField(
+        label="Affiliation",
+        max_length=200,
+        required=False,
+        help_text="Unnamed source: whose side it speaks for, e.g. Afghan government (optional).",
+    )
+    same_source = forms.TypedChoiceField(
+        label="Same source as",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        widget=forms.RadioSelect,
+        help_text="A source already marked in this article: this mention links to it, with its "
+        "own words picked as the source.",
+    )
     stance = forms.ChoiceField(label="Stance", choices=STANCE_CHOICES, initial=Stance.ASSERTS)
     certainty = forms.ChoiceField(
         label="Certainty", choices=CERTAINTY_CHOICES, initial=Certainty.UNSPECIFIED
@@ -123,21 +149,32 @@ class AnnotationForm(forms.Form):
         *args: Any,
         prefix_id: str = "f",
         relations: dict[str, Relation] | None = None,
+        offered: Sequence[OfferedSource] = (),
         **kwargs: Any,
     ):
         super().__init__(*args, **kwargs)
+        #: The sources "same source as" offers (services.sources.sources_offered: what the user
+        #: may see on this article); none: the choice is not shown.
+        self.offered = list(offered)
+        same = cast(forms.TypedChoiceField, self.fields["same_source"])
+        same.choices = [("", "None: a new source, as typed above")] + [
+            (o.pk, f"{o.label} ({o.mentions} mention{'s' if o.mentions != 1 else ''})")
+            for o in self.offered
+        ]
         if self.is_bound:  # a suggestion's button may have been clicked (annotate/new_actors.py)
             self.data = new_actors.with_picks(self.data)
         #: Set by save() when a typed name is new: what to ask under each field (new_actors).
         self.new_actor_prompts: list[new_actors.Prompt] = []
         self.kept_new_actors: list[tuple[str, str, str, str]] = []
+        #: Set by save() when the reviewer already has this annotation: its id, for a link.
+        self.duplicate_of: int | None = None
         if relations is not None:  # already loaded by another form in this request
             self.__dict__["relations"] = relations
         # Distinct ids so a create form and an edit form never clash on one page.
         self.auto_id = f"{prefix_id}_%s"
         relation = cast(forms.ChoiceField, self.fields["relation"])
         relation.choices = self._relation_choices  # loaded when first needed
-        for name in ("subject", "object", "source"):
+        for name in ("subject", "object", "source", "source_affiliation"):
             self.fields[name].widget.attrs.update(
                 {"list": "actor-options", "autocomplete": "off", "data-actor": "1"}
             )
@@ -169,7 +206,11 @@ class AnnotationForm(forms.Form):
         for name in ("quote", "source_quote", "cue_quote"):
             if isinstance(data.get(name), str):
                 data[name] = data[name].replace("\r\n", "\n")
-        if data.get("source_kind") == SourceKind.NAMED and not (data.get("source") or "").strip():
+        if (
+            data.get("source_kind") == SourceKind.NAMED
+            and not (data.get("source") or "").strip()
+            and not data.get("same_source")
+        ):
             self.add_error("source", "A named source needs a name: type or pick the source.")
         # Hidden fields have no place to show an error: say it at the top of the form.
         for name, errors in list(self.errors.items()):
@@ -187,6 +228,10 @@ class AnnotationForm(forms.Form):
             source = a.source_actor.name
         else:
             source = a.source_description
+        # The source entity's kind and affiliation (an unnamed source's); the form shows the
+        # typed fields, so "same source as" starts unset and the source follows what is typed.
+        entity = a.source if a.source_id else None
+        affiliation = entity.affiliation if entity and entity.affiliation_id else None
         return {
             "start": a.start,
             "end": a.end,
@@ -197,6 +242,8 @@ class AnnotationForm(forms.Form):
             "claim_text": a.claim.text,
             "source_kind": a.source_kind,
             "source": source,
+            "source_unnamed_kind": entity.unnamed_kind if entity else "",
+            "source_affiliation": affiliation.name if affiliation else "",
             "stance": a.stance,
             "certainty": a.certainty,
             "confidence": a.confidence,
@@ -250,6 +297,10 @@ class AnnotationForm(forms.Form):
             )
         except services.StaleEdit:
             raise
+        except services.DuplicateAnnotation as exc:  # the template links to the one there
+            self.duplicate_of = exc.existing_id
+            self.add_error(None, exc.message)
+            return None
         except services.UnknownActors as exc:  # held: ask before creating (annotate.new_actors)
             self._ask_about_new_actors(exc.unknown, confirmed, user)
             return None

@@ -35,6 +35,14 @@ class SourceKind(models.TextChoices):
     AUTHOR = "author", "Author of the article"
 
 
+class UnnamedKind(models.TextChoices):
+    """What an unnamed source is; blank when nobody said (annotations from before sources)."""
+
+    PERSON = "person", "One person"
+    GROUP = "group", "A group (e.g. analysts)"
+    ORGANISATION = "organisation", "An organisation (e.g. a foreign ministry)"
+
+
 class Stance(models.TextChoices):
     """The source's stance toward the claim; the mapping to other label sets is in docs/export.md."""
 
@@ -116,6 +124,14 @@ def source_label(
     if kind == SourceKind.NAMED and actor_name:
         return f"{actor_name} ({description})" if description and detail else actor_name
     return description or "Unnamed source"
+
+
+def author_label(outlet: str, byline: str) -> str:
+    """Who "the author" of an article is, as every screen and the export name them:
+    "Lynne O'Donnell, Foreign Policy (author)", "Los Angeles Times (author)", or
+    "Author of the article" when the article names neither."""
+    who = ", ".join(part for part in (" ".join(byline.split()), " ".join(outlet.split())) if part)
+    return f"{who} (author)" if who else SourceKind.AUTHOR.label
 
 
 def _in_choices(field: str, choices: type[models.TextChoices]) -> Q:
@@ -341,6 +357,129 @@ class Claim(models.Model):
         return " ".join(p for p in parts if p)
 
 
+def source_identity(
+    kind: str, actor_id: int | None, unnamed_kind: str, affiliation_id: int | None, description: str
+) -> str:
+    """What makes two sources of one article the same: the actor for a named source, being the
+    author, or an unnamed source's kind, affiliation and description (ignoring case and spacing).
+    The one place the rule lives: Source.identity stores it, unique per article."""
+    if kind == SourceKind.NAMED:
+        return f"named:{actor_id}"
+    if kind == SourceKind.AUTHOR:
+        return "author"
+    words = " ".join(description.split()).casefold()
+    return f"unnamed:{unnamed_kind}:{affiliation_id or ''}:{words}"
+
+
+class Source(models.Model):
+    """Who makes claims in one article: a named actor, an unnamed source (one person, a group or
+    an organisation, optionally affiliated with an actor) or the article's author.
+
+    Each annotation links to its source; several mentions ("an official with the National
+    Directorate of Security", later "the official") link to one source, each with its own source
+    span on the annotation. Sources are matched by `identity` (see source_identity), so they are
+    shared by the reviewers of an article without anyone's typing changing another's: a source is
+    never edited from the annotation form, only created or linked to (staff may correct one in
+    the admin).
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="sources")
+    kind = models.CharField(max_length=10, choices=SourceKind, help_text="Named, unnamed, author.")
+    # CASCADE: an actor still named by an annotation is protected by Annotation.source_actor
+    # (and the source by Annotation.source); a source nobody mentions any more goes with it.
+    actor = models.ForeignKey(
+        Actor,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="sources",
+        help_text="The named source.",
+    )
+    unnamed_kind = models.CharField(
+        max_length=12,
+        choices=UnnamedKind,
+        blank=True,
+        help_text="An unnamed source: one person, a group or an organisation (blank: not said).",
+    )
+    affiliation = models.ForeignKey(
+        Actor,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="affiliated_sources",
+        help_text="An unnamed source's side, e.g. the Afghan government.",
+    )
+    description = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="An unnamed source as the article first describes it.",
+    )
+    identity = models.CharField(max_length=400, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["article", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "identity"], name="source_unique"),
+            models.CheckConstraint(condition=_in_choices("kind", SourceKind), name="source_kind"),
+            models.CheckConstraint(
+                condition=Q(unnamed_kind="") | _in_choices("unnamed_kind", UnnamedKind),
+                name="source_unnamed_kind",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=SourceKind.NAMED) | Q(actor__isnull=False),
+                name="source_named_has_actor",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.identity = source_identity(
+            self.kind, self.actor_id, self.unnamed_kind, self.affiliation_id, self.description
+        )
+        super().save(*args, **kwargs)
+
+    @property
+    def label(self) -> str:
+        """The source as screens name it (reads the actor, affiliation or article if not loaded)."""
+        actor = self.actor if self.kind == SourceKind.NAMED and self.actor_id else None
+        affiliation = self.affiliation if self.affiliation_id else None
+        author = self.kind == SourceKind.AUTHOR
+        return entity_label(
+            self.kind,
+            actor=actor.name if actor else None,
+            description=self.description,
+            affiliation=affiliation.name if affiliation else None,
+            outlet=self.article.outlet if author else "",
+            byline=self.article.byline if author else "",
+        )
+
+
+def entity_label(
+    kind: str,
+    *,
+    actor: str | None,
+    description: str,
+    affiliation: str | None,
+    outlet: str = "",
+    byline: str = "",
+) -> str:
+    """A source entity as screens name it: the actor, the author (author_label), or an unnamed
+    source's description with its affiliation, "an official (Afghan government)"."""
+    if kind == SourceKind.NAMED:
+        return actor or "Named source"
+    if kind == SourceKind.AUTHOR:
+        return author_label(outlet, byline)
+    described = description or "Unnamed source"
+    return f"{described} ({affiliation})" if affiliation else described
+
+
+#: The constraint that refuses a reviewer's second live copy of an annotation.
+DUPLICATE_CONSTRAINT = "ann_no_duplicate_live"
+
+
 class AnnotationQuerySet(models.QuerySet["Annotation"]):
     def live(self) -> AnnotationQuerySet:
         """Not soft-deleted: what every screen and the export show."""
@@ -364,6 +503,7 @@ class AnnotationQuerySet(models.QuerySet["Annotation"]):
             "claim__relation",
             "claim__object",
             "source_actor",
+            "source__affiliation",
             "reviewer",
             "curator",
         )
@@ -391,6 +531,16 @@ class Annotation(models.Model):
     end = models.PositiveIntegerField(help_text="Content span end (code points, exclusive).")
     quote = models.TextField(help_text="text[start:end], checked on every write.")
 
+    source = models.ForeignKey(
+        Source,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="mentions",
+        help_text="Who makes the claim, as an entity of the article (set by the services). "
+        "source_kind and source_actor are its kind and actor, copied for reading; "
+        "source_description is an unnamed source's description, or a named one's role here.",
+    )
     source_kind = models.CharField(
         max_length=10, choices=SourceKind, help_text="Who makes the claim."
     )
@@ -511,6 +661,13 @@ class Annotation(models.Model):
                 name="ann_named_source_has_actor",
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="ann_version_positive"),
+            # One reviewer, one live record of the same words, claim and source (the services
+            # refuse it first, with a link to the one there: services.DuplicateAnnotation).
+            models.UniqueConstraint(
+                fields=["reviewer", "article", "start", "end", "claim", "source"],
+                condition=Q(deleted_at__isnull=True),
+                name=DUPLICATE_CONSTRAINT,
+            ),
         ]
 
     def __str__(self) -> str:

@@ -31,8 +31,9 @@ from annotate.models import ActorAlias, ActorKind
 from annotate.permissions import visibility_for
 from annotate.services.actors import NewActor, actor_lookup, name_key
 
-#: The form fields that name actors (the source only when it is a named source).
-ACTOR_FIELDS = ("subject", "object", "source")
+#: The form fields that name actors (the source only when it is a named source; the affiliation
+#: only for an unnamed one).
+ACTOR_FIELDS = ("subject", "object", "source", "source_affiliation")
 SUGGESTIONS = 3
 SCORE_CUTOFF = 70  # WRatio 0–100: below this the names share too little to be the same one
 KIND_CHOICES = ActorKind.choices

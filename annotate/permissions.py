@@ -200,13 +200,16 @@ class Visibility:
 
     def export_actors(self, exported: QuerySet[Annotation]) -> QuerySet[Actor]:
         """The actors list of an export of `exported`: all for curators, else the ones it uses
-        and their affiliations this user may see (so an `affiliation` id can be looked up)."""
+        (claims, named sources, unnamed sources' affiliations) and their affiliations this user
+        may see (so an `affiliation` id can be looked up)."""
         if self.curator:
             return Actor.objects.all()
         used = Actor.objects.filter(
             _actor_in(
                 Q(pk__in=exported.values("claim_id")),
-                Q(pk__in=exported.values("source_actor_id")),
+                Q(pk__in=exported.values("source_actor_id"))
+                # An unnamed source's side: the export's sources list names it by id.
+                | Q(pk__in=exported.values("source__affiliation_id")),
             )
         )
         affiliations = Q(pk__in=used.values("affiliation_id")) & Q(

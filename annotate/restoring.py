@@ -3,7 +3,8 @@
 `read_path` parses one file and hands it to the reader for its `schema_version` (READERS); each
 reader turns the file into the same plain records (RestoreData), which annotate.services.restore
 resolves against the database, validates and writes. A later schema version is one more reader
-function registered in READERS. JSONL lines carry no schema_version: they are read as version 1.
+function registered in READERS. JSONL lines carry no schema_version: a line whose source has an
+`id` is read as version 2 (its source entity spelled out), any other as version 1.
 
 Each record keeps `where`, its position in the file (a JSON pointer such as
 /articles/3/annotations/17, or "line 12" for JSONL), so every problem can name it.
@@ -55,6 +56,21 @@ class ArticleRecord:
     language: Any
     text_sha256: Any
     text: Any  # None when the file has no text (JSONL, --no-text)
+    byline: Any = ""  # version 2 on
+
+
+@dataclass
+class SourceRecord:
+    """A source entity of an article (version 2 on): what annotations' `source.id` names."""
+
+    where: str
+    id: Any
+    article: Any  # the file's article id
+    kind: Any
+    actor: Any  # the file's actor id (named)
+    unnamed_kind: Any
+    affiliation: Any  # the file's actor id or None (unnamed)
+    description: Any
 
 
 @dataclass
@@ -74,6 +90,7 @@ class RestoreData:
     relations: list[dict[str, Any]] = field(default_factory=list)  # {slug, label, description}
     claims: list[ClaimRecord] = field(default_factory=list)
     articles: list[ArticleRecord] = field(default_factory=list)
+    sources: list[SourceRecord] = field(default_factory=list)
     annotations: list[AnnotationRecord] = field(default_factory=list)
     problems: list[tuple[str, str]] = field(default_factory=list)  # (where, why)
 
@@ -161,6 +178,7 @@ def read_document_v1(doc: dict[str, Any], name: str) -> RestoreData:
                 article.get("language", "en"),
                 article.get("text_sha256"),
                 article.get("text"),
+                article.get("byline", ""),
             )
         )
         annotations = article.get("annotations", [])
@@ -174,27 +192,59 @@ def read_document_v1(doc: dict[str, Any], name: str) -> RestoreData:
     return data
 
 
-def read_lines_v1(lines: list[tuple[int, dict[str, Any]]], name: str) -> RestoreData:
-    """JSONL lines of schema version 1 (export-line-v1.schema.json): each line spells out its
-    article (no text), its claim (actor names and ids) and its source actor's name."""
+def read_document_v2(doc: dict[str, Any], name: str) -> RestoreData:
+    """The JSON document of schema version 2 (export-v2.schema.json): version 1's, plus the
+    `sources` list the annotations' `source.id` name, and articles' `byline`."""
+    data = read_document_v1(doc, name)
+    for i, raw in enumerate(_list(doc, "sources", data.problems)):
+        where = f"/sources/{i}"
+        if (source := _obj(where, raw, data.problems)) is None:
+            continue
+        if not _is_id(source.get("id")):
+            data.problems.append((where, f"Source id {source.get('id')!r} must be an integer."))
+            continue
+        data.sources.append(_source_record(where, source, source.get("article")))
+    return data
+
+
+def _source_record(where: str, source: dict[str, Any], article: Any) -> SourceRecord:
+    return SourceRecord(
+        where,
+        source.get("id"),
+        article,
+        source.get("kind"),
+        source.get("actor"),
+        source.get("unnamed_kind", ""),
+        source.get("affiliation"),
+        source.get("description", ""),
+    )
+
+
+def read_lines(lines: list[tuple[int, dict[str, Any]]], name: str) -> RestoreData:
+    """JSONL lines (export-line-v2.schema.json, or v1): each line spells out its article (no
+    text), its claim (actor names and ids) and its source: in version 2 the source entity (id,
+    kind, actor and affiliation with their names), in version 1 only the actor's name. Sources
+    are taken from their first line; the description of an unnamed one is its mentions'."""
     data = RestoreData(name=name, schema_version="1.0")
     actors: dict[Any, ActorRecord] = {}
     claims: dict[Any, ClaimRecord] = {}
     articles: dict[Any, ArticleRecord] = {}
+    sources: dict[Any, SourceRecord] = {}
     for number, line in lines:
         where = f"line {number}"
         article, claim, source = line.get("article"), line.get("claim"), line.get("source")
         if not isinstance(article, dict) or not isinstance(claim, dict):
             data.problems.append((where, "Each line needs an 'article' and a 'claim' object."))
             continue
-        source_actor = source.get("actor") if isinstance(source, dict) else None
+        source = source if isinstance(source, dict) else {}
         ids = (article.get("id"), claim.get("id"), claim.get("subject_id"), claim.get("object_id"))
-        if not all(_is_id(v) for v in ids) or not (source_actor is None or _is_id(source_actor)):
+        optional = [source.get(key) for key in ("id", "actor", "affiliation")]
+        if not all(_is_id(v) for v in ids) or not all(v is None or _is_id(v) for v in optional):
             data.problems.append(
                 (
                     where,
-                    "article.id, claim.id, claim.subject_id, claim.object_id and "
-                    "source.actor must be integers.",
+                    "article.id, claim.id, claim.subject_id, claim.object_id, and source.id, "
+                    "source.actor and source.affiliation when given, must be integers.",
                 )
             )
             continue
@@ -202,11 +252,13 @@ def read_lines_v1(lines: list[tuple[int, dict[str, Any]]], name: str) -> Restore
             actor_id = claim.get(key)
             if actor_id not in actors:
                 actors[actor_id] = ActorRecord(where, actor_id, claim.get(name_key), None)
-        if isinstance(source, dict) and source.get("actor") is not None:
-            if source["actor"] not in actors:
-                actors[source["actor"]] = ActorRecord(
-                    where, source["actor"], source.get("actor_name"), None
-                )
+        for key, name_key in (("actor", "actor_name"), ("affiliation", "affiliation_name")):
+            actor_id = source.get(key)
+            if actor_id is not None and actor_id not in actors:
+                actors[actor_id] = ActorRecord(where, actor_id, source.get(name_key), None)
+        if source.get("id") is not None and source["id"] not in sources:
+            data.schema_version = "2.0"
+            sources[source["id"]] = _source_record(where, source, article.get("id"))
         if claim.get("id") not in claims:
             claims[claim.get("id")] = ClaimRecord(
                 where,
@@ -228,6 +280,7 @@ def read_lines_v1(lines: list[tuple[int, dict[str, Any]]], name: str) -> Restore
                 article.get("language", "en"),
                 article.get("text_sha256"),
                 None,
+                article.get("byline", ""),
             )
         ann = {**line, "claim": claim.get("id")}
         data.annotations.append(AnnotationRecord(where, article.get("id"), ann))
@@ -235,19 +288,20 @@ def read_lines_v1(lines: list[tuple[int, dict[str, Any]]], name: str) -> Restore
     data.relations = [
         {"slug": s, "label": s, "description": ""} for s in sorted(relations, key=str)
     ]
-    data.actors, data.claims, data.articles = (
+    data.actors, data.claims, data.articles, data.sources = (
         list(actors.values()),
         list(claims.values()),
         list(articles.values()),
+        list(sources.values()),
     )
     return data
 
 
 # schema_version → reader of the JSON document. Minor versions only add optional fields
 # (docs/export.md: a breaking change bumps the major number), so "1.x" falls back to "1".
-READERS: dict[str, Callable[[dict[str, Any], str], RestoreData]] = {"1": read_document_v1}
-LINE_READERS: dict[str, Callable[[list[tuple[int, dict[str, Any]]], str], RestoreData]] = {
-    "1": read_lines_v1
+READERS: dict[str, Callable[[dict[str, Any], str], RestoreData]] = {
+    "1": read_document_v1,
+    "2": read_document_v2,
 }
 
 
@@ -316,4 +370,4 @@ def _read_lines(raw: bytes, path: Path) -> RestoreData:
         if not isinstance(value, dict):
             raise RestoreFileError(f"{path}, line {number}: expected a JSON object.")
         lines.append((number, value))
-    return LINE_READERS["1"](lines, str(path))
+    return read_lines(lines, str(path))

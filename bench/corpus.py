@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from annotate import services
 from annotate.importing import normalise_text, text_hash
 from annotate.models import Actor, ActorKind, Annotation, Article, Claim, Relation
 
@@ -110,4 +111,5 @@ def build(*, articles: int, per_article: int, reviewers: int = 5, seed: int = 1)
                 )
         Annotation.objects.bulk_create(rows, batch_size=5000)
         made += len(rows)
+    services.link_unlinked()  # their sources, as the services would have set them
     return {"articles": articles, "annotations": made}

@@ -29,13 +29,14 @@ from annotate.models import (
     Relation,
     RelationGroup,
     SiteSettings,
+    Source,
     Status,
 )
 from tests import factories
 
 MODELS = [
     Article, Actor, ActorAlias, Relation, RelationGroup, Claim, Annotation, Progress, SiteSettings,
-    AccessToken, AnnotationEvent,
+    AccessToken, AnnotationEvent, Source,
     ArticleAgreement, AgreementTotals,
 ]  # fmt: skip
 
@@ -142,10 +143,11 @@ def test_changelist_add_and_change_render(su_client, data, model):
         assert changelist.status_code == 302
         assert changelist["Location"] == url(model, "change", obj.pk)
         assert su_client.get(url(model, "add")).status_code == 403
-    elif model in (AccessToken, AnnotationEvent, ArticleAgreement, AgreementTotals):
+    elif model in (AccessToken, AnnotationEvent, ArticleAgreement, AgreementTotals, Source):
         # Tokens are made by their owner on /account/ (the secret is shown once); the admin only
-        # revokes. The history is written by the services only (tests/test_history.py), and
-        # agreement rows are derived from the annotations: shown, never typed.
+        # revokes. The history is written by the services only (tests/test_history.py),
+        # agreement rows are derived from the annotations, and sources are made by the saves
+        # that mention them (their fields are copied onto each mention): shown, never typed.
         assert changelist.status_code == 200
         assert su_client.get(url(model, "add")).status_code == 403
     else:

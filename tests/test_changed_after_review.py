@@ -272,7 +272,7 @@ def test_my_list_filters_rejected_and_changed_after_review(
 
     everything = {rejected.pk, changed.pk, plain.pk}
     assert shown() == everything
-    with django_assert_max_num_queries(10):  # as the workspace's own bound
+    with django_assert_max_num_queries(11):  # as the workspace's own bound
         assert shown(verdict="rejected") == {rejected.pk}
     assert shown(verdict="changed") == {changed.pk}
     # Folded items stay in the list (counted, so numbers match the text); a bad value is "all".

@@ -1,5 +1,6 @@
 """Claim grouping and filters behind the claims pages (who sees what: tests/test_permissions.py)."""
 
+import functools
 from dataclasses import replace
 
 import pytest
@@ -39,8 +40,9 @@ def test_claim_groups_counts_stances_sources_articles(reviewer, other_reviewer):
     assert (row["total"], row["asserts"], row["denies"], row["reports"], row["questions"]) == (
         6, 3, 1, 1, 1,
     )  # fmt: skip
-    # Votel, Russia, "an official" (case-insensitive), the author of the second article.
-    assert row["sources"] == 4
+    # Votel (one actor in both articles), Russia, the unnamed official of each article (two
+    # source entities: nothing says the two articles quote the same person), the second's author.
+    assert row["sources"] == 5
     assert row["articles"] == 2
     assert row["disputed"] == 1
     [claim_row] = claims.claim_rows(Annotation.objects.live(), [row])
@@ -68,11 +70,13 @@ def test_source_names_name_an_actor_once_whatever_its_descriptions(reviewer, art
 def test_sort_by_disagreement_puts_asserted_and_denied_first(reviewer, article):
     popular = factories.make_claim("Iran", "arms", "Taliban")
     disputed = factories.make_claim("Russia", "arms", "Taliban")
-    for _ in range(3):
-        factories.make_annotation(article=article, reviewer=reviewer, claim=popular)
+    for n in range(3):  # three passages (one reviewer records a passage once)
+        factories.make_annotation(
+            article=article, reviewer=reviewer, claim=popular, start=n, end=n + 10
+        )
     factories.make_annotation(article=article, reviewer=reviewer, claim=disputed)
     factories.make_annotation(
-        article=article, reviewer=reviewer, claim=disputed, stance=Stance.DENIES
+        article=article, reviewer=reviewer, claim=disputed, stance=Stance.DENIES, start=20, end=30
     )
     live = Annotation.objects.live()
     by_count = [r["claim_id"] for r in claims.claim_groups(live)]
@@ -212,3 +216,51 @@ def test_attribution_filters_keep_only_what_an_attribution_can_fail():
     assert (kept.stance, kept.certainty, kept.status, kept.reviewer) == (
         "denies", "possible", "accepted", "other",
     )  # fmt: skip
+
+
+def test_claim_rows_group_sources_by_stance_with_hedges(reviewer, other_reviewer):
+    """Each claim row says who asserts, denies, reports and questions it, hedges beside the
+    name; an unnamed source is its entity, the author is named by outlet and byline."""
+    claim = factories.make_claim("Russia", "supports", "Taliban")
+    article = factories.make_article(outlet="Los Angeles Times")
+    votel = factories.make_actor("Joseph Votel", kind="person")
+    kabulov = factories.make_actor("Zamir Kabulov", kind="person")
+    make = functools.partial(factories.make_annotation, article=article, claim=claim)
+    make(reviewer=reviewer, phrase="Russia was", source_kind="named", source_actor=votel,
+         certainty="probable")  # fmt: skip
+    make(reviewer=other_reviewer, phrase="Russia was", source_kind="named", source_actor=votel)
+    make(reviewer=reviewer, phrase="Russia denies", stance=Stance.DENIES, source_kind="named",
+         source_actor=kabulov)  # fmt: skip
+    make(reviewer=reviewer, phrase="Gen.", stance=Stance.REPORTS)  # the author
+    make(reviewer=reviewer, phrase="Zabiullah", stance=Stance.QUESTIONS, source_kind="unnamed",
+         source_description="An official")  # fmt: skip
+    [row] = claims.claim_rows(Annotation.objects.live(), claims.claim_groups(Annotation.objects))
+    said = {group.stance: [s.text for s in group.sources] for group in row.by_stance}
+    assert said == {
+        "asserts": ["Joseph Votel (probable)"],
+        "denies": ["Zamir Kabulov"],
+        "reports": ["Los Angeles Times (author)"],
+        "questions": ["An official"],
+    }
+    assert [group.stance for group in row.by_stance] == [
+        "asserts",
+        "denies",
+        "reports",
+        "questions",
+    ]
+    assert row.by_stance[0].sources[0].attributions == 2
+    assert row.sources_more_count == 0
+
+
+def test_many_sources_show_the_first_then_more(reviewer, article):
+    claim = factories.make_claim("Russia", "supports", "Taliban")
+    for n in range(claims.SOURCES_SHOWN + 3):
+        factories.make_annotation(
+            article=article, reviewer=reviewer, claim=claim, start=n, end=n + 5,
+            source_kind="named", source_actor=factories.make_actor(f"Source {n:02d}"),
+        )  # fmt: skip
+    [row] = claims.claim_rows(Annotation.objects.live(), claims.claim_groups(Annotation.objects))
+    shown = [s.label for group in row.stance_sources_shown for s in group.sources]
+    more = [s.label for group in row.stance_sources_more for s in group.sources]
+    assert len(shown) == claims.SOURCES_SHOWN and row.sources_more_count == 3
+    assert set(shown) | set(more) == {f"Source {n:02d}" for n in range(claims.SOURCES_SHOWN + 3)}

@@ -54,8 +54,8 @@ def _check(item: dict, annotation: Annotation) -> None:
 
 def test_json_export_carries_the_verdict_and_validates(reviewed):
     doc = _json()
-    _schema("export-v1").validate(doc)
-    assert doc["schema_version"] == "1.0"
+    _schema("export-v2").validate(doc)
+    assert doc["schema_version"] == "2.0"
     items = {a["id"]: a for article in doc["articles"] for a in article["annotations"]}
     for annotation in reviewed.values():
         _check(items[annotation.pk], annotation)
@@ -70,20 +70,20 @@ def test_json_export_carries_the_verdict_and_validates(reviewed):
 
 
 def test_jsonl_lines_carry_the_verdict_and_validate(reviewed):
-    validator = _schema("export-line-v1")
+    validator = _schema("export-line-v2")
     lines = {line["id"]: line for line in _lines()}
     for annotation in reviewed.values():
         validator.validate(lines[annotation.pk])
         _check(lines[annotation.pk], annotation)
 
 
-def test_the_v1_schemas_still_accept_exports_without_the_new_fields(reviewed):
+def test_the_review_fields_stay_optional_in_the_schema(reviewed):
     doc = _json()
     for article in doc["articles"]:
         for item in article["annotations"]:
             for key in ("curator_comment", "reviewed_at", "changed_after_review"):
                 del item[key]
-    _schema("export-v1").validate(doc)
+    _schema("export-v2").validate(doc)
 
 
 def test_accepted_export_holds_no_change_made_after_review(reviewed):

@@ -17,7 +17,7 @@ from annotate.models import SiteSettings
 from tests import factories
 
 URL = reverse("annotate:export")
-SCHEMA = Path(__file__).resolve().parent.parent / "annotate" / "schemas" / "export-v1.schema.json"
+SCHEMA = Path(__file__).resolve().parent.parent / "annotate" / "schemas" / "export-v2.schema.json"
 
 
 def _schema() -> jsonschema.Draft202012Validator:

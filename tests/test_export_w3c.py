@@ -282,9 +282,10 @@ def test_unnamed_source_with_spans_maps_every_field(dataset):
     }
     (source,) = _bodies(item, "tagging")
     assert source == {
-        "id": _iri(ann, "/source"),
+        # An entity of the article: the same IRI for each of its mentions.
+        "id": f"urn:stancemark:article/{ann.article_id}/source/{ann.source_id}",
         "type": f"{VOCAB}UnnamedSource",
-        "label": "Unnamed",
+        "label": "Officials in Kabul",
         "rdfs:comment": "Officials in Kabul",
     }
     assert _classes(item, "stance") == ["asserts"]

@@ -44,6 +44,9 @@ def test_visible_labels_match_the_design():
         "Claim text",
         "Source type",
         "Source",
+        "Unnamed source is",
+        "Affiliation",
+        "Same source as",
         "Stance",
         "Certainty",
         "Confidence",
@@ -139,6 +142,8 @@ def test_initial_for_round_trips(article, reviewer):
         "claim_text": "Russia backs the Taliban",
         "source_kind": "named",
         "source": "Joseph Votel",
+        "source_unnamed_kind": "",  # a named source: no unnamed kind or affiliation
+        "source_affiliation": "",
         "stance": "asserts",
         "certainty": "probable",
         "confidence": 3,

@@ -177,7 +177,10 @@ def test_accept_then_reject_by_another_curator(saved, curator):
 def test_bulk_review_and_bulk_delete_record_one_event_per_changed_row(
     article, reviewer, curator, superuser
 ):
-    rows = [factories.make_annotation(article=article, reviewer=reviewer) for _ in range(3)]
+    rows = [  # three passages: one reviewer records the same words, claim and source once
+        factories.make_annotation(article=article, reviewer=reviewer, start=n, end=n + 10)
+        for n in range(3)
+    ]
     services.annotation_review(annotation=rows[0], curator=curator, status=Status.ACCEPTED)
     ids = [a.pk for a in rows]
     services.annotations_review_bulk(annotation_ids=ids, curator=curator, status=Status.ACCEPTED)

@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+import copy
 import io
 import re
+from pathlib import Path
 
+import jsonschema
 import orjson
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from annotate import export, services
-from annotate.models import Actor, ActorAlias, Annotation, Article, Claim, SourceKind, Status
+from annotate.models import (
+    Actor,
+    ActorAlias,
+    Annotation,
+    Article,
+    Claim,
+    Source,
+    SourceKind,
+    Status,
+)
 from annotate.restoring import READERS
 from tests import factories
 
+SCHEMAS = Path(__file__).resolve().parent.parent / "annotate" / "schemas"
 EMOJI_TEXT = (
     "Officials 😀 in Kabul said Russia 🇷🇺 was arming the Taliban with rockets, "
     "a claim Moscow denied ✅ on Tuesday."
@@ -78,6 +91,7 @@ def _without_exported_at(data: bytes) -> bytes:
 
 def _wipe() -> None:
     Annotation.objects.all().delete()
+    Source.objects.all().delete()
     Claim.objects.all().delete()
     Actor.objects.all().delete()
     Article.objects.all().delete()
@@ -88,6 +102,21 @@ def _import(*paths, **options) -> tuple[str, str]:
     out, err = io.StringIO(), io.StringIO()
     call_command("import_annotations", *map(str, paths), stdout=out, stderr=err, **options)
     return out.getvalue(), err.getvalue()
+
+
+def as_version_1(doc: dict) -> dict:
+    """A schema-2.0 document as Stancemark wrote it before sources were entities (1.0): no
+    sources list, no source ids, no bylines; checked against the version-1 schema."""
+    doc = copy.deepcopy(doc)
+    doc["schema_version"] = "1.0"
+    del doc["sources"], doc["label_sets"]["unnamed_kind"]
+    for article in doc["articles"]:
+        del article["byline"]
+        for annotation in article["annotations"]:
+            del annotation["source"]["id"]
+    schema = orjson.loads((SCHEMAS / "export-v1.schema.json").read_bytes())
+    jsonschema.Draft202012Validator(schema).validate(doc)
+    return doc
 
 
 def _write(tmp_path, data: bytes, name: str = "dataset.json"):
@@ -136,7 +165,10 @@ def test_merge_matches_by_hash_name_alias_and_parts(dataset, tmp_path):
             actor["name"] = "the kremlin"
             actor["aliases"] = ["Rossiya"]
     article = doc["articles"][0]
-    new = {**article["annotations"][0], "id": 999, "stance": "questions"}
+    # Another source for the same words: a new attribution (a second record of the same words,
+    # claim and source would be refused: test_a_duplicate_in_the_file_is_refused_by_position).
+    other_source = {"kind": "unnamed", "actor": None, "description": "A diplomat", "span": None}
+    new = {**article["annotations"][0], "id": 999, "stance": "questions", "source": other_source}
     article["annotations"].append(new)
     path = _write(tmp_path, orjson.dumps(doc))
     before = _counts()
@@ -304,7 +336,8 @@ def test_bad_files_are_refused_and_change_nothing(dataset, tmp_path, content, me
 
 def test_a_later_minor_version_uses_the_version_1_reader(dataset, tmp_path):
     assert "1" in READERS
-    path = _write(tmp_path, _export().replace(b'"schema_version":"1.0"', b'"schema_version":"1.1"'))
+    version_1 = as_version_1(orjson.loads(_export()))
+    path = _write(tmp_path, orjson.dumps({**version_1, "schema_version": "1.1"}))
     _wipe()
     out, _ = _import(path, create_reviewers=True)
     assert "3 annotations" in out
@@ -355,9 +388,28 @@ def test_truncated_jsonl_names_the_line_and_changes_nothing(dataset, tmp_path):
 def test_an_annotation_id_given_twice_gets_new_ids_instead_of_failing(dataset, tmp_path):
     doc = orjson.loads(_export())
     anns = doc["articles"][0]["annotations"]
-    anns.append({**anns[0], "stance": "questions"})  # same id, another annotation
+    other_source = {"kind": "unnamed", "actor": None, "description": "A diplomat", "span": None}
+    anns.append({**anns[0], "stance": "questions", "source": other_source})  # same id, another
     path = _write(tmp_path, orjson.dumps(doc))
     _wipe()
     out, _ = _import(path, create_reviewers=True)
     assert ", 4 annotations." in out
     assert Annotation.objects.count() == 4
+
+
+def test_a_duplicate_in_the_file_is_refused_by_position(dataset, tmp_path):
+    doc = orjson.loads(_export())
+    anns = doc["articles"][0]["annotations"]
+    anns.append({**anns[0], "id": 998, "stance": "questions"})  # same words, claim and source
+    path = _write(tmp_path, orjson.dumps(doc))
+    _wipe()
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="1 invalid record"):
+        call_command("import_annotations", str(path), create_reviewers=True, stderr=err)
+    assert "/articles/0/annotations/" in err.getvalue()
+    assert "Annotation 998: the same reviewer, words, claim and source as annotation" in (
+        err.getvalue()
+    )
+    assert Annotation.objects.count() == 0  # nothing imported
+    out, _ = _import(path, create_reviewers=True, skip_invalid=True)
+    assert "Skipped 1 invalid record(s)" in out and Annotation.objects.count() == 3

@@ -64,6 +64,7 @@ TEXT_FIELDS = [
 def test_every_annotation_text_field_is_listed():
     assert set(TEXT_FIELDS) == {
         "quote", "subject", "object", "claim_text", "source", "note", "source_quote", "cue_quote",
+        "source_affiliation",
     }  # fmt: skip
 
 

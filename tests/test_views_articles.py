@@ -273,13 +273,15 @@ def test_workspace_queries_constant(
         for i in range(count)
     ]
     Annotation.objects.bulk_create(rows)
+    services.link_unlinked()  # their sources, which "same source as" offers
     SiteSettings.load()  # the singleton row exists on any used site; creating it is a one-off
     client.force_login(curator)
-    with django_assert_max_num_queries(10):
+    # Ten, and one for the sources the form offers.
+    with django_assert_max_num_queries(11):
         response = client.get(detail_url(article), {"others": "1"})
     assert response.context["others_count"] == count
     client.force_login(reviewer)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         response = client.get(detail_url(article))
     assert response.context["mine_count"] == count // 2
 
@@ -428,22 +430,24 @@ def test_save_queries_constant(reviewer_client, reviewer, django_assert_max_num_
         )
         for i in range(count)
     )
+    services.link_unlinked()
     create = reverse("annotate:annotation-create", args=[article.pk])
     reviewer_client.post(create, form_data(article, phrase="officials said"), headers=HX)
-    # Session, user, article, relations, 3 actors, claim, insert, its history event, the upsert
-    # that marks the article's stored agreement stale, progress, 3 for the swaps, and 2 savepoint
-    # statements (the test's own transaction makes services.annotation_save's atomic block a
-    # savepoint): 17, the same at 10 and 1,000 annotations.
-    with django_assert_max_num_queries(17):
+    # Session, user, article, the sources offered, relations, 3 actors, claim, the source entity,
+    # the check for a duplicate, insert, its history event, the upsert that marks the article's
+    # stored agreement stale, progress, 3 for the swaps, and 2 savepoint statements (the test's
+    # own transaction makes services.annotation_save's atomic block a savepoint): 20, the same
+    # at 10 and 1,000.
+    with django_assert_max_num_queries(20):
         response = reviewer_client.post(create, form_data(article), headers=HX)
     assert b'hx-swap-oob="true"' in response.content and "HX-Retarget" not in response
     assert response.content.count(b'<li class="ann"') == 1
     # An edit: the annotation (with its article), then the locked row in place of the progress
-    # and the update in place of the insert: 17 as well.
+    # and the update in place of the insert: 20 as well.
     saved = Annotation.objects.get(pk=json.loads(response["HX-Trigger"])["annotation-saved"]["id"])
     update = reverse("annotate:annotation-update", args=[saved.pk])
     edit = form_data(article, stance="denies", version=str(saved.version))
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(20):
         response = reviewer_client.post(update, edit, headers=HX)
     assert b'hx-swap-oob="delete"' in response.content and "HX-Retarget" not in response
     saved.refresh_from_db()

@@ -79,8 +79,12 @@ def test_who_supports_the_taliban_according_to_whom(client, curator, taliban_cla
     [row] = response.context["rows"]
     assert (row.asserts, row.denies, row.sources, row.articles) == (1, 1, 2, 1)
     html = response.content.decode()
-    # According to whom: both sources (Russia is also the claim's subject, so look at the cell).
-    assert '<td class="sources">Joseph Votel, Russia</td>' in html
+    # According to whom, by stance: Votel asserts it (hedged), Russia denies it (Russia is also
+    # the claim's subject, so look at the cell).
+    cell = html.split('<td class="sources">', 1)[1].split("</td>", 1)[0]
+    assert '<span class="stance-name">asserts:</span> Joseph Votel (probable)</span>' in cell
+    assert '<span class="stance-name">denies:</span> Russia</span>' in cell
+    assert cell.index("asserts:") < cell.index("denies:")
     assert 'role="img"' in html and 'aria-label="1 asserts, 1 denies"' in html
     assert "<title>1 asserts, 1 denies</title>" in html
 

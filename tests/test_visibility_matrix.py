@@ -202,7 +202,11 @@ def test_edit_form_partial(world):
         assert response.status_code == 403 and response.content.decode() == FINAL_WRITE
     else:
         assert response.status_code == 200 and 'id="edit-annotation"' in response.content.decode()
-    _assert_marks(_text(response), a=False, b=False)
+    # The form's "same source as" offers the article's sources the page shows: their named
+    # source (Xyzzq Herald) exactly where the viewer may see their work on A (no form where
+    # blind mode made the viewer's work final).
+    shows_form = world.viewer != "blind_after_done"
+    _assert_marks(_text(response), a=world.sees_a and shows_form, b=False)
     # Their annotation is never editable: 403 for a reviewer, whatever they may see.
     theirs = reverse("annotate:annotation-edit", args=[world.zed_a.pk])
     assert world.client.get(theirs, headers=HX).status_code == 403
@@ -222,7 +226,9 @@ def test_save_swaps_partial(world):
     else:
         assert 'hx-swap-oob="true"' in html
         assert (world.zed_a.pk in _marked_ids(html)) is world.sees_a
-    _assert_marks(html, a=False, b=False)  # the swaps hold no list of theirs
+    # The swaps hold no list of theirs; the blank form's "same source as" offers their source
+    # exactly where the viewer may see their work on A.
+    _assert_marks(html, a=world.sees_a, b=False)
 
 
 def test_save_swaps_partial_after_an_edit(world):
@@ -237,7 +243,8 @@ def test_save_swaps_partial_after_an_edit(world):
     else:
         assert 'hx-swap-oob="delete"' in html
         assert (world.zed_a.pk in _marked_ids(html)) is world.sees_a
-    _assert_marks(html, a=False, b=False)
+    # A refused edit shows the form again, whose "same source as" offers what the viewer sees.
+    _assert_marks(html, a=world.sees_a and world.viewer == "blind_after_done", b=False)
 
 
 def test_panel_partial_after_restore(world):

@@ -13,6 +13,7 @@ from annotate.admin import (  # noqa: F401
     articles,
     history,
     site,
+    sources,
     tokens,
     users,
 )

@@ -150,7 +150,7 @@ class AnnotationAdmin(common.ArticleTitlesOnly, admin.ModelAdmin):
         "reviewer",
         "status",
         "article_short",
-        "source",
+        "source_shown",
         "certainty",
         "confidence",
         "updated_at",
@@ -291,8 +291,10 @@ class AnnotationAdmin(common.ArticleTitlesOnly, admin.ModelAdmin):
             setattr(obj, field.attname, getattr(saved, field.attname))
         obj._state.adding = False
 
+    # Not named "source": list_display resolves a model field before an admin method, and the
+    # source entity's label would read its actor or article, a query per row.
     @admin.display(description="Source")
-    def source(self, obj: Annotation) -> str:
+    def source_shown(self, obj: Annotation) -> str:
         return obj.source_label
 
     @admin.display(description="Article", ordering="article__title")
@@ -335,11 +337,15 @@ class AnnotationAdmin(common.ArticleTitlesOnly, admin.ModelAdmin):
         self._set_deleted(request, queryset, deleted=False)
 
     def _set_deleted(self, request: HttpRequest, queryset: QuerySet, *, deleted: bool) -> None:
-        count = services.annotations_set_deleted_bulk(
-            annotation_ids=queryset.values_list("pk", flat=True),
-            user=common.request_user(request),
-            deleted=deleted,
-        )
+        try:
+            count = services.annotations_set_deleted_bulk(
+                annotation_ids=queryset.values_list("pk", flat=True),
+                user=common.request_user(request),
+                deleted=deleted,
+            )
+        except ValidationError as exc:  # nothing changed
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return
         verb = "Deleted" if deleted else "Restored"
         hint = " They stay recoverable: filter by “deleted” and restore them." if deleted else ""
         self.message_user(request, f"{verb} {plural(count, 'annotation')}.{hint}", messages.SUCCESS)

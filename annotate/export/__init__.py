@@ -1,15 +1,16 @@
-"""Annotations → the schema-version-1 JSON document or JSONL lines, streamed as bytes.
+"""Annotations → the schema-version-2 JSON document or JSONL lines, streamed as bytes.
 
 One code path for the management command, the /export/ download and the admin action. It never
-holds the dataset in memory: actors, relations, claims and usernames are read up front (small
-tables), then articles and annotations are read as two streams ordered by article id and merged,
+holds the dataset in memory: actors, relations, claims, sources and usernames are read up front
+(one query each; a source is a few ids and its label), then articles and annotations are read as two streams ordered by article id and merged,
 each with a single query, so the query count is the same for ten annotations or a hundred
 thousand. Rows are read as tuples (no model instances) and serialised with orjson. Every span is
 re-checked against the article text as it is written: a mismatch raises ExportError instead of
 shipping a wrong offset.
 
 The format is documented in docs/export.md and as JSON Schemas in annotate/schemas/
-(export-v1.schema.json for the document, export-line-v1.schema.json for a JSONL line). The W3C Web
+(export-v2.schema.json for the document, export-line-v2.schema.json for a JSONL line; the v1
+files describe version 1, which annotate.restoring still reads). The W3C Web
 Annotation export (w3c/) re-shapes the same rows; its schema is export-w3c-v1.schema.json.
 """
 

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
 from annotate import adjudication
-from annotate.models import Actor, Annotation, Article, Claim, Status
+from annotate.models import Actor, Annotation, Article, Claim, Source, Status
 from annotate.permissions import Visibility
 
 
@@ -50,6 +50,8 @@ class Plan:
     articles: Any
     claims: Any
     actors: Any
+    # The sources the exported annotations name (entities of their articles).
+    sources: Any
     include_text: bool
     reviewer_ids: list[int] = field(default_factory=list)
     # Annotations the rows leave out although the query holds them (per_cluster's copies).
@@ -122,6 +124,7 @@ def validate_filters(filters: ExportFilters) -> Plan:
         articles=articles.order_by("id"),
         claims=viewer.export_claims(annotations) if viewer else Claim.objects.all(),
         actors=viewer.export_actors(annotations) if viewer else Actor.objects.all(),
+        sources=Source.objects.filter(pk__in=annotations.values("source_id")),
         include_text=filters.include_text,
         reviewer_ids=reviewer_ids,
         skip_ids=skip_ids,

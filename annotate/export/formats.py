@@ -23,9 +23,12 @@ from annotate.models import (
     SourceKind,
     Stance,
     Status,
+    UnnamedKind,
 )
 
-SCHEMA_VERSION = "1.0"
+# 2.0: sources became entities of an article (a top-level `sources` list each annotation's
+# source names by id; required new fields), and articles carry their byline. docs/export.md.
+SCHEMA_VERSION = "2.0"
 # Bytes gathered before yielding, so a download is a few hundred writes rather than 100,000.
 FLUSH_BYTES = 256 * 1024
 # SQLite hands back naive UTC timestamps, psycopg aware ones: both come out as ...Z.
@@ -63,6 +66,7 @@ def _header() -> dict[str, Any]:
             "confidence": {"min": CONFIDENCE_MIN, "max": CONFIDENCE_MAX},
             "status": list(Status.values),
             "source_kind": list(SourceKind.values),
+            "unnamed_kind": list(UnnamedKind.values),
             "actor_kind": list(ActorKind.values),
         },
     }
@@ -105,6 +109,7 @@ def _json_parts(plan: Plan, stats: ExportStats) -> Iterator[bytes]:
         yield b',"actors":' + orjson.dumps(rows.actors(plan.actors))
         yield b',"relations":' + orjson.dumps(rows.relations())
         yield b',"claims":' + orjson.dumps(rows.claims(plan.claims, relation_slugs))
+        yield b',"sources":' + orjson.dumps(rows.sources(rows.source_entities(plan.sources)))
         yield b',"articles":['
         first = True
         for article, items in rows.walk(plan, stats):

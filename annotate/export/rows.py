@@ -1,7 +1,8 @@
 """The merge of the article stream and the annotation stream into plain dicts, checking every span.
 
 Rows are read as tuples in two queries ordered by article id (no model instances, constant queries);
-lookups for usernames are read once up front.
+lookups for usernames, and the sources the exported annotations name, are read once up front (one
+query each).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django.db.models import CharField, Func, QuerySet
 
 from annotate import spans
 from annotate.export.filters import ExportError, ExportStats, Plan
-from annotate.models import Actor, ActorAlias, Claim, Relation
+from annotate.models import Actor, ActorAlias, Claim, Relation, Source, entity_label
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -39,6 +40,7 @@ ANNOTATION_COLUMNS = (
     "source_kind",
     "source_actor_id",
     "source_description",
+    "source_id",
     "source_start",
     "source_end",
     "source_quote",
@@ -61,6 +63,7 @@ ARTICLE_COLUMNS = (
     "id",
     "title",
     "outlet",
+    "byline",
     "url",
     "published_on",
     "language",
@@ -160,6 +163,100 @@ def line_claims(
         )
 
 
+SOURCE_COLUMNS = (
+    "id",
+    "article_id",
+    "kind",
+    "actor_id",
+    "unnamed_kind",
+    "affiliation_id",
+    "description",
+    "actor__name",
+    "affiliation__name",
+    "article__outlet",
+    "article__byline",
+)
+
+
+def source_entities(listed: QuerySet[Source]) -> dict[int, dict[str, Any]]:
+    """The `listed` sources (Plan.sources) by id, in one query, each with the names it refers to
+    spelled out and its label as the screens write it (models.entity_label: an author's is
+    "Jane Doe, Los Angeles Times (author)")."""
+    entities = {}
+    for (
+        source_id,
+        article_id,
+        kind,
+        actor_id,
+        unnamed_kind,
+        affiliation_id,
+        description,
+        actor_name,
+        affiliation_name,
+        outlet,
+        byline,
+    ) in listed.order_by("id").values_list(*SOURCE_COLUMNS):
+        entities[source_id] = {
+            "id": source_id,
+            "article": article_id,
+            "kind": kind,
+            "actor": actor_id,
+            "actor_name": actor_name,
+            "unnamed_kind": unnamed_kind,
+            "affiliation": affiliation_id,
+            "affiliation_name": affiliation_name,
+            "description": description,
+            "label": entity_label(
+                kind,
+                actor=actor_name,
+                description=description,
+                affiliation=affiliation_name,
+                outlet=outlet,
+                byline=byline,
+            ),
+        }
+    return entities
+
+
+# What the JSON document's `sources` list holds of each entity: ids only, like actors and claims.
+_LISTED_SOURCE_KEYS = (
+    "id",
+    "article",
+    "kind",
+    "actor",
+    "unnamed_kind",
+    "affiliation",
+    "description",
+    "label",
+)
+# What a JSONL line's `source` holds of its entity, names spelled out (the mention adds its
+# description and span).
+_LINE_SOURCE_KEYS = (
+    "id",
+    "kind",
+    "actor",
+    "actor_name",
+    "unnamed_kind",
+    "affiliation",
+    "affiliation_name",
+    "label",
+)
+
+
+def sources(entities: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The JSON document's `sources` list, in id order."""
+    return [{key: entity[key] for key in _LISTED_SOURCE_KEYS} for entity in entities.values()]
+
+
+def unlinked(article_id: int, annotation_id: int) -> str:
+    """The message for an annotation without a source entity (written around the services)."""
+    return (
+        f"Export stopped: annotation {annotation_id} in article {article_id} has no source "
+        "entity (it was written around the services). Link it with "
+        "annotate.services.link_unlinked() and export again."
+    )
+
+
 def _usernames() -> dict[int, str]:
     User = get_user_model()
     return dict(User.objects.values_list("pk", User.USERNAME_FIELD))
@@ -249,8 +346,8 @@ def walk(
     """Yield (article dict, [annotation dict, ...]) per article, in article-id order.
 
     With `lines`, each annotation is a self-contained JSONL object instead: it carries its article
-    and its claim spelled out (serialised once each, embedded as orjson Fragments) and the name of
-    its source actor.
+    and its claim spelled out (serialised once each, embedded as orjson Fragments) and its source
+    entity with the names it refers to and its label.
     """
     usernames = _usernames()
     context = spans.context
@@ -288,11 +385,16 @@ def _merge(
             claim_id: fragment(orjson.dumps(claim))
             for claim_id, claim in line_claims(plan.claims, actor_names)
         }
+        line_sources = {
+            source_id: {key: entity[key] for key in _LINE_SOURCE_KEYS}
+            for source_id, entity in source_entities(plan.sources).items()
+        }
     pending = next(rows, None)
     for (
         article_id,
         title,
         outlet,
+        byline,
         url,
         published_on,
         language,
@@ -303,6 +405,7 @@ def _merge(
             "id": article_id,
             "title": title,
             "outlet": outlet,
+            "byline": byline,
             "url": url,
             "published_on": published_on,
             "language": language,
@@ -325,6 +428,7 @@ def _merge(
                 source_kind,
                 source_actor_id,
                 source_description,
+                source_id,
                 source_start,
                 source_end,
                 source_quote,
@@ -348,18 +452,26 @@ def _merge(
             if text[start:end] != quote or not 0 <= start < end <= text_length:
                 raise ExportError(_mismatch(article_id, ann_id, "content", start, end, quote, text))
             prefix, suffix = context(text, start, end)
-            source = {
-                "kind": source_kind,
-                "actor": source_actor_id,
-                "description": source_description,
-                "span": _optional_span(
-                    article_id, ann_id, "source", text, source_start, source_end, source_quote
-                ),
-            }
+            if source_id is None:
+                raise ExportError(unlinked(article_id, ann_id))
+            span = _optional_span(
+                article_id, ann_id, "source", text, source_start, source_end, source_quote
+            )
             if lines:
-                source["actor_name"] = actor_names[source_actor_id] if source_actor_id else None
+                entity = line_sources.get(source_id)
+                if entity is None:  # SQLite: a source made after the list was read
+                    raise ExportError(changed_meanwhile(ann_id, f"source {source_id}"))
+                # The entity's fields, then this mention's own wording and span.
+                source = {**entity, "description": source_description, "span": span}
                 head = {"id": ann_id, "article": article_value, "claim": claim_values[claim_id]}
             else:
+                source = {
+                    "id": source_id,
+                    "kind": source_kind,
+                    "actor": source_actor_id,
+                    "description": source_description,
+                    "span": span,
+                }
                 head = {"id": ann_id, "claim": claim_id}
             items.append(
                 {
@@ -408,3 +520,12 @@ def _merge(
             f"Export stopped: annotation {pending[0]} points at article {pending[1]}, which was "
             "not in the article list read a moment earlier. Run the export again."
         )
+
+
+def changed_meanwhile(annotation_id: int, what: str) -> str:
+    """The message for a row that points at one the lists read up front lack (SQLite only: on
+    PostgreSQL the export reads one snapshot)."""
+    return (
+        f"Export stopped: annotation {annotation_id} points at {what}, which was created after the "
+        "export started. Run the export again."
+    )

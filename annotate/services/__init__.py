@@ -1,7 +1,8 @@
 """Every write to Stancemark's data goes through these functions.
 
-They live by idea in services/actors.py, annotations.py, articles.py and relations.py and are all named here,
-so callers write `services.annotation_save(...)` without knowing which module holds it.
+They live by idea in services/actors.py, annotations.py, articles.py, relations.py and sources.py
+and are all named here, so callers write `services.annotation_save(...)` without knowing which
+module holds it.
 
 Annotations (created, saved from the form, edited, deleted, restored, reviewed: in the workspace,
 on the curator screens and in the admin alike), the actors and claims they name, reviewers'
@@ -29,6 +30,7 @@ from annotate.services.adjudication import accept_unanimous, cluster_decide, cur
 from annotate.services.annotations import (
     ANNOTATION_FIELDS,
     AnnotationInput,
+    DuplicateAnnotation,
     StaleEdit,
     StaleReview,
     annotation_create,
@@ -50,6 +52,13 @@ from annotate.services.articles import (
     progress_touch,
 )
 from annotate.services.relations import relation_groups_load_starter
+from annotate.services.sources import (
+    OfferedSource,
+    link_unlinked,
+    offered_with,
+    source_get_or_create,
+    sources_offered,
+)
 
 __all__ = [
     "accept_unanimous",
@@ -57,6 +66,7 @@ __all__ = [
     "curated_copy",
     "ANNOTATION_FIELDS",
     "AnnotationInput",
+    "DuplicateAnnotation",
     "ArticleUpdate",
     "NewActor",
     "StaleEdit",
@@ -80,6 +90,11 @@ __all__ = [
     "articles_create_bulk",
     "articles_import",
     "claim_get_or_create",
+    "link_unlinked",
+    "offered_with",
+    "OfferedSource",
+    "source_get_or_create",
+    "sources_offered",
     "progress_set",
     "progress_touch",
     "relation_groups_load_starter",

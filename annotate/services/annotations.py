@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 from annotate import spans
 from annotate.agreement_store import invalidate as agreement_stale
 from annotate.models import (
+    DUPLICATE_CONSTRAINT,
     Actor,
     Annotation,
     Article,
@@ -23,6 +24,7 @@ from annotate.models import (
     Claim,
     EventKind,
     Relation,
+    Source,
     SourceKind,
     Stance,
     Status,
@@ -35,9 +37,50 @@ from annotate.permissions import (
     is_curator,
     with_reviewer_done,
 )
-from annotate.services import history
+from annotate.services import history, sources
 from annotate.services.actors import NewActor, actors_resolve, claim_get_or_create
 from annotate.services.articles import progress_for_write, progress_touch
+
+
+class DuplicateAnnotation(ValidationError):
+    """The reviewer already has a live annotation of these words with this claim and source."""
+
+    def __init__(self, existing_id: int | None):
+        self.existing_id = existing_id  # None: a save that raced this one has just written it
+        which = "one of your annotations" if existing_id else "one you have just saved"
+        super().__init__(
+            f"You already recorded this: the same words, claim and source are in {which}. "
+            "Open it to change it, or change the claim or the source here.",
+            code="duplicate",
+        )
+
+
+def _refuse_duplicate(
+    article_id: int, reviewer_id: int, values: dict[str, Any], pk: int | None = None
+) -> None:
+    """Raise DuplicateAnnotation if the reviewer has another live annotation with these words,
+    claim and source (one query; the constraint models.DUPLICATE_CONSTRAINT holds it for races)."""
+    same = Annotation.objects.live().filter(
+        article_id=article_id,
+        reviewer_id=reviewer_id,
+        start=values["start"],
+        end=values["end"],
+        claim=values["claim"],
+        source=values["source"],
+    )
+    others = same if pk is None else same.exclude(pk=pk)
+    existing = others.values_list("pk", flat=True).first()
+    if existing is not None:
+        raise DuplicateAnnotation(existing)
+
+
+def _duplicate_race(exc: IntegrityError) -> bool:
+    """The write lost a race to an identical one (PostgreSQL names the constraint; SQLite lists
+    its columns)."""
+    message = str(exc)
+    return DUPLICATE_CONSTRAINT in message or (
+        "UNIQUE constraint failed: annotate_annotation.reviewer_id" in message
+    )
 
 
 class StaleEdit(ValidationError):
@@ -54,6 +97,7 @@ class StaleEdit(ValidationError):
 
 ANNOTATION_FIELDS = (
     "claim",
+    "source",
     "start",
     "end",
     "quote",
@@ -71,6 +115,9 @@ ANNOTATION_FIELDS = (
     "confidence",
     "note",
 )
+#: What the writes take besides the annotation's fields: an unnamed source's kind and affiliation,
+#: which belong to its Source (services.sources.attach).
+SOURCE_EXTRAS = ("source_unnamed_kind", "source_affiliation")
 SPAN_FIELDS = tuple(f"{prefix}_{part}" for prefix in ("source", "cue") for part in ("start", "end"))
 
 
@@ -89,6 +136,9 @@ class AnnotationInput(TypedDict):
     claim_text: NotRequired[str]  # the readable form of a new claim; generated when empty
     source_kind: str
     source: NotRequired[str]  # named: the actor's name; unnamed: a description; author: unused
+    same_source: NotRequired[int | None]  # a Source of this article picked instead (its id)
+    source_unnamed_kind: NotRequired[str]  # an unnamed source's UnnamedKind ("" = not said)
+    source_affiliation: NotRequired[str]  # an unnamed source's affiliation, by actor name
     stance: str
     certainty: NotRequired[str]
     confidence: int
@@ -175,8 +225,16 @@ def _insert(
     """annotation_create's work, for a caller already inside a transaction that has checked
     (progress_for_write) that `reviewer` may still write on `article`; recorded as `by`'s."""
     annotation_validate(article, values)
+    sources.attach(article, values)
+    _refuse_duplicate(article.pk, reviewer.pk, values)
     agreement_stale([article.pk])
-    annotation = Annotation.objects.create(article=article, reviewer=reviewer, **values)
+    try:
+        annotation = Annotation.objects.create(article=article, reviewer=reviewer, **values)
+    except IntegrityError as exc:  # the transaction is rolled back as this leaves it
+        if not _duplicate_race(exc):
+            raise
+        # PostgreSQL takes no query in the failed transaction: the other one goes unnamed.
+        raise DuplicateAnnotation(None) from exc
     history.record(annotation, EventKind.CREATE, by or reviewer)
     return annotation
 
@@ -188,12 +246,24 @@ def _apply(current: Annotation, changes: dict[str, Any], user: User) -> Annotati
     # Fields not being changed are read from the row; reading a changed claim or actor would cost
     # a query for nothing.
     values = {f: changes[f] if f in changes else getattr(current, f) for f in ANNOTATION_FIELDS}
+    # The source follows the source fields (sources.attach) unless one is picked: an unnamed
+    # source keeps its kind and affiliation unless the change gives them.
+    values["source"] = changes.get("source")
+    kept = current.source if current.source_id else None
+    values["source_unnamed_kind"] = changes.get(
+        "source_unnamed_kind", kept.unnamed_kind if kept else ""
+    )
+    values["source_affiliation"] = changes.get(
+        "source_affiliation", kept.affiliation if kept else None
+    )
     for prefix in ("source", "cue"):
         # Moving an optional span without sending its quote re-derives the quote from the text.
         moved = f"{prefix}_start" in changes or f"{prefix}_end" in changes
         if moved and f"{prefix}_quote" not in changes:
             values[f"{prefix}_quote"] = ""
     annotation_validate(current.article, values)
+    sources.attach(current.article, values)
+    _refuse_duplicate(current.article_id, current.reviewer_id, values, pk=current.pk)
     changed = any(_stored(current, f) != _stored_value(values[f]) for f in ANNOTATION_FIELDS)
     for field, value in values.items():
         setattr(current, field, value)
@@ -211,7 +281,7 @@ def _stored(annotation: Annotation, field: str) -> Any:
     return getattr(annotation, f"{field}_id" if field in _RELATIONS else field)
 
 
-_RELATIONS = ("claim", "source_actor")
+_RELATIONS = ("claim", "source", "source_actor")
 
 
 def _stored_value(value: Any) -> Any:
@@ -245,6 +315,9 @@ def annotation_create(
     source_kind: str = SourceKind.AUTHOR,
     source_actor: Actor | None = None,
     source_description: str = "",
+    source: Source | None = None,
+    source_unnamed_kind: str = "",
+    source_affiliation: Actor | None = None,
     source_start: int | None = None,
     source_end: int | None = None,
     source_quote: str = "",
@@ -257,10 +330,12 @@ def annotation_create(
 ) -> Annotation:
     """Record one attribution after checking its spans against the article text and its labels.
 
-    `by` is who records it (the admin: a staff member), `reviewer` by default; raises
+    The source is `source` (one of the article's, see services.sources), or the one the source_*
+    values name, found or created with an unnamed source's kind and affiliation. `by` is who
+    records it (the admin: a staff member), `reviewer` by default; raises
     permissions.AnnotationsFinal when that is the reviewer and blind mode made their work final.
     """
-    values = {k: v for k, v in locals().items() if k in ANNOTATION_FIELDS}
+    values = {k: v for k, v in locals().items() if k in (*ANNOTATION_FIELDS, *SOURCE_EXTRAS)}
     if by is None or by.pk == reviewer.pk:
         progress_for_write(article=article, reviewer=reviewer)
     else:
@@ -282,9 +357,11 @@ def annotation_lock_for_edit(
     # The related rows the history labels come along (history.RELATED), but only the annotation and
     # its article are locked, as before: locking a claim or an actor would queue unrelated edits.
     locked = Annotation.objects.select_for_update(of=("self", "article")).select_related(
-        "article", *history.RELATED
+        "article", *history.RELATED, "source__actor", "source__affiliation"
     )
     current = with_reviewer_done(locked).get(pk=annotation.pk)
+    if current.source is not None:
+        current.source.article = current.article  # the author's label reads it (the history's)
     if not (can_change_annotation(user, current) or can_manage_annotations(user)):
         raise PermissionDenied("You can change only your own annotations.")
     check_annotation_not_final(user, current)
@@ -314,7 +391,7 @@ def annotation_update(
     A stale `version` raises StaleEdit (carrying the current row) and changes nothing; `force=True`
     overwrites after the user has seen the conflict.
     """
-    unknown = set(changes) - set(ANNOTATION_FIELDS)
+    unknown = set(changes) - {*ANNOTATION_FIELDS, *SOURCE_EXTRAS}
     if unknown:
         raise ValidationError(f"Unknown annotation field(s): {', '.join(sorted(unknown))}.")
     current = annotation_lock_for_edit(
@@ -323,13 +400,32 @@ def annotation_update(
     return _apply(current, changes, user)
 
 
-def _resolved(values: AnnotationInput, new_actors: Iterable[NewActor] | None) -> dict[str, Any]:
+def _resolved(
+    article: Article, values: AnnotationInput, new_actors: Iterable[NewActor] | None
+) -> dict[str, Any]:
     """`values` as annotation fields: actors (services.actors.actors_resolve: new ones only as
-    `new_actors` confirms them) and the claim looked up by name, or created."""
+    `new_actors` confirms them) and the claim looked up by name, or created; the source picked
+    ("same source as …"), or the typed one's kind and affiliation for sources.attach."""
     names = {"subject": values["subject"], "object": values["object"]}
-    kind = values["source_kind"]
-    if kind == SourceKind.NAMED:
+    picked = None
+    picked_id = values.get("same_source")
+    if picked_id:
+        picked = (
+            Source.objects.filter(pk=picked_id, article=article)
+            .select_related("actor", "affiliation")
+            .first()
+        )
+        if picked is None:
+            raise ValidationError(
+                {"same_source": "That source is not on this article any more: pick another or "
+                 "type the source."}
+            )  # fmt: skip
+    kind = picked.kind if picked else values["source_kind"]
+    if kind == SourceKind.NAMED and picked is None:
         names["source"] = values.get("source", "")
+    affiliation = " ".join(values.get("source_affiliation", "").split())
+    if kind == SourceKind.UNNAMED and picked is None and affiliation:
+        names["source_affiliation"] = affiliation
     actors = actors_resolve(names=names, new=new_actors)
     claim, _ = claim_get_or_create(
         subject=actors["subject"],
@@ -340,12 +436,19 @@ def _resolved(values: AnnotationInput, new_actors: Iterable[NewActor] | None) ->
     unnamed = kind == SourceKind.UNNAMED
     return {
         "claim": claim,
+        "source": picked,
+        "source_unnamed_kind": values.get("source_unnamed_kind", "") if unnamed else "",
+        "source_affiliation": actors.get("source_affiliation"),
         "start": values["start"],
         "end": values["end"],
         "quote": values["quote"],
         "source_kind": kind,
-        "source_actor": actors.get("source"),
-        "source_description": " ".join(values.get("source", "").split()) if unnamed else "",
+        "source_actor": picked.actor if picked else actors.get("source"),
+        "source_description": (
+            (picked.description if picked else " ".join(values.get("source", "").split()))
+            if unnamed
+            else ""
+        ),
         "stance": values["stance"],
         "certainty": values.get("certainty", Certainty.UNSPECIFIED),
         "confidence": values["confidence"],
@@ -382,10 +485,10 @@ def annotation_save(
     if annotation is None:
         # Checked before resolving names, so a refused save creates nothing.
         progress_for_write(article=article, reviewer=reviewer)
-        return _insert(article, reviewer, _resolved(values, new_actors))
+        return _insert(article, reviewer, _resolved(article, values, new_actors))
     # Checked before resolving names, so a refused edit creates nothing, not even for a moment.
     current = annotation_lock_for_edit(annotation=annotation, user=reviewer, version=version)
-    return _apply(current, _resolved(values, new_actors), reviewer)
+    return _apply(current, _resolved(current.article, values, new_actors), reviewer)
 
 
 def _set_deleted(annotation: Annotation, user: User, *, deleted: bool) -> Annotation:
@@ -395,6 +498,10 @@ def _set_deleted(annotation: Annotation, user: User, *, deleted: bool) -> Annota
         raise PermissionDenied(f"You can {verb} only your own annotations.")
     check_annotation_not_final(user, current)
     if (current.deleted_at is not None) != deleted:
+        if not deleted:  # restoring must not make a second live copy
+            same: dict[str, Any] = {"start": current.start, "end": current.end}
+            same |= {"claim": current.claim_id, "source": current.source_id}
+            _refuse_duplicate(current.article_id, current.reviewer_id, same, pk=current.pk)
         before = history.snapshot(current)
         current.deleted_at = timezone.now() if deleted else None
         agreement_stale([current.article_id])
@@ -527,10 +634,20 @@ def annotations_set_deleted_bulk(
             verdict_before_change=F("status"), status=Status.PENDING, changed_after_review=True
         )
     agreement_stale(rows.values_list("article_id", flat=True))
-    count = rows.update(
-        deleted_at=timezone.now() if deleted else None,
-        version=F("version") + 1,
-        updated_at=timezone.now(),
-    )
+    try:
+        with transaction.atomic():  # a savepoint: the refusal below is a clean rollback
+            count = rows.update(
+                deleted_at=timezone.now() if deleted else None,
+                version=F("version") + 1,
+                updated_at=timezone.now(),
+            )
+    except IntegrityError as exc:
+        if not _duplicate_race(exc):
+            raise
+        raise ValidationError(
+            "Some of these are copies of annotations that are live (or of each other): restoring "
+            "them would record the same words, claim and source twice for one reviewer. Restore "
+            "them one at a time, or delete the live copies first."
+        ) from exc
     _record_bulk(befores, EventKind.DELETE if deleted else EventKind.RESTORE, user)
     return count

@@ -7,7 +7,9 @@ database and writes them, all files in one transaction:
   unusable password); relations by slug;
 - actors by name or alias, ignoring case; claims by subject, relation, object and qualifier
   (ignoring case, as the claim_unique constraint does); articles by text_sha256 (an article the
-  database lacks needs its text in the file);
+  database lacks needs its text in the file); sources (schema 2) by article and identity
+  (models.source_identity), so the mentions of one source stay one source; the annotations of a
+  version-1 file, which has no sources, are linked to theirs after the insert (link_unlinked);
 - annotations validated like a save in the app (annotation_validate: offsets, quotes, labels,
   confidence) plus status and timestamps. An annotation is "already there" when a live annotation
   with the same article, reviewer, claim, content/source/cue offsets, source kind and actor,
@@ -55,17 +57,21 @@ from annotate.models import (
     Claim,
     EventKind,
     Relation,
+    Source,
     SourceKind,
     Status,
+    UnnamedKind,
+    source_identity,
 )
 from annotate.restoring import RestoreData, RestoreFileError, read_path
 from annotate.services import history
 from annotate.services.annotations import ANNOTATION_FIELDS, annotation_validate
+from annotate.services.sources import link_unlinked
 
 BATCH = 2000
 SQLITE_CACHE_KIB = -262144  # negative: KiB, i.e. up to 256 MB, used only as the import needs it
 _STATUSES = tuple(Status.values)  # a tuple: a value from a file may be unhashable
-KINDS = ("users", "relations", "actors", "aliases", "claims", "articles", "annotations")
+KINDS = ("users", "relations", "actors", "aliases", "claims", "articles", "sources", "annotations")
 
 
 class RestoreError(Exception):
@@ -200,6 +206,20 @@ def _reset_sequences(models_: Iterable[type[models.Model]]) -> None:
                 cursor.execute(sql)
 
 
+@dataclass
+class SourceRef:
+    """A file's source resolved to the target: its values as stored, and its id once written."""
+
+    article: int
+    kind: str
+    actor: int | None
+    unnamed_kind: str
+    affiliation: int | None
+    description: str
+    identity: str
+    pk: int = 0
+
+
 class _Importer:
     def __init__(
         self,
@@ -226,8 +246,9 @@ class _Importer:
         actors = self.actors(data)
         claims = self.claims(data, actors, relations)
         articles = self.articles(data)
+        sources = self.sources(data, actors, articles)
         self.progress(f"{data.name}: {len(articles):,} articles ready")
-        self.annotations(data, users, actors, claims, articles)
+        self.annotations(data, users, actors, claims, articles, sources)
 
     def users(self, data: RestoreData) -> dict[str, int]:
         User = get_user_model()
@@ -455,6 +476,7 @@ class _Importer:
                 pk=rec.id if keep and isinstance(rec.id, int) else None,
                 title=rec.title,
                 outlet=rec.outlet,
+                byline=rec.byline,
                 url=rec.url,
                 published_on=published,
                 language=rec.language,
@@ -484,7 +506,7 @@ class _Importer:
             return "the title is empty."
         if len(rec.title) > TITLE_MAX_LENGTH:
             return f"the title is longer than {TITLE_MAX_LENGTH} characters."
-        for key, limit in (("outlet", 200), ("url", 1000), ("language", 16)):
+        for key, limit in (("outlet", 200), ("byline", 300), ("url", 1000), ("language", 16)):
             value = getattr(rec, key)
             if not isinstance(value, str) or len(value) > limit:
                 return f"{key} must be text of at most {limit} characters."
@@ -495,6 +517,103 @@ class _Importer:
                 return f"published_on {rec.published_on!r} is not a date (YYYY-MM-DD)."
         return None
 
+    def sources(
+        self,
+        data: RestoreData,
+        actors: dict[Any, int],
+        articles: dict[Any, tuple[int, str]],
+    ) -> dict[Any, SourceRef]:
+        """file source id → the target source (an existing one with the same identity in the
+        target article, else a new one: with the file's id into an empty table)."""
+        file_ids = [rec.id for rec in data.sources]
+        keep = len(set(file_ids)) == len(file_ids) and not Source.objects.exists()
+        wanted: list[tuple[Any, SourceRef, Source]] = []
+        for rec in data.sources:
+            made = self._source(data, rec, actors, articles)
+            if made is not None:
+                wanted.append((rec.id, made, Source(pk=rec.id if keep else None)))
+        target_articles = sorted({ref.article for _, ref, _ in wanted})
+        existing: dict[tuple[int, str], int] = {}
+        for i in range(0, len(target_articles), 500):
+            existing.update(
+                ((a, identity), pk)
+                for pk, a, identity in Source.objects.filter(
+                    article_id__in=target_articles[i : i + 500]
+                ).values_list("pk", "article_id", "identity")
+            )
+        mapping: dict[Any, SourceRef] = {}
+        new: dict[tuple[int, str], Source] = {}
+        for file_id, ref, row in wanted:
+            key = (ref.article, ref.identity)
+            if key in existing:
+                self.report.present["sources"] += 1
+            elif key not in new:  # a file listing one source twice gets one row
+                row.article_id, row.kind, row.actor_id = ref.article, ref.kind, ref.actor
+                row.unnamed_kind, row.affiliation_id = ref.unnamed_kind, ref.affiliation
+                row.description, row.identity = ref.description, ref.identity
+                new[key] = row
+            mapping[file_id] = ref
+        if new:
+            # bulk_create skips save(), so `identity` is set above (the rule: source_identity).
+            Source.objects.bulk_create(new.values(), batch_size=500)
+            if keep:
+                self.keep_ids.add(Source)
+            existing.update((key, row.pk) for key, row in new.items())
+            self.report.added["sources"] += len(new)
+        for ref in mapping.values():
+            ref.pk = existing[(ref.article, ref.identity)]
+        return mapping
+
+    def _source(
+        self,
+        data: RestoreData,
+        rec: Any,
+        actors: dict[Any, int],
+        articles: dict[Any, tuple[int, str]],
+    ) -> SourceRef | None:
+        """One source record resolved and checked (as services.sources.source_get_or_create
+        would store it), or None after naming its problem."""
+        label = f"Source {rec.id!r}"
+        article = _lookup(articles, rec.article)
+        if article is None:
+            self.bad(data, rec.where, f"{label}: its article {rec.article!r} was not imported.")
+            return None
+        problems = []
+        kind = rec.kind if rec.kind in SourceKind.values else None
+        if kind is None:
+            problems.append(f"unknown kind {rec.kind!r}: use one of {', '.join(SourceKind.values)}")
+        actor = _lookup(actors, rec.actor) if kind == SourceKind.NAMED else None
+        if kind == SourceKind.NAMED and actor is None:
+            problems.append(f"a named source needs an actor of the file, not {rec.actor!r}")
+        unnamed_kind, affiliation, description = "", None, ""
+        if kind == SourceKind.UNNAMED:
+            unnamed_kind = rec.unnamed_kind or ""
+            if unnamed_kind not in ("", *UnnamedKind.values):
+                problems.append(
+                    f"unknown kind of unnamed source {unnamed_kind!r}: use one of "
+                    f"{', '.join(UnnamedKind.values)}, or leave it empty"
+                )
+            if rec.affiliation is not None:
+                affiliation = _lookup(actors, rec.affiliation)
+                if affiliation is None:
+                    problems.append(f"affiliation {rec.affiliation!r} is not an actor in the file")
+            if not isinstance(rec.description, str) or len(rec.description) > 300:
+                problems.append("description must be text of at most 300 characters")
+            else:
+                description = " ".join(rec.description.split())
+        if problems or kind is None:
+            self.bad(data, rec.where, f"{label}: {'; '.join(problems)}.")
+            return None
+        return SourceRef(
+            article=article[0],
+            kind=kind,
+            actor=actor,
+            unnamed_kind=unnamed_kind,
+            affiliation=affiliation,
+            description=description,
+            identity=source_identity(kind, actor, unnamed_kind, affiliation, description),
+        )
+
     def annotations(
         self,
         data: RestoreData,
@@ -502,6 +621,7 @@ class _Importer:
         actors: dict[Any, int],
         claims: dict[Any, int],
         articles: dict[Any, tuple[int, str]],
+        sources: dict[Any, SourceRef],
     ) -> None:
         keep = not Annotation.objects.exists()
         target_articles = [pk for pk, _ in articles.values()]
@@ -512,6 +632,19 @@ class _Importer:
                 .filter(article_id__in=target_articles[i : i + 200])
                 .values_list(*KEY_COLUMNS)
             )
+        # What models.DUPLICATE_CONSTRAINT holds: one live record of the same words, claim and
+        # source per reviewer. A row that would be a second one is refused with its position.
+        recorded: dict[tuple[Any, ...], str] = {}
+        for i in range(0, len(target_articles), 200):
+            for values in (
+                Annotation.objects.live()
+                .filter(article_id__in=target_articles[i : i + 200])
+                .values_list(*_DUPLICATE_COLUMNS)
+            ):
+                there_row = dict(zip(_DUPLICATE_COLUMNS, values, strict=True))
+                # Under its entity (what a version-2 row names) and as a version-1 row reads.
+                for seen in (there_row, {**there_row, "source": None}):
+                    recorded[_duplicate_key(seen)] = "an annotation already in the database"
         adapt = _datetime_adapter()
         key_of, values_of = itemgetter(*KEY_COLUMNS), itemgetter(*INSERT_COLUMNS)
         rows: list[tuple[Any, ...]] = []
@@ -519,7 +652,7 @@ class _Importer:
         for n, rec in enumerate(data.annotations, start=1):
             if n % 20000 == 0:
                 self.progress(f"{data.name}: checked {n:,} of {total:,} annotations")
-            row = self._annotation_row(data, rec, users, actors, claims, articles)
+            row = self._annotation_row(data, rec, users, actors, claims, articles, sources)
             if row is None:
                 continue
             key = key_of(row)
@@ -527,6 +660,15 @@ class _Importer:
                 there[key] -= 1
                 self.report.present["annotations"] += 1
                 continue
+            duplicate = _duplicate_key(row)
+            if duplicate in recorded:
+                self.bad(
+                    data, rec.where,
+                    f"Annotation {rec.data.get('id')!r}: the same reviewer, words, claim and "
+                    f"source as {recorded[duplicate]}; one reviewer records a passage once.",
+                )  # fmt: skip
+                continue
+            recorded[duplicate] = f"annotation {rec.data.get('id')!r} ({rec.where})"
             values = list(values_of(row))
             for i in DATETIME_POSITIONS:
                 if values[i] is not None:
@@ -546,6 +688,9 @@ class _Importer:
         db_columns = [_column(Annotation, c) for c in columns]
         agreement_stale(r[0] for r in rows)  # INSERT_COLUMNS[0] is the article
         _insert(Annotation, db_columns, rows)
+        # A version-1 file names no source entities: its annotations get theirs now.
+        source_at = INSERT_COLUMNS.index("source")
+        link_unlinked(article_ids={r[0] for r in rows if r[source_at] is None})
         if kept and rows:
             self.keep_ids.add(Annotation)
         self._record_imports(columns, rows, adapt)
@@ -558,6 +703,9 @@ class _Importer:
         """One "import" event per annotation written (history.record's row for a creation),
         written like the annotations themselves: one bulk INSERT (COPY on PostgreSQL)."""
         at, id_at, version_at = adapt(timezone.now()), columns.index("id"), columns.index("version")
+        # The source entity is left out of the event: labelling it would read its actor,
+        # affiliation and article one query each; its kind, actor and description are in it.
+        columns = [c if c != "source" else "" for c in columns]
         events = [
             (
                 row[id_at],
@@ -580,6 +728,7 @@ class _Importer:
         actors: dict[Any, int],
         claims: dict[Any, int],
         articles: dict[Any, tuple[int, str]],
+        sources: dict[Any, SourceRef],
     ) -> dict[str, Any] | None:
         ann = rec.data
         label = f"Annotation {ann.get('id')!r}"
@@ -651,13 +800,13 @@ class _Importer:
             problems.extend(
                 f"{key}: {' '.join(messages)}" for key, messages in exc.message_dict.items()
             )
-        if source.get("kind") == SourceKind.NAMED and values.get("source_actor") is None:
-            pass  # annotation_validate names it
+        entity = self._source_of(source, values, article_id, sources, problems)
         if problems:
             self.bad(data, rec.where, f"{label}: {'; '.join(problems)}.")
             return None
         return {
             **values,
+            "source": entity,
             "file_id": ann.get("id"),
             "article": article_id,
             "reviewer": reviewer,
@@ -674,6 +823,55 @@ class _Importer:
             "updated_at": updated,
             "deleted_at": None,
         }
+
+    @staticmethod
+    def _source_of(
+        source: dict[str, Any],
+        values: dict[str, Any],
+        article_id: int,
+        sources: dict[Any, SourceRef],
+        problems: list[str],
+    ) -> int | None:
+        """The target source the annotation's `source.id` names (schema 2), after checking that
+        it is one of its article's and agrees with the annotation's copies of it (kind, actor,
+        an unnamed source's description), as services.sources.attach keeps them; None for a
+        version-1 annotation, linked after the insert."""
+        file_id = source.get("id")
+        if file_id is None:
+            return None
+        ref: SourceRef | None = _lookup(sources, file_id)
+        if ref is None:
+            problems.append(f"source {file_id!r} is not a source in the file")
+            return None
+        description = values["source_description"]
+        if (
+            ref.article != article_id
+            or ref.kind != values["source_kind"]
+            or ref.actor != values["source_actor"]
+            or (ref.kind == SourceKind.UNNAMED and ref.description != _clean(description))
+        ):
+            problems.append(
+                f"source {file_id!r} is not the source it describes (its article, kind, actor or "
+                "an unnamed source's description differ)"
+            )
+            return None
+        return ref.pk
+
+
+_DUPLICATE_COLUMNS = ("article", "reviewer", "start", "end", "claim", "source", "source_kind",
+                      "source_actor", "source_description")  # fmt: skip
+
+
+def _duplicate_key(row: dict[str, Any]) -> tuple[Any, ...]:
+    """A row's place under models.DUPLICATE_CONSTRAINT: its reviewer, words, claim and source
+    entity (a version-1 row's, as services.sources.link_unlinked will find it)."""
+    if row.get("source") is not None:
+        source: Any = ("source", row["source"])
+    else:
+        unnamed = row["source_kind"] == SourceKind.UNNAMED
+        words = " ".join((row["source_description"] or "").split()) if unnamed else ""
+        source = source_identity(row["source_kind"], row["source_actor"], "", None, words)
+    return (row["article"], row["reviewer"], row["start"], row["end"], row["claim"], source)
 
 
 KEY_COLUMNS = (
@@ -696,6 +894,7 @@ KEY_COLUMNS = (
 INSERT_COLUMNS = (
     "article",
     "reviewer",
+    # The source entity: the file's (schema 2), or linked after the insert (link_unlinked).
     *ANNOTATION_FIELDS,
     "status",
     "curator",

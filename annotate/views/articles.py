@@ -15,7 +15,7 @@ import functools
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
@@ -97,6 +97,7 @@ def _workspace(
         show_others = request.GET.get("others") == "1"
     show_others = workspace.shows_others(state, asked=show_others, focus_id=focus_id)
     shown = workspace.page(state, show_others=show_others)
+    offered = services.sources_offered(article, state.annotations(others=show_others))
     page_url = reverse("annotate:article-detail", args=[article.pk])
     curator = state.visibility.curator
     csrf = get_token(request)
@@ -146,7 +147,7 @@ def _workspace(
         "done": state.done,
         "final": state.final,
         "progress": state.progress,
-        "form": form or AnnotationForm(prefix_id="new"),
+        "form": form or AnnotationForm(prefix_id="new", offered=offered),
         "edit": edit,
         "edit_form": edit_form,
         "conflict": conflict,
@@ -175,7 +176,11 @@ def article_detail(request: AppRequest, pk: int) -> HttpResponse:
     edit_id = _int_param(request, "edit")
     if edit_id:
         edit = _own_annotation(request, edit_id, article=article)
-        edit_form = AnnotationForm(initial=AnnotationForm.initial_for(edit), prefix_id="edit")
+        edit_form = AnnotationForm(
+            initial=AnnotationForm.initial_for(edit),
+            prefix_id="edit",
+            offered=_offered(request, article),
+        )
     context = _workspace(
         request, article, edit=edit, edit_form=edit_form, focus_id=_int_param(request, "annotation")
     )
@@ -200,11 +205,14 @@ def _own_annotation(
     return annotation
 
 
-def _refused(request: AppRequest, article_id: int, exc: AnnotationsFinal) -> HttpResponse:
-    """A write blind mode refuses (done is final): htmx gets the reason as a plain-text 403
-    (annotate.js shows it in the status line), plain requests the page with it as a message."""
+def _refused(
+    request: AppRequest, article_id: int, exc: AnnotationsFinal | ValidationError, status: int = 403
+) -> HttpResponse:
+    """A write refused as a whole (blind mode: done is final, 403; a restore that would make a
+    second live copy, 409): htmx gets the reason as plain text (annotate.js shows it in the
+    status line), plain requests the page with it as a message."""
     if request.htmx:
-        return HttpResponse(exc.message, status=403, content_type="text/plain; charset=utf-8")
+        return HttpResponse(exc.message, status=status, content_type="text/plain; charset=utf-8")
     messages.error(request, exc.message)
     return redirect(reverse("annotate:article-detail", args=[article_id]))
 
@@ -265,6 +273,13 @@ def _shown_annotations(request: AppRequest, article: Article) -> tuple[Annotatio
     return own_annotations(request.user, article), False
 
 
+def _offered(request: AppRequest, article: Article) -> list[services.OfferedSource]:
+    """The sources "same source as" offers: those of the annotations the page shows (one query,
+    and the reader state's only when the page shows others' work)."""
+    shown, _ = _shown_annotations(request, article)
+    return services.sources_offered(article, shown)
+
+
 def _others_asked(request: AppRequest) -> bool:
     """The page that sent `request` shows other reviewers' work (`others=1`, posted by its forms)."""
     return (request.POST if request.method == "POST" else request.GET).get("others") == "1"
@@ -279,7 +294,8 @@ def _show_others(request: AppRequest, state: ReaderState) -> bool:
 def annotation_create(request: AppRequest, pk: int) -> HttpResponse:
     """Record a new annotation on the selected words; htmx gets the changed pieces (_saved_swaps)."""
     article = get_object_or_404(Article, pk=pk)
-    form = AnnotationForm(request.POST, prefix_id="new")
+    offered = _offered(request, article)
+    form = AnnotationForm(request.POST, prefix_id="new", offered=offered)
     annotation = form.save(article=article, user=request.user) if form.is_valid() else None
     if annotation is None:
         return _form_again(request, article, form=form)
@@ -334,7 +350,9 @@ def _saved_swaps(
         "saved": annotation,
         "edited": was is not None,
         # The next annotation starts from a blank form.
-        "blank_form": "" if was else _blank_new_slot(request, article, form, show_others),
+        "blank_form": (
+            "" if was else _blank_new_slot(request, article, form, annotation, show_others)
+        ),
     }
     response = render(request, "annotate/article_detail.html#saved-swaps", context)
     trigger_client_event(response, "annotation-saved", {"id": annotation.pk})
@@ -345,7 +363,11 @@ _CSRF_PLACEHOLDER = "csrf-token-goes-here"
 
 
 def _blank_new_slot(
-    request: AppRequest, article: Article, form: AnnotationForm, show_others: bool
+    request: AppRequest,
+    article: Article,
+    form: AnnotationForm,
+    saved: Annotation,
+    show_others: bool,
 ) -> SafeString:
     """The blank new-annotation form (#new-slot) a create sends back, with this request's token.
 
@@ -354,18 +376,23 @@ def _blank_new_slot(
     key (with a placeholder token) and reused.
     """
     relations = tuple((slug, r.label) for slug, r in form.relations.items())
-    html = _blank_new_slot_html(article.pk, relations, show_others)
+    assert saved.source is not None  # every save links one (services.sources.attach)
+    offered = tuple(services.offered_with(form.offered, saved.source))  # it may be new
+    html = _blank_new_slot_html(article.pk, relations, offered, show_others)
     return mark_safe(html.replace(_CSRF_PLACEHOLDER, get_token(request)))
 
 
 @functools.lru_cache(maxsize=256)
 def _blank_new_slot_html(
-    article_pk: int, relations: tuple[tuple[str, str], ...], show_others: bool
+    article_pk: int,
+    relations: tuple[tuple[str, str], ...],
+    offered: tuple[services.OfferedSource, ...],
+    show_others: bool,
 ) -> str:
     choices = {slug: Relation(slug=slug, label=label) for slug, label in relations}
     context = {
         "article": Article(pk=article_pk),
-        "form": AnnotationForm(prefix_id="new", relations=choices),
+        "form": AnnotationForm(prefix_id="new", relations=choices, offered=offered),
         "show_others": show_others,
         "csrf_token": _CSRF_PLACEHOLDER,
     }
@@ -389,7 +416,11 @@ def annotation_edit(request: AppRequest, pk: int) -> HttpResponse:
     if not request.htmx:
         url = reverse("annotate:article-detail", args=[annotation.article_id])
         return redirect(f"{url}?edit={pk}#form-slot")
-    form = AnnotationForm(initial=AnnotationForm.initial_for(annotation), prefix_id="edit")
+    form = AnnotationForm(
+        initial=AnnotationForm.initial_for(annotation),
+        prefix_id="edit",
+        offered=_offered(request, annotation.article),
+    )
     context = {
         "edit": annotation,
         "edit_form": form,
@@ -405,7 +436,8 @@ def annotation_update(request: AppRequest, pk: int) -> HttpResponse:
     annotation = _own_annotation(request, pk)
     article = annotation.article
     was = (annotation.start, annotation.end)
-    form = AnnotationForm(request.POST, prefix_id="edit")
+    offered = _offered(request, article)
+    form = AnnotationForm(request.POST, prefix_id="edit", offered=offered)
     try:
         saved = (
             form.save(article=article, user=request.user, annotation=annotation)
@@ -416,7 +448,7 @@ def annotation_update(request: AppRequest, pk: int) -> HttpResponse:
         current = Annotation.objects.with_related().get(pk=exc.current.pk)
         data = request.POST.copy()
         data["version"] = str(current.version)  # saving again now overwrites, knowingly
-        form = AnnotationForm(data, prefix_id="edit")
+        form = AnnotationForm(data, prefix_id="edit", offered=offered)
         form.is_valid()
         form.add_error(None, exc.message)
         return _form_again(request, article, edit=annotation, edit_form=form, conflict=current)
@@ -450,6 +482,8 @@ def annotation_restore(request: AppRequest, pk: int) -> HttpResponse:
         services.annotation_restore(annotation=annotation, user=request.user)
     except AnnotationsFinal as exc:
         return _refused(request, annotation.article_id, exc)
+    except services.DuplicateAnnotation as exc:
+        return _refused(request, annotation.article_id, exc, status=409)
     restored = f"Restored “{annotation.claim.text}”."
     return _panel(request, annotation.article, saved_id=annotation.pk, announce=restored)
 

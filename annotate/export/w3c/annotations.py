@@ -25,7 +25,8 @@ class AnnotationShaper:
     """Turns walk()'s annotation dicts into serialised Annotations, caching what repeats.
 
     Every cache is bounded by a small table (users, claims, actors, label values), or, for the
-    article's author, emptied at each article: memory stays flat however long the export runs.
+    article's author and unnamed sources, emptied at each article: memory stays flat however long
+    the export runs. The sources' labels are read once up front (rows.source_entities).
     """
 
     def __init__(self, iris: Iris, plan: Plan) -> None:
@@ -34,10 +35,11 @@ class AnnotationShaper:
         self.actor_names: dict[int, str] = dict(plan.actors.values_list("id", "name"))
         self.relation_labels = {r["id"]: r["label"] for r in rows.relations()}
         self.claims = dict(rows.line_claims(plan.claims, self.actor_names))
+        self.sources = rows.source_entities(plan.sources)
         self.claim_bodies: dict[int, bytes] = {}
         self.agents: dict[str, orjson.Fragment] = {}
         self.named_sources: dict[tuple[Any, ...], bytes] = {}
-        self.author_sources: dict[tuple[Any, ...], bytes] = {}
+        self.article_sources: dict[tuple[Any, ...], bytes] = {}
         self.judgements: dict[tuple[Any, ...], bytes] = {}
         self.mention = orjson.Fragment(_classifying("SourceMention"))
         self.cue = orjson.Fragment(_classifying("AttributionCue"))
@@ -66,8 +68,8 @@ class AnnotationShaper:
                 }
             )
         )
-        self.author_sources.clear()
-        author = article_iri + "/author"
+        self.article_sources.clear()
+        article_id = article["id"]
         dumps = orjson.dumps
         fragment = orjson.Fragment
         out: list[bytes] = []
@@ -79,7 +81,7 @@ class AnnotationShaper:
             source = item["source"]
             body = [
                 self._claim_body(annotation_id, item["claim"]),
-                self._source_body("tagging", source, annotation_id, author),
+                self._source_body("tagging", source, annotation_id, article_id),
                 self._judgements(item),
             ]
             if item["note"]:
@@ -117,7 +119,7 @@ class AnnotationShaper:
                 continue
             link = {"type": "SpecificResource", "purpose": "linking", "source": annotation_iri}
             if span is not None:
-                identifies = self._source_body("identifying", source, annotation_id, author)
+                identifies = self._source_body("identifying", source, annotation_id, article_id)
                 out.append(
                     _linked(
                         item,
@@ -190,7 +192,7 @@ class AnnotationShaper:
             return body
         claim = self.claims.get(claim_id)
         if claim is None:
-            raise ExportError(_changed_meanwhile(annotation_id, f"claim {claim_id}"))
+            raise ExportError(rows.changed_meanwhile(annotation_id, f"claim {claim_id}"))
         iris = self.iris
         statement: dict[str, Any] = {
             "id": iris.claim(claim_id),
@@ -211,41 +213,42 @@ class AnnotationShaper:
         return body
 
     def _source_body(
-        self, purpose: str, source: dict[str, Any], annotation_id: int, author_iri: str
+        self, purpose: str, source: dict[str, Any], annotation_id: int, article_id: int
     ) -> bytes:
         """Who makes the claim (an actor, the article's author, an unnamed source), as a body."""
-        if source["kind"] == SourceKind.UNNAMED:
-            # An unnamed source's IRI is the annotation's own: nothing to reuse.
-            return self._dumped_source(purpose, source, annotation_id, author_iri)
-        cache = self.named_sources if source["kind"] == SourceKind.NAMED else self.author_sources
-        key = (purpose, source["actor"], source["description"])
+        if source["kind"] == SourceKind.NAMED:
+            cache, key = self.named_sources, (purpose, source["actor"], source["description"])
+        else:  # the author and unnamed sources are the article's own
+            cache, key = self.article_sources, (purpose, source["id"], source["description"])
         body = cache.get(key)
         if body is None:
-            body = cache[key] = self._dumped_source(purpose, source, annotation_id, author_iri)
+            resource = self._source_resource(source, annotation_id, article_id)
+            body = cache[key] = orjson.dumps(
+                {"type": "SpecificResource", "purpose": purpose, "source": resource}
+            )
         return body
 
-    def _dumped_source(
-        self, purpose: str, source: dict[str, Any], annotation_id: int, author_iri: str
-    ) -> bytes:
-        resource = self._source_resource(source, annotation_id, author_iri)
-        return orjson.dumps({"type": "SpecificResource", "purpose": purpose, "source": resource})
-
     def _source_resource(
-        self, source: dict[str, Any], annotation_id: int, author_iri: str
+        self, source: dict[str, Any], annotation_id: int, article_id: int
     ) -> dict[str, Any]:
         kind = source["kind"]
+        entity = self.sources.get(source["id"])
+        if entity is None:
+            raise ExportError(rows.changed_meanwhile(annotation_id, f"source {source['id']}"))
         if kind == SourceKind.NAMED:
-            name = self.actor_names.get(source["actor"])
-            if name is None:
-                raise ExportError(_changed_meanwhile(annotation_id, f"actor {source['actor']}"))
-            iri, label = self.iris.actor(source["actor"]), name
+            if source["actor"] not in self.actor_names:
+                raise ExportError(rows.changed_meanwhile(annotation_id, f"actor {source['actor']}"))
+            iri = self.iris.actor(source["actor"])
         elif kind == SourceKind.AUTHOR:
-            iri, label = author_iri, str(SourceKind.AUTHOR.label)
+            iri = self.iris.author(article_id)
         else:
-            # The data model gives an unnamed source no identity beyond this attribution.
-            iri = self.iris.annotation(annotation_id) + "/source"
-            label = str(SourceKind.UNNAMED.label)
-        resource: dict[str, Any] = {"id": iri, "type": vocab(_SOURCE_CLASSES[kind]), "label": label}
+            # One IRI per source of the article, whichever of its mentions this is.
+            iri = self.iris.source(article_id, source["id"])
+        resource: dict[str, Any] = {
+            "id": iri,
+            "type": vocab(_SOURCE_CLASSES[kind]),
+            "label": entity["label"],
+        }
         if source["description"]:
             resource["rdfs:comment"] = source["description"]
         return resource
@@ -307,10 +310,3 @@ def _span_target(source: orjson.Fragment, text: str, span: dict[str, Any]) -> di
     start, end = span["start"], span["end"]
     prefix, suffix = spans.context(text, start, end)
     return _target(source, start, end, span["quote"], prefix, suffix)
-
-
-def _changed_meanwhile(annotation_id: int, what: str) -> str:
-    return (
-        f"Export stopped: annotation {annotation_id} points at {what}, which was created after the "
-        "export started. Run the export again."
-    )

@@ -44,6 +44,13 @@ class Iris:
     def article(self, article_id: int) -> str:
         return f"{self.base}article/{article_id}"
 
+    def source(self, article_id: int, source_id: int) -> str:
+        """An unnamed source: an entity of its article, the same IRI for each of its mentions."""
+        return f"{self.article(article_id)}/source/{source_id}"
+
+    def author(self, article_id: int) -> str:
+        return f"{self.article(article_id)}/author"
+
     def actor(self, actor_id: int) -> str:
         return f"{self.base}actor/{actor_id}"
 
