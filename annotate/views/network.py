@@ -1,0 +1,60 @@
+"""The actor network (/claims/network/): the claims page's data drawn as a graph.
+
+Same filters as /claims/ (ClaimFilterForm and ClaimFilters.apply, so whatever they learn the
+network follows), same visibility (annotate.permissions.Visibility), same rows
+(claims.claim_groups / claim_rows); annotate/network.py turns the first of them into a picture.
+Query count is constant: the graph is capped, and the rows are read in one page.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from annotate import claims, network
+from annotate.models import Relation
+from annotate.permissions import visibility_for
+from annotate.views.claims import ClaimFilterForm
+from annotate.views.requests import AppRequest
+
+
+@require_GET
+def claim_network(request: AppRequest) -> HttpResponse:
+    """Actors as nodes, claims as arrows, and the same claims as a table (claim_network.html).
+
+    Context: form, filters, graph (network.Network, None when nothing matches), legend
+    (network.STANCE_LEGEND), visibility, actor_names (suggestions), querystring (the filters, for
+    the claim links and the list view), is_filtered.
+    """
+    visibility = visibility_for(request.user)
+    visible = visibility.annotations()
+    form = ClaimFilterForm(
+        request.GET or None,
+        relations=list(Relation.objects.all()),
+        reviewers=list(claims.reviewers_in(visible)),
+    )
+    filters = form.filters(visibility) if form.is_bound else claims.ClaimFilters()
+    selected = filters.apply(visible)
+    groups = claims.claim_groups(selected, sort=filters.sort)
+    # One more than the cap says whether there are more; only then are they counted.
+    first = list(groups[: network.MAX_CLAIMS + 1])
+    total = groups.count() if len(first) > network.MAX_CLAIMS else len(first)
+    rows = claims.claim_rows(selected, first[: network.MAX_CLAIMS])
+    graph = network.build(rows, total=total) if rows else None
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "annotate/claim_network.html",
+        {
+            "form": form,
+            "filters": filters,
+            "graph": graph,
+            "legend": network.STANCE_LEGEND,
+            "visibility": visibility,
+            "actor_names": claims.actor_names(visibility.actors()),
+            "querystring": params.urlencode(),
+            "is_filtered": any(v for k, v in request.GET.items() if k not in ("page", "sort")),
+        },
+    )
