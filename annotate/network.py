@@ -51,6 +51,8 @@ NODE_MIN_R, NODE_MAX_R = 9.0, 24.0
 NODE_GAP = 22.0  # between two circles' edges: room for the name under the upper one
 EDGE_MIN_W, EDGE_MAX_W = 1.6, 7.0
 PARALLEL_SPACING = 26.0  # between the middles of two parallel arrows: one label's height and more
+BUNDLE_SPREAD = 130.0  # but a bundle of many fans out no wider than this, middle to middle
+WIDE_SOURCES = 4  # the fewest distinct sources that may draw the widest arrow
 ARROW = 10.0  # arrowhead length; the line stops there so a thick line never pokes past the tip
 NAME_CHARS = 22  # longer actor names are shortened in the picture (full in the hover text)
 # Work cap for the force simulation (pairs of nodes × steps): ~0.1 s at worst in CPython, where
@@ -89,7 +91,7 @@ class Node:
 
     @property
     def short_name(self) -> str:
-        return self.name if len(self.name) <= NAME_CHARS else self.name[: NAME_CHARS - 1] + "…"
+        return _short(self.name)
 
     @property
     def label_y(self) -> float:
@@ -197,9 +199,9 @@ def build(rows: Sequence[ClaimRow], *, total: int | None = None) -> Network:
         }
     )  # fmt: skip
     width, height = canvas_size(len(order))
-    points = force_layout(len(order), pairs)
-    points, height = fit(points, radii, width, height)
-    points = separate(points, radii, width, height)
+    points = layout(len(order), pairs, aspect=width / height)
+    points, height = fit(points, width, height)
+    points = separate(points, radii, width, height, [_short(names[a]) for a in order])
     nodes = [
         Node(
             id=a,
@@ -210,7 +212,7 @@ def build(rows: Sequence[ClaimRow], *, total: int | None = None) -> Network:
             x=round(points[k][0], 1),
             y=round(points[k][1], 1),
             r=radii[k],
-        )  # fmt: skip
+        )
         for k, a in enumerate(order)
     ]
     by_id = {n.id: n for n in nodes}
@@ -222,6 +224,10 @@ def build(rows: Sequence[ClaimRow], *, total: int | None = None) -> Network:
         height=round(height, 1),
         total=max(total if total is not None else len(rows), len(rows)),
     )
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= NAME_CHARS else name[: NAME_CHARS - 1] + "…"
 
 
 def within_caps(rows: Iterable[ClaimRow]) -> list[ClaimRow]:
@@ -241,16 +247,69 @@ def node_radius(degree: int) -> float:
     return round(min(NODE_MAX_R, NODE_MIN_R + 3.5 * math.sqrt(max(degree - 1, 0))), 1)
 
 
-def edge_width(sources: int) -> float:
-    """Width of an arrow by its distinct sources: 1 source is thin, 12 or more is the widest."""
-    step = (EDGE_MAX_W - EDGE_MIN_W) / math.sqrt(11)
-    return round(min(EDGE_MAX_W, EDGE_MIN_W + step * math.sqrt(max(sources - 1, 0))), 1)
+def edge_width(sources: int, most: int) -> float:
+    """Width of an arrow by its distinct sources, against the most any arrow shown has.
+
+    Relative, so that a picture of claims with 20 to 40 sources still shows which have more; but
+    never as if 4 were many (a claim with 2 sources beside ones with 1 stays fairly thin).
+    """
+    scale = max(most, WIDE_SOURCES) - 1
+    share = math.sqrt(max(sources - 1, 0) / scale)
+    return round(EDGE_MIN_W + (EDGE_MAX_W - EDGE_MIN_W) * min(share, 1.0), 1)
 
 
 def canvas_size(n: int) -> tuple[float, float]:
     """The viewBox: the base size up to 16 actors, then growing so each keeps about as much room."""
     grow = max(1.0, math.sqrt(n / 16))
     return round(BASE_WIDTH * grow), round(BASE_HEIGHT * grow)
+
+
+def components(n: int, pairs: Sequence[tuple[int, int]]) -> list[list[int]]:
+    """Groups of nodes linked by some path, biggest first (ties: the one holding the busier
+    node first), each in node order."""
+    parent = list(range(n))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b in pairs:
+        parent[root(a)] = root(b)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(n):
+        groups[root(i)].append(i)
+    return sorted(groups.values(), key=lambda g: (-len(g), g[0]))
+
+
+def layout(n: int, pairs: Sequence[tuple[int, int]], *, aspect: float) -> list[tuple[float, float]]:
+    """Each group of linked actors laid out on its own (force_layout), then the groups packed in
+    rows, biggest first, into about the canvas's shape: unlinked groups neither fly apart nor
+    squeeze the rest. Positions in abstract units (neighbours about 1.6 apart)."""
+    groups = components(n, pairs)
+    shapes = []
+    for group in groups:
+        local = {node: k for k, node in enumerate(group)}
+        inner = [(local[a], local[b]) for a, b in pairs if a in local]
+        points = force_layout(len(group), inner)
+        min_x = min(x for x, _ in points)
+        min_y = min(y for _, y in points)
+        points = [(x - min_x, y - min_y) for x, y in points]
+        shapes.append((group, points, max(x for x, _ in points), max(y for _, y in points)))
+    gap = 1.8
+    area = sum((w + gap) * (h + gap) for _, _, w, h in shapes)
+    row_limit = max(max(w for _, _, w, _ in shapes), math.sqrt(area * aspect))
+    placed: list[tuple[float, float]] = [(0.0, 0.0)] * n
+    x = y = row_height = 0.0
+    for group, points, w, h in shapes:
+        if x > 0 and x + w > row_limit:
+            x, y, row_height = 0.0, y + row_height + gap, 0.0
+        for node, (px, py) in zip(group, points, strict=True):
+            placed[node] = (x + px, y + py)
+        x += w + gap
+        row_height = max(row_height, h)
+    return placed
 
 
 def force_layout(n: int, pairs: Sequence[tuple[int, int]]) -> list[tuple[float, float]]:
@@ -312,7 +371,7 @@ def force_layout(n: int, pairs: Sequence[tuple[int, int]]) -> list[tuple[float, 
 
 
 def fit(
-    points: Sequence[tuple[float, float]], radii: Sequence[float], width: float, height: float
+    points: Sequence[tuple[float, float]], width: float, height: float
 ) -> tuple[list[tuple[float, float]], float]:
     """Scale the layout into the viewBox, keeping its shape; the height shrinks to fit it.
 
@@ -343,18 +402,37 @@ def separate(
     radii: Sequence[float],
     width: float,
     height: float,
+    names: Sequence[str] | None = None,
     rounds: int = 40,
 ) -> list[tuple[float, float]]:
-    """Push apart circles closer than NODE_GAP, then keep them inside the viewBox's margins."""
+    """Push apart circles closer than NODE_GAP, and nodes whose names (under the circles) would
+    overlap another node or name, then keep them inside the viewBox's margins."""
     xs = [p[0] for p in points]
     ys = [p[1] for p in points]
     n = len(xs)
+    # Each node with its name: a box from the circle's top to under the name, as wide as either.
+    half = [max(r, _name_width(name) / 2) for r, name in zip(radii, names or [""] * n, strict=True)]
+    below = [r + NAME_FONT + 6 for r in radii]
     for _ in range(rounds):
         moved = False
         for i in range(n):
             for j in range(i + 1, n):
-                need = radii[i] + radii[j] + NODE_GAP
                 ddx, ddy = xs[j] - xs[i], ys[j] - ys[i]
+                over_x = half[i] + half[j] + 4 - abs(ddx)
+                # j under i: i's name is between them; j above i: j's name is.
+                over_y = (below[i] + radii[j] if ddy >= 0 else below[j] + radii[i]) - abs(ddy)
+                if over_x > 0 and over_y > 0:
+                    if over_x < over_y:
+                        push_x = (over_x / 2 + 0.01) * (1 if ddx >= 0 else -1)
+                        xs[i] -= push_x
+                        xs[j] += push_x
+                    else:
+                        push_y = (over_y / 2 + 0.01) * (1 if ddy >= 0 else -1)
+                        ys[i] -= push_y
+                        ys[j] += push_y
+                    moved = True
+                    ddx, ddy = xs[j] - xs[i], ys[j] - ys[i]
+                need = radii[i] + radii[j] + NODE_GAP
                 d = math.sqrt(ddx * ddx + ddy * ddy)
                 if d >= need:
                     continue
@@ -377,6 +455,10 @@ def separate(
     return list(zip(xs, ys, strict=True))
 
 
+def _name_width(name: str) -> float:
+    return len(name) * NAME_FONT * 0.6
+
+
 # ---------------------------------------------------------------- edges
 
 
@@ -388,10 +470,13 @@ def _edges(rows: Sequence[ClaimRow], nodes: dict[int, Node], index: dict[int, in
         a, b = row.claim.subject_id, row.claim.object_id
         bundles[(a, b) if index[a] <= index[b] else (b, a)].append(row)
     shapes: dict[int, tuple[str, list[tuple[float, float]]]] = {}
+    thinning: dict[int, float] = {}  # arrows packed closer in a big bundle are drawn thinner
     for (a, b), bundle in bundles.items():
         bundle.sort(key=lambda r: (r.claim.subject_id != a, r.claim.relation.label, r.claim.pk))
+        spacing = min(PARALLEL_SPACING, BUNDLE_SPREAD / max(len(bundle) - 1, 1))
         for k, row in enumerate(bundle):
-            offset = (k - (len(bundle) - 1) / 2) * PARALLEL_SPACING
+            offset = (k - (len(bundle) - 1) / 2) * spacing
+            thinning[id(row)] = max(0.5, spacing / PARALLEL_SPACING)
             if a == b:
                 shapes[id(row)] = _loop(nodes[a], k)
             else:
@@ -399,6 +484,7 @@ def _edges(rows: Sequence[ClaimRow], nodes: dict[int, Node], index: dict[int, in
                 shapes[id(row)] = _arc(start, end, nodes[a], nodes[b], offset)
     taken = [_node_box(node) for node in nodes.values()]
     taken += [_name_box(node) for node in nodes.values()]
+    most = max(row.sources for row in rows)
     edges = []
     for row in rows:  # most attributions first: they get the best places
         path, candidates = shapes[id(row)]
@@ -409,7 +495,7 @@ def _edges(rows: Sequence[ClaimRow], nodes: dict[int, Node], index: dict[int, in
             Edge(
                 row=row,
                 stance=prevailing_stance(row.stance_counts),
-                width=edge_width(row.sources),
+                width=round(edge_width(row.sources, most) * thinning[id(row)], 1),
                 path=path,
                 label_x=round(x, 1),
                 label_y=round(y, 1),
@@ -434,7 +520,7 @@ def _node_box(node: Node) -> Box:
 
 
 def _name_box(node: Node) -> Box:
-    half = (len(node.short_name) * NAME_FONT * 0.6) / 2
+    half = _name_width(node.short_name) / 2
     return (node.x - half, node.label_y - NAME_FONT, node.x + half, node.label_y + 3)
 
 

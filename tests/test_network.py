@@ -170,8 +170,11 @@ def test_node_size_follows_degree_and_edge_width_distinct_sources():
     assert nodes["Taliban"].r > nodes["State 0"].r > nodes["State 3"].r
     widths = {e.row.sources: e.width for e in graph.edges}
     assert widths[9] > widths[1]
-    assert network.edge_width(1) == network.EDGE_MIN_W
-    assert network.edge_width(500) == network.EDGE_MAX_W
+    assert network.edge_width(1, most=9) == network.EDGE_MIN_W
+    assert network.edge_width(9, most=9) == network.EDGE_MAX_W
+    # Relative to the most shown: 20 against 40 is not as wide as 40; 2 against 2 is not widest.
+    assert network.edge_width(20, most=40) < network.edge_width(40, most=40)
+    assert network.edge_width(2, most=2) < network.EDGE_MAX_W
 
 
 def test_self_claim_is_a_loop_over_its_node():
