@@ -171,12 +171,18 @@ def source_names_by_claim(
     }
 
 
-def claim_rows(annotations: QuerySet[Annotation], groups: Iterable[dict]) -> list[ClaimRow]:
-    """Attach claims (one query) and source names (one query) to a page of claim_groups rows."""
+def claim_rows(
+    annotations: QuerySet[Annotation], groups: Iterable[dict], *, with_source_names: bool = True
+) -> list[ClaimRow]:
+    """Attach claims (one query) and source names (one query) to a page of claim_groups rows.
+
+    Without source names (the network draws none) the rows' `source_names` are empty and the
+    second query, a scan of every matching attribution, is not run.
+    """
     groups = list(groups)
     ids = [g["claim_id"] for g in groups]
     claims = Claim.objects.select_related("subject", "relation", "object").in_bulk(ids)
-    names = source_names_by_claim(annotations, ids)
+    names = source_names_by_claim(annotations, ids) if with_source_names else {}
     return [
         ClaimRow(
             claim=claims[g["claim_id"]],
