@@ -47,6 +47,11 @@ STANCE_LABEL = {stance: label for stance, label, _ in STANCE_LEGEND}
 # Geometry, in viewBox units. The viewBox grows with the number of actors, so nodes keep room.
 BASE_WIDTH, BASE_HEIGHT = 600.0, 460.0
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 70.0, 34.0, 40.0
+MIN_WIDTH, MIN_HEIGHT = 360.0, 220.0
+MAX_UNIT = 105.0  # viewBox units per layout unit at most: neighbours about 170 apart
+# Drawn at this many CSS pixels per viewBox unit where the page is wide enough (the SVG's width
+# attribute), so words keep one size whatever the graph; narrower screens scale it down.
+DISPLAY_SCALE = 1.3
 NODE_MIN_R, NODE_MAX_R = 9.0, 24.0
 NODE_GAP = 22.0  # between two circles' edges: room for the name under the upper one
 EDGE_MIN_W, EDGE_MAX_W = 1.6, 7.0
@@ -153,6 +158,10 @@ class Network:
     total: int
 
     @property
+    def display_width(self) -> int:
+        return round(self.width * DISPLAY_SCALE)
+
+    @property
     def capped(self) -> bool:
         return self.total > len(self.edges)
 
@@ -200,7 +209,7 @@ def build(rows: Sequence[ClaimRow], *, total: int | None = None) -> Network:
     )  # fmt: skip
     width, height = canvas_size(len(order))
     points = layout(len(order), pairs, aspect=width / height)
-    points, height = fit(points, width, height)
+    points, width, height = fit(points, width, height)
     points = separate(points, radii, width, height, [_short(names[a]) for a in order])
     nodes = [
         Node(
@@ -221,7 +230,7 @@ def build(rows: Sequence[ClaimRow], *, total: int | None = None) -> Network:
         nodes=nodes,
         edges=edges,
         width=width,
-        height=round(height, 1),
+        height=height,
         total=max(total if total is not None else len(rows), len(rows)),
     )
 
@@ -372,13 +381,15 @@ def force_layout(n: int, pairs: Sequence[tuple[int, int]]) -> list[tuple[float, 
 
 def fit(
     points: Sequence[tuple[float, float]], width: float, height: float
-) -> tuple[list[tuple[float, float]], float]:
-    """Scale the layout into the viewBox, keeping its shape; the height shrinks to fit it.
+) -> tuple[list[tuple[float, float]], float, float]:
+    """Scale the layout into at most width × height, keeping its shape, and no larger than
+    MAX_UNIT per layout unit; the viewBox then shrinks to what is drawn (at least MIN_WIDTH ×
+    MIN_HEIGHT), so a small graph is not blown up across the page.
 
-    Returns the points and the height used (a wide layout leaves no empty band under it).
+    Returns the points and the viewBox's width and height.
     """
     if not points:
-        return [], height
+        return [], MIN_WIDTH, MIN_HEIGHT
     inner_w = width - 2 * MARGIN_X
     inner_h = height - MARGIN_TOP - MARGIN_BOTTOM
     min_x = min(x for x, _ in points)
@@ -386,15 +397,17 @@ def fit(
     min_y = min(y for _, y in points)
     max_y = max(y for _, y in points)
     span_x, span_y = max_x - min_x, max_y - min_y
-    scale = min(inner_w / span_x if span_x else math.inf, inner_h / span_y if span_y else math.inf)
-    if scale == math.inf:  # one node, or all at one place
-        return [(width / 2, height / 2) for _ in points], height
-    # A graph of two or three actors should not be stretched across the whole page.
-    scale = min(scale, inner_w / 2.2)
-    used_h = max(span_y * scale + MARGIN_TOP + MARGIN_BOTTOM, 0.45 * height)
-    offset_x = (width - span_x * scale) / 2 - min_x * scale
+    scale = min(
+        inner_w / span_x if span_x else math.inf,
+        inner_h / span_y if span_y else math.inf,
+        MAX_UNIT,
+    )
+    used_w = max(span_x * scale + 2 * MARGIN_X, MIN_WIDTH)
+    used_h = max(span_y * scale + MARGIN_TOP + MARGIN_BOTTOM, MIN_HEIGHT)
+    offset_x = (used_w - span_x * scale) / 2 - min_x * scale
     offset_y = (used_h - span_y * scale) / 2 - min_y * scale + (MARGIN_TOP - MARGIN_BOTTOM) / 2
-    return [(x * scale + offset_x, y * scale + offset_y) for x, y in points], used_h
+    fitted = [(x * scale + offset_x, y * scale + offset_y) for x, y in points]
+    return fitted, round(used_w), round(used_h)
 
 
 def separate(
