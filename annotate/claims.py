@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import (
@@ -24,41 +25,121 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Concat, Lower
+from django.http import QueryDict
 
 from annotate.models import (
     Actor,
     Annotation,
     AnnotationQuerySet,
     Claim,
+    Relation,
     SourceKind,
     Stance,
     source_label,
 )
 
 ROLES = ("either", "subject", "object")
-SORTS = ("attributions", "disagreement")
+SORTS = ("attributions", "disagreement")  # DEFAULT_SORT first
 
 
 # ---------------------------------------------------------------- filters
 
+GROUP_PREFIX = "group:"
+DEFAULT_SORT = "attributions"
+ROLE_WORDS = {"either": "subject or object", "subject": "subject", "object": "object"}
+# The filters one attribution of a claim can fail, whatever the claim.
+ATTRIBUTION_FIELDS = ("stance", "certainty", "status", "reviewer")
 
-@dataclass
+
+@dataclass(frozen=True)
+class RelationChoice:
+    """One choice of the relation filter: a relation (`value` is its slug) or a relation group
+    (`value` is "group:" + its slug), with the relation slugs it selects."""
+
+    value: str
+    label: str
+    slugs: frozenset[str]
+    member_labels: tuple[str, ...] = ()
+
+    @property
+    def is_group(self) -> bool:
+        return self.value.startswith(GROUP_PREFIX)
+
+    @property
+    def long_label(self) -> str:
+        """The label, and for a group what it stands for: "support of any kind (advises, arms …)"."""
+        if self.is_group:
+            return f"{self.label} ({', '.join(self.member_labels)})"
+        return self.label
+
+
+def relation_choices() -> list[RelationChoice]:
+    """Relation groups by label, then relations by label (one query).
+
+    A group with no relation is not offered: it would select nothing.
+    """
+    relations: dict[str, str] = {}
+    groups: dict[str, tuple[str, list[tuple[str, str]]]] = {}
+    rows = Relation.objects.order_by("label", "slug").values_list(
+        "slug", "label", "groups__slug", "groups__label"
+    )
+    for slug, label, group_slug, group_label in rows:
+        relations[slug] = label
+        if group_slug is not None:
+            groups.setdefault(group_slug, (group_label, []))[1].append((slug, label))
+    group_choices = sorted(
+        (
+            RelationChoice(
+                value=GROUP_PREFIX + group_slug,
+                label=group_label,
+                slugs=frozenset(slug for slug, _ in members),
+                member_labels=tuple(label for _, label in members),
+            )
+            for group_slug, (group_label, members) in groups.items()
+        ),
+        key=lambda c: (c.label.lower(), c.value),
+    )
+    return group_choices + [
+        RelationChoice(value=slug, label=label, slugs=frozenset({slug}))
+        for slug, label in relations.items()
+    ]
+
+
+@dataclass(frozen=True)
 class ClaimFilters:
-    """Parsed filter form. `actor` is resolved from `actor_name` (name or alias) by the view."""
+    """Parsed filter form, and the one place filters are applied to attributions.
+
+    `actor` is resolved from `actor_name` (name or alias) by the form. `relations` is the set of
+    relation slugs a claim's relation must be one of (None: any relation); `relation_choices` are
+    the choices that made it (groups and single relations), for the words and the links.
+    """
 
     actor_name: str = ""
     actor: Actor | None = None
     role: str = "either"
-    relation: str = ""
+    relations: frozenset[str] | None = None
+    relation_choices: tuple[RelationChoice, ...] = ()
     stance: str = ""
     certainty: str = ""
     status: str = ""
     reviewer: str = ""
-    sort: str = "attributions"
+    sort: str = DEFAULT_SORT
+
+    @classmethod
+    def of_relations(cls, choices: Iterable[RelationChoice], **kwargs: Any) -> ClaimFilters:
+        """Filters whose relation is any of `choices` (the union of their relations)."""
+        chosen = tuple(choices)
+        slugs = frozenset().union(*(c.slugs for c in chosen)) if chosen else None
+        return cls(relations=slugs, relation_choices=chosen, **kwargs)
 
     @property
     def actor_not_found(self) -> bool:
         return bool(self.actor_name.strip()) and self.actor is None
+
+    @property
+    def is_filtered(self) -> bool:
+        """Some filter is set (the sort order is not a filter)."""
+        return bool(self.summary_parts())
 
     def apply(self, annotations: AnnotationQuerySet) -> AnnotationQuerySet:
         """Keep the attributions matching every filter that is set."""
@@ -67,8 +148,8 @@ class ClaimFilters:
             return qs.none()
         if self.actor is not None:
             qs = qs.involving(self.actor, self.role)
-        if self.relation:
-            qs = qs.filter(claim__relation__slug=self.relation)
+        if self.relations is not None:
+            qs = qs.filter(claim__relation__slug__in=sorted(self.relations))
         if self.stance:
             qs = qs.filter(stance=self.stance)
         if self.certainty:
@@ -78,6 +159,79 @@ class ClaimFilters:
         if self.reviewer:
             qs = qs.filter(reviewer__username=self.reviewer)
         return qs
+
+    def attribution_filters(self) -> ClaimFilters:
+        """Only the filters an attribution of a given claim can fail (stance, certainty, status,
+        reviewer): what a claim's page applies to its attributions."""
+        return replace(
+            self, actor_name="", actor=None, role="either", relations=None, relation_choices=()
+        )
+
+    # ------------------------------------------------------------ in words and in links
+
+    @property
+    def relation_words(self) -> str:
+        """ "support of any kind or “opposes”": groups as they read, single relations quoted."""
+        words = [c.label if c.is_group else f"“{c.label}”" for c in self.relation_choices]
+        return " or ".join(words)
+
+    @property
+    def actor_words(self) -> str:
+        name = self.actor.name if self.actor is not None else f"“{self.actor_name.strip()}”"
+        return f"{name} as {ROLE_WORDS[self.role]}"
+
+    def summary_parts(self) -> list[str]:
+        """Each filter that is set, in words: ["relation support of any kind", "Taliban as
+        object", "status accepted"] (escaped where rendered)."""
+        parts = []
+        if self.relation_choices:
+            parts.append(f"relation {self.relation_words}")
+        if self.actor_name.strip():
+            parts.append(self.actor_words)
+        return parts + self._attribution_parts()
+
+    def _attribution_parts(self) -> list[str]:
+        return [f"{name} {value}" for name in ATTRIBUTION_FIELDS if (value := getattr(self, name))]
+
+    def heading(self) -> str:
+        """The question the filters ask, in words: "Claims where Taliban is the object of support
+        of any kind"."""
+        words = ["Claims"]
+        actor = self.actor.name if self.actor is not None else f"“{self.actor_name.strip()}”"
+        has_actor = bool(self.actor_name.strip())
+        if has_actor and self.role != "either":
+            words.append(f"where {actor} is the {self.role}")
+        if self.relation_choices:
+            words.append(f"of {self.relation_words}")
+        if has_actor and self.role == "either":
+            words.append(f"involving {actor}")
+        others = self._attribution_parts()
+        heading = " ".join(words) if len(words) > 1 else "All claims"
+        return f"{heading} · {', '.join(others)}" if others else heading
+
+    def query(self) -> QueryDict:
+        """The filters as query parameters, the same the filter and question forms send."""
+        params = QueryDict(mutable=True)
+        if self.actor_name.strip():
+            params["actor"] = self.actor_name.strip()
+            params["role"] = self.role
+        params.setlist("relation", [c.value for c in self.relation_choices])
+        for name in ATTRIBUTION_FIELDS:
+            if value := getattr(self, name):
+                params[name] = value
+        if self.sort != DEFAULT_SORT:
+            params["sort"] = self.sort
+        return params
+
+    def querystring(self, **changes: str) -> str:
+        """`query()` urlencoded, with some parameters set or (given "") removed."""
+        params = self.query()
+        for name, value in changes.items():
+            if value:
+                params[name] = value
+            else:
+                params.pop(name, None)
+        return params.urlencode()
 
 
 # ---------------------------------------------------------------- claim groups

@@ -281,6 +281,32 @@ class Relation(models.Model):
         return self.label
 
 
+class RelationGroup(models.Model):
+    """Relations asked about together ("support of any kind" = supports, arms, funds, advises).
+
+    The claims filter offers groups before single relations; a group selects the claims whose
+    relation is any of its members. Admin-editable; the starter groups are in
+    annotate/services/relations.py.
+    """
+
+    slug = models.SlugField(
+        max_length=50, unique=True, help_text="Used in links: /claims/?relation=group:SLUG."
+    )
+    label = models.CharField(
+        max_length=100, help_text="As asked: “Who is said to … ”, e.g. 'support of any kind'."
+    )
+    description = models.CharField(max_length=300, blank=True)
+    relations = models.ManyToManyField(
+        Relation, blank=True, related_name="groups", help_text="The relations the group stands for."
+    )
+
+    class Meta:
+        ordering = ["label"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
 class Claim(models.Model):
     subject = models.ForeignKey(
         Actor, on_delete=models.PROTECT, related_name="claims_as_subject", help_text="Who acts."

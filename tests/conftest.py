@@ -53,7 +53,8 @@ def reviewer_client(client, reviewer):
 
 @pytest.fixture
 def relations(transactional_db):
-    """The seeded relations: transactional tests flush the rows the data migration created."""
+    """The seeded relations and relation groups: transactional tests flush the rows the data
+    migrations created."""
     from annotate.models import Relation
 
     seed = importlib.import_module("annotate.migrations.0002_seed_relations_and_curators")
@@ -61,3 +62,7 @@ def relations(transactional_db):
         Relation.objects.get_or_create(
             slug=slug, defaults={"label": label, "description": description}
         )
+    # And migration 0011's relation groups ("support of any kind"), as `bootstrap` makes them.
+    from annotate import services
+
+    services.relation_groups_load_starter()

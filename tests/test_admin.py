@@ -27,14 +27,15 @@ from annotate.models import (
     Claim,
     Progress,
     Relation,
+    RelationGroup,
     SiteSettings,
     Status,
 )
 from tests import factories
 
 MODELS = [
-    Article, Actor, ActorAlias, Relation, Claim, Annotation, Progress, SiteSettings, AccessToken,
-    AnnotationEvent,
+    Article, Actor, ActorAlias, Relation, RelationGroup, Claim, Annotation, Progress, SiteSettings,
+    AccessToken, AnnotationEvent,
     ArticleAgreement, AgreementTotals,
 ]  # fmt: skip
 
@@ -74,6 +75,8 @@ def instance_of(model, data):
         return Actor.objects.get(name="Russia")
     if model is Relation:
         return Relation.objects.get(slug="supports")
+    if model is RelationGroup:
+        return RelationGroup.objects.get(slug="support")  # seeded by migration 0011
     return model.objects.first()
 
 
@@ -167,6 +170,7 @@ def test_site_settings_add_when_no_row_then_singleton(su_client):
         (Actor, "Kremlin", "Russia", "Taliban"),
         (ActorAlias, "Russia", "the Kremlin", "Moscow only"),
         (Relation, "weapons", "arms", "mediates"),
+        (RelationGroup, "advises", "support of any kind", "Talks of any kind"),
         (Claim, "Taliban", "Russia supports Taliban", "Pakistan opposes Iran"),
         (Annotation, "Russia denies", "Russia denies", "was supporting"),
         (Progress, "reviewer", "Votel testimony", "Other piece"),
@@ -177,6 +181,8 @@ def test_changelist_search(su_client, data, model, query, found, absent):
     factories.make_article("Unrelated words about the weather.", title="Other piece")
     factories.make_claim("Pakistan", "opposes", "Iran")
     factories.make_actor("Lonely", aliases=["Moscow only"])
+    talks = RelationGroup.objects.create(slug="talks", label="Talks of any kind")
+    talks.relations.set(Relation.objects.filter(slug__in=["contacts", "mediates"]))
     response = su_client.get(url(model, "changelist"), {"q": query})
     assert response.status_code == 200
     results = [f"{row} {getattr(row, 'quote', '')}" for row in response.context["cl"].result_list]

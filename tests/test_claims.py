@@ -1,9 +1,11 @@
 """Claim grouping and filters behind the claims pages (who sees what: tests/test_permissions.py)."""
 
+from dataclasses import replace
+
 import pytest
 
 from annotate import claims, services
-from annotate.models import Annotation, SourceKind, Stance, Status
+from annotate.models import Annotation, Relation, RelationGroup, SourceKind, Stance, Status
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -99,9 +101,114 @@ def test_filters_by_actor_role_relation_stance_status_reviewer(
     assert ids(actor=taliban) == {a.id, b.id}
     assert ids(actor=taliban, role="object") == {a.id}
     assert ids(actor=taliban, role="subject") == {b.id}
-    assert ids(relation="opposes") == {b.id}
+    assert ids(relations=frozenset({"opposes"})) == {b.id}
     assert ids(stance="denies") == {b.id}
     assert ids(certainty="possible") == {b.id}
     assert ids(status="accepted") == {b.id}
     assert ids(reviewer="reviewer") == {a.id}
     assert ids(actor_name="Nobody at all") == set()
+
+
+# ---------------------------------------------------------------- relation groups
+
+
+def _by_value():
+    return {c.value: c for c in claims.relation_choices()}
+
+
+def test_relation_choices_list_groups_first_then_relations():
+    empty = RelationGroup.objects.create(slug="empty", label="A group with nothing in it")
+    choices = claims.relation_choices()
+    values = [c.value for c in choices]
+    assert values[0] == "group:support"
+    assert empty.slug not in {v.removeprefix("group:") for v in values}  # would select nothing
+    singles = [c for c in choices if not c.is_group]
+    assert [c.label for c in singles] == sorted(c.label for c in singles)
+    assert {c.value for c in singles} == set(Relation.objects.values_list("slug", flat=True))
+    support = choices[0]
+    assert support.slugs == {"supports", "arms", "funds", "advises"}
+    assert support.long_label == "support of any kind (advises, arms, funds, supports)"
+
+
+@pytest.fixture
+def every_relation(reviewer, article):
+    """One attribution of a claim on the Taliban for each relation: {slug: annotation id}."""
+    ids = {}
+    for relation in Relation.objects.all():
+        claim = factories.make_claim(f"State {relation.slug}", relation.slug, "Taliban")
+        ids[relation.slug] = factories.make_annotation(
+            article=article, reviewer=reviewer, claim=claim
+        ).id
+    return ids
+
+
+def _ids(filters):
+    return set(filters.apply(Annotation.objects.live()).values_list("id", flat=True))
+
+
+def test_a_group_selects_the_union_of_its_relations(every_relation):
+    choices = _by_value()
+    support = claims.ClaimFilters.of_relations([choices["group:support"]])
+    assert _ids(support) == {every_relation[s] for s in ("supports", "arms", "funds", "advises")}
+    # A group and a relation outside it: either.
+    both = claims.ClaimFilters.of_relations([choices["group:support"], choices["opposes"]])
+    assert _ids(both) == _ids(support) | {every_relation["opposes"]}
+
+
+def test_several_relations_select_any_of_them(every_relation):
+    choices = _by_value()
+    two = claims.ClaimFilters.of_relations([choices["arms"], choices["opposes"]])
+    assert two.relations == {"arms", "opposes"}
+    assert _ids(two) == {every_relation["arms"], every_relation["opposes"]}
+    assert _ids(claims.ClaimFilters.of_relations([])) == set(every_relation.values())
+    # An empty set (an emptied group) selects nothing, where None means any relation.
+    assert _ids(claims.ClaimFilters(relations=frozenset())) == set()
+
+
+def test_a_group_edited_in_the_admin_changes_what_it_selects(every_relation):
+    group = RelationGroup.objects.get(slug="support")
+    group.relations.remove(Relation.objects.get(slug="advises"))
+    support = claims.ClaimFilters.of_relations([_by_value()["group:support"]])
+    assert every_relation["advises"] not in _ids(support)
+    assert every_relation["arms"] in _ids(support)
+
+
+def test_filters_in_words_and_back_as_query_parameters():
+    taliban = factories.make_actor("Taliban")
+    choices = _by_value()
+    asked = claims.ClaimFilters.of_relations(
+        [choices["group:support"]], actor_name="Taliban", actor=taliban, role="object"
+    )
+    assert asked.heading() == "Claims where Taliban is the object of support of any kind"
+    assert asked.summary_parts() == ["relation support of any kind", "Taliban as object"]
+    assert asked.querystring() == "actor=Taliban&role=object&relation=group%3Asupport"
+    accepted = replace(asked, status="accepted", sort="disagreement")
+    assert accepted.heading() == (
+        "Claims where Taliban is the object of support of any kind · status accepted"
+    )
+    assert accepted.querystring(status="") == (
+        "actor=Taliban&role=object&relation=group%3Asupport&sort=disagreement"
+    )
+    either = claims.ClaimFilters.of_relations(
+        [choices["arms"], choices["funds"]], actor_name="Taliban", actor=taliban
+    )
+    assert either.heading() == "Claims of “arms” or “funds” involving Taliban"
+    assert claims.ClaimFilters().heading() == "All claims"
+    assert not claims.ClaimFilters(sort="disagreement").is_filtered
+    missing = claims.ClaimFilters(actor_name="Atlantis", role="subject")
+    assert missing.heading() == "Claims where “Atlantis” is the subject"
+
+
+def test_attribution_filters_keep_only_what_an_attribution_can_fail():
+    taliban = factories.make_actor("Taliban")
+    asked = claims.ClaimFilters.of_relations(
+        [_by_value()["group:support"]], actor_name="Taliban", actor=taliban, role="object",
+        stance="denies", certainty="possible", status="accepted", reviewer="other",
+    )  # fmt: skip
+    kept = asked.attribution_filters()
+    assert (kept.actor, kept.actor_name, kept.relations, kept.relation_choices) == (
+        None, "", None, (),
+    )  # fmt: skip
+    assert (kept.stance, kept.certainty, kept.status, kept.reviewer) == (
+        "denies", "possible", "accepted", "other",
+    )  # fmt: skip

@@ -124,7 +124,7 @@ def _admin_model_urls() -> list[str]:
 @pytest.fixture
 def world(db):
     """A small database where every kind of row exists, made by two reviewers and a curator."""
-    from annotate.models import Progress
+    from annotate.models import Progress, RelationGroup
 
     curator = factories.make_user("fuzz-curator", curator=True)
     reviewer = factories.make_user("fuzz-reviewer")
@@ -150,6 +150,7 @@ def world(db):
             mine.claim,
             mine.claim.subject,
             mine.claim.relation,
+            RelationGroup.objects.get(slug="support"),
             *Progress.objects.all(),
             curator,
         ],
@@ -204,3 +205,30 @@ def test_each_app_parameter_alone(client, world, value):
 def test_anonymous_junk_is_sent_to_login(client, world):
     for url in _routes(world)[:30]:
         _assert_no_5xx(client, url, _raw_query(PARAMS, "%00"))
+
+
+# The relation filter takes several values, each a relation's slug or "group:" + a group's slug.
+RELATION_JUNK = [
+    "group:", "group:support", "group:group:support", "GROUP:support", "group:%00", "group:%ED%A0%80",
+    "group:" + "x" * 300, quote("group:supports"), quote("support of any kind"), "arms", "%20arms",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("value", RELATION_JUNK)
+def test_relation_filter_values_on_the_claims_pages(client, world, value):
+    """Alone, repeated, mixed with a good value, on the list and the pages that keep its filters."""
+    client.force_login(world["users"]["reviewer"])
+    mine, theirs = world["annotations"]
+    urls = [
+        reverse("annotate:claim-list"),
+        reverse("annotate:claim-detail", args=[mine.claim_id]),
+        reverse("annotate:actor-detail", args=[theirs.claim.object_id]),
+    ]
+    queries = [
+        f"relation={value}",
+        f"relation={value}&relation={value}&relation=group%3Asupport&relation=arms",
+        f"relation[]={value}&actor=Taliban&role=object&relation={value}&status=accepted",
+    ]
+    for url in urls:
+        for query in queries:
+            _assert_no_5xx(client, url, query)

@@ -310,7 +310,8 @@ def test_links_carry_the_filters(client, curator, taliban):
     assert edges["Russia supports Taliban"]["href"] == f"{detail}?actor=Taliban&role=object"
     page = parse_page(response.content.decode())
     nodes = page.xpath('//a[@class="node"]/@href')
-    assert reverse("annotate:actor-detail", args=[supports.subject_id]) in nodes
+    actor = reverse("annotate:actor-detail", args=[supports.subject_id])
+    assert f"{actor}?actor=Taliban&role=object" in nodes  # the actor page keeps them too
     # The view switch keeps the filters both ways, and the nav links the page.
     switch = page.xpath('//nav[@class="view-switch"]/a/@href')
     assert switch == [f"{reverse('annotate:claim-list')}?actor=Taliban&role=object",
@@ -330,6 +331,9 @@ def test_links_carry_the_filters(client, curator, taliban):
         ({"stance": "denies"}, {"Russia supports Taliban"}),
         ({"actor": "Moscow", "role": "object"}, {"United States opposes Russia"}),
         ({"reviewer": "other"}, {"Iran arms Taliban"}),
+        # Several relations, and a relation group ("support of any kind": supports, arms, ...).
+        ({"relation": ["arms", "opposes"]}, {"Iran arms Taliban", "United States opposes Russia"}),
+        ({"relation": "group:support"}, {"Russia supports Taliban", "Iran arms Taliban"}),
     ],
 )
 def test_filters_apply(client, curator, taliban, params, expected):
@@ -356,7 +360,10 @@ def test_bad_parameters_are_reported_not_a_server_error(client, curator, taliban
     assert response.status_code == 200
     html = response.content.decode()
     if "page" not in params:
-        assert 'class="form-error" role="alert"' in html and "The filter was ignored." in html
+        assert 'class="form-error" role="alert"' in html
+        # A relation the site does not have is left out; the other relations chosen still apply.
+        ignored = "is not a relation" if "relation" in params else "The filter was ignored."
+        assert ignored in html
     assert len(_edges(response)) == 3  # the bad filter is left out, the others apply
 
 

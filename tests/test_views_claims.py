@@ -438,3 +438,308 @@ def test_reviewer_claim_and_actor_pages_run_constant_queries(client, reviewer, o
     small = [_queries(client, url, params) for url, params in urls]
     _bulk_attributions(1000, [reviewer, other_reviewer])
     assert [_queries(client, url, params) for url, params in urls] == small
+
+
+# ---------------------------------------------------------------- relation groups, the question
+
+
+@pytest.fixture
+def support_claims(reviewer, other_reviewer, article, taliban_claims):
+    """taliban_claims plus Pakistan funds the Taliban and China contacts the Taliban."""
+    funds = factories.make_claim("Pakistan", "funds", "Taliban")
+    contacts = factories.make_claim("China", "contacts", "Taliban")
+    factories.make_annotation(article=article, reviewer=reviewer, claim=funds, phrase="Gen.")
+    factories.make_annotation(article=article, reviewer=reviewer, claim=contacts, phrase="Votel")
+    return {**taliban_claims, "funds": funds, "contacts": contacts}
+
+
+def _names(claims_, *names):
+    return sorted(claims_[name].id for name in names)
+
+
+def test_group_filter_is_the_union_of_its_relations(client, curator, support_claims):
+    client.force_login(curator)
+    response = client.get(CLAIMS, {"relation": "group:support"})
+    assert sorted(_claim_ids(response)) == _names(support_claims, "supports", "iran_arms", "funds")
+    html = response.content.decode()
+    assert '<h2 id="answer">Claims of support of any kind</h2>' in html
+
+
+def test_several_relations_and_a_group_with_a_relation(client, curator, support_claims):
+    client.force_login(curator)
+    several = client.get(CLAIMS, {"relation": ["arms", "opposes"]})
+    assert sorted(_claim_ids(several)) == _names(support_claims, "iran_arms", "us_opposes")
+    both = client.get(CLAIMS, {"relation": ["group:support", "contacts"]})
+    assert sorted(_claim_ids(both)) == _names(
+        support_claims, "supports", "iran_arms", "funds", "contacts"
+    )
+    html = both.content.decode()
+    # The filter form ticks what was asked, groups first.
+    assert 'value="group:support" id="id_relation_0" checked' in html
+    assert html.index('value="group:support"') < html.index('value="advises"')
+
+
+@pytest.mark.parametrize(
+    "bad", ["bogus", "group:nope", "group:", "GROUP:SUPPORT", "supports ", "x" * 300]
+)
+def test_unknown_relation_values_are_reported_and_the_known_ones_kept(
+    client, curator, support_claims, bad
+):
+    client.force_login(curator)
+    response = client.get(CLAIMS, {"relation": [bad, "arms"]})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Relation: “" in html and "is not a relation or relation group here" in html
+    assert _claim_ids(response) == [support_claims["iran_arms"].id]
+    alone = client.get(CLAIMS, {"relation": bad})
+    assert len(_claim_ids(alone)) == 5  # ignored: every claim
+    assert "x" * 41 not in alone.content.decode()  # a long value is shortened in the message
+
+
+def test_an_empty_relation_value_means_any_relation(client, curator, support_claims):
+    """The question's "do anything to" option sends relation= (empty)."""
+    client.force_login(curator)
+    response = client.get(CLAIMS, {"relation": "", "actor": "Taliban", "role": "object"})
+    assert not response.context["form"].errors
+    assert len(_claim_ids(response)) == 5
+
+
+def _question_form(html: str) -> str:
+    start = html.index('<form class="claim-question"')
+    return html[start : html.index("</form>", start)]
+
+
+def test_question_form_is_a_plain_get_form_with_a_label_for_each_control(
+    client, curator, support_claims
+):
+    client.force_login(curator)
+    form = _question_form(client.get(CLAIMS).content.decode())
+    assert 'method="get" action="/claims/"' in form
+    for control_id, name in (("q-relation", "relation"), ("q-actor", "actor"), ("q-role", "role")):
+        assert f'<label for="{control_id}"' in form
+        assert f'name="{name}" id="{control_id}"' in form
+    assert form.index('<optgroup label="Groups">') < form.index('<optgroup label="Relations">')
+    assert '<option value="group:support">support of any kind</option>' in form
+    assert '<option value="object" selected>object</option>' in form  # who supports the Taliban
+    assert '<button type="submit" class="primary">Ask</button>' in form
+
+
+def test_question_lands_on_the_filtered_list_and_says_what_is_asked(
+    client, curator, support_claims
+):
+    client.force_login(curator)
+    response = client.get(
+        CLAIMS, {"relation": "group:support", "actor": "Taliban", "role": "object"}
+    )
+    assert sorted(_claim_ids(response)) == _names(support_claims, "supports", "iran_arms", "funds")
+    html = response.content.decode()
+    assert "Claims where Taliban is the object of support of any kind</h2>" in html
+    form = _question_form(html)
+    # The question shows what was asked, ready to change.
+    assert '<option value="group:support" selected>' in form and 'value="Taliban"' in form
+    as_subject = client.get(
+        CLAIMS, {"relation": "group:support", "actor": "Taliban", "role": "subject"}
+    )
+    assert _claim_ids(as_subject) == []
+    assert "Claims where Taliban is the subject of support of any kind" in (
+        as_subject.content.decode()
+    )
+
+
+def test_question_heading_escapes_the_typed_actor(client, curator, support_claims):
+    client.force_login(curator)
+    html = client.get(CLAIMS, {"actor": "<b>x</b>", "role": "object"}).content.decode()
+    assert "Claims where “&lt;b&gt;x&lt;/b&gt;” is the object" in html
+    assert "<b>x</b>" not in html
+
+
+# ---------------------------------------------------------------- everything · accepted only
+
+
+def _switch(html: str) -> str:
+    start = html.index('<nav class="status-switch"')
+    return html[start : html.index("</nav>", start)]
+
+
+def test_accepted_switch_appears_only_once_something_is_accepted(client, curator, support_claims):
+    client.force_login(curator)
+    assert 'class="status-switch"' not in client.get(CLAIMS).content.decode()
+    services.annotation_review(
+        annotation=support_claims["arms"], curator=curator, status="accepted"
+    )
+    params = {"relation": "group:support", "actor": "Taliban", "role": "object"}
+    switch = _switch(client.get(CLAIMS, params).content.decode())
+    assert 'href="/claims/?actor=Taliban&amp;role=object&amp;relation=group%3Asupport"' in switch
+    assert 'aria-current="true">Everything</a>' in switch
+    accepted_href = (
+        "/claims/?actor=Taliban&amp;role=object&amp;relation=group%3Asupport&amp;status=accepted"
+    )
+    assert f'href="{accepted_href}">Accepted only</a>' in switch
+
+    response = client.get(CLAIMS, {**params, "status": "accepted"})
+    assert _claim_ids(response) == [support_claims["iran_arms"].id]
+    html = response.content.decode()
+    assert 'aria-current="true">Accepted only</a>' in _switch(html)
+    assert 'aria-current="true">Everything' not in _switch(html)
+    # Asking again keeps "accepted only".
+    assert '<input type="hidden" name="status" value="accepted">' in _question_form(html)
+
+
+def test_accepted_switch_counts_only_what_the_user_may_see(
+    reviewer_client, curator, support_claims
+):
+    _site(see_others=False, blind=False)
+    # Accepted work of another reviewer is hidden from this one: no switch.
+    services.annotation_review(
+        annotation=support_claims["arms"], curator=curator, status="accepted"
+    )
+    assert 'class="status-switch"' not in reviewer_client.get(CLAIMS).content.decode()
+    services.annotation_review(
+        annotation=support_claims["asserted"], curator=curator, status="accepted"
+    )
+    assert 'class="status-switch"' in reviewer_client.get(CLAIMS).content.decode()
+
+
+# ---------------------------------------------------------------- filters kept on claim and actor pages
+
+
+ASKED = {"relation": "group:support", "actor": "Taliban", "role": "object"}
+ASKED_QS = "actor=Taliban&amp;role=object&amp;relation=group%3Asupport"
+
+
+def test_list_rows_link_to_claims_and_actors_with_the_filters(client, curator, support_claims):
+    client.force_login(curator)
+    html = client.get(CLAIMS, {**ASKED, "page": "1"}).content.decode()
+    claim = support_claims["supports"]
+    assert f'href="/claims/{claim.pk}/?{ASKED_QS}"' in html
+    assert f'href="/actors/{claim.subject_id}/?{ASKED_QS}"' in html
+    assert f'href="/actors/{claim.object_id}/?{ASKED_QS}"' in html
+    assert "page=1" not in html.split('<table class="data claims')[1]
+
+
+def test_claim_page_keeps_shows_and_applies_the_list_filters(client, curator, support_claims):
+    client.force_login(curator)
+    claim = support_claims["supports"]
+    url = reverse("annotate:claim-detail", args=[claim.pk])
+    response = client.get(url, {**ASKED, "stance": "denies"})
+    html = response.content.decode()
+    # Attribution filters apply: only Russia's denial; the claim-level ones describe the list.
+    assert [item["annotation"] for item in response.context["attributions"]] == [
+        support_claims["denied"]
+    ]
+    assert (response.context["row"].asserts, response.context["row"].denies) == (0, 1)
+    assert (
+        "Filtered:</span> relation support of any kind, Taliban as object, stance denies · "
+        f'<a href="{url}">clear</a> · '
+        f'<a href="/claims/?{ASKED_QS}&amp;stance=denies">back to the filtered claims</a>'
+    ) in html
+    assert f'<a href="/claims/?{ASKED_QS}&amp;stance=denies">Claims</a>' in html  # breadcrumb
+    assert f'href="/actors/{claim.subject_id}/?{ASKED_QS}&amp;stance=denies"' in html
+    # Without filters: everything, and no "Filtered" line.
+    plain = client.get(url)
+    assert len(plain.context["attributions"]) == 2 and "Filtered:" not in plain.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"certainty": "probable"}, ["asserted"]),
+        ({"reviewer": "other"}, ["denied"]),
+        ({"status": "accepted"}, []),
+        ({"stance": "asserts", "reviewer": "other"}, []),
+    ],
+)
+def test_claim_page_honours_each_attribution_filter(
+    client, curator, support_claims, params, expected
+):
+    client.force_login(curator)
+    url = reverse("annotate:claim-detail", args=[support_claims["supports"].pk])
+    response = client.get(url, params)
+    shown = [item["annotation"] for item in response.context["attributions"]]
+    assert shown == [support_claims[name] for name in expected]
+    if not expected:
+        assert "No attribution of this claim matches the filters" in response.content.decode()
+
+
+def test_claim_page_ignores_bad_filter_values(client, curator, support_claims):
+    client.force_login(curator)
+    url = reverse("annotate:claim-detail", args=[support_claims["supports"].pk])
+    response = client.get(url, {"stance": "maybe", "relation": "nope", "reviewer": "nobody"})
+    assert response.status_code == 200 and len(response.context["attributions"]) == 2
+    assert "Filtered:" not in response.content.decode()
+
+
+def test_actor_page_keeps_shows_and_applies_the_list_filters(client, curator, support_claims):
+    client.force_login(curator)
+    russia = services.actor_lookup("Russia")
+    url = reverse("annotate:actor-detail", args=[russia.pk])
+    response = client.get(url, ASKED)
+    html = response.content.decode()
+    assert [row.claim for row in response.context["as_subject"]] == [support_claims["supports"]]
+    assert response.context["as_object"] == []
+    # What Russia says, within the filters: its denial of supporting the Taliban.
+    assert [s["annotation"] for s in response.context["statements"]] == [support_claims["denied"]]
+    assert "Filtered:</span> relation support of any kind, Taliban as object · " in html
+    assert f'<a href="/claims/?{ASKED_QS}">back to the filtered claims</a>' in html
+    claim = support_claims["supports"]
+    assert f'href="/claims/{claim.pk}/?{ASKED_QS}"' in html
+    # The Taliban's own page: what is said about it, within the filters.
+    taliban = services.actor_lookup("Taliban")
+    on_taliban = client.get(reverse("annotate:actor-detail", args=[taliban.pk]), ASKED)
+    assert sorted(r.claim.id for r in on_taliban.context["as_object"]) == _names(
+        support_claims, "supports", "iran_arms", "funds"
+    )
+    assert "None within the filters." in on_taliban.content.decode()  # what it is said to do
+
+
+def test_kept_filters_escape_the_typed_actor(client, curator, support_claims):
+    client.force_login(curator)
+    url = reverse("annotate:claim-detail", args=[support_claims["supports"].pk])
+    html = client.get(url, {"actor": "<script>x</script>"}).content.decode()
+    assert "“&lt;script&gt;x&lt;/script&gt;” as subject or object" in html
+    assert "<script>x</script>" not in html
+
+
+@pytest.mark.parametrize("count", [10, 1000])
+def test_claims_with_a_group_filter_and_kept_filters_run_constant_queries(
+    client, curator, reviewer, other_reviewer, count, django_assert_max_num_queries
+):
+    _bulk_attributions(count, [reviewer, other_reviewer])
+    first = Annotation.objects.first()
+    services.annotation_review(annotation=first, curator=curator, status="accepted")
+    taliban = services.actor_lookup("Taliban")
+    client.force_login(curator)
+    asked = {**ASKED, "relation": ["group:support", "opposes"], "status": "accepted"}
+    pages = [
+        (CLAIMS, ASKED),
+        (CLAIMS, {**asked, "reviewer": "other", "sort": "disagreement"}),
+        (reverse("annotate:claim-detail", args=[first.claim_id]), {**asked, "reviewer": "other"}),
+        (reverse("annotate:actor-detail", args=[taliban.pk]), asked),
+        (reverse("annotate:actor-detail", args=[first.claim.subject_id]), asked),
+    ]
+    for url, params in pages:
+        with django_assert_max_num_queries(16):
+            assert client.get(url, params).status_code == 200
+
+
+def test_group_filter_query_count_is_the_same_at_10_and_1000(
+    client, curator, reviewer, other_reviewer
+):
+    for user in (curator, reviewer):
+        Annotation.objects.all().delete()
+        _site(see_others=True, blind=True)
+        client.force_login(user)
+        _bulk_attributions(10, [reviewer, other_reviewer])
+        mine = Annotation.objects.filter(reviewer=reviewer).first()
+        taliban = services.actor_lookup("Taliban")
+        asked = {**ASKED, "relation": ["group:support", "opposes"], "reviewer": "reviewer"}
+        urls = [
+            (CLAIMS, ASKED),
+            (CLAIMS, asked),
+            (reverse("annotate:claim-detail", args=[mine.claim_id]), asked),
+            (reverse("annotate:actor-detail", args=[taliban.pk]), asked),
+        ]
+        client.get(CLAIMS)  # warm up: SiteSettings row creation, session
+        small = [_queries(client, url, params) for url, params in urls]
+        _bulk_attributions(1000, [reviewer, other_reviewer])
+        assert [_queries(client, url, params) for url, params in urls] == small, user

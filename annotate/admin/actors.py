@@ -1,4 +1,4 @@
-"""Actors (with aliases), relations and claims in the admin."""
+"""Actors (with aliases), relations, relation groups and claims in the admin."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.http import HttpRequest
 
 from annotate import services
 from annotate.admin import common
-from annotate.models import Actor, ActorAlias, Claim, Relation
+from annotate.models import Actor, ActorAlias, Claim, Relation, RelationGroup
 
 
 class ActorAliasForm(forms.ModelForm):
@@ -110,6 +110,24 @@ class RelationAdmin(admin.ModelAdmin):
     @admin.display(description="Claims", ordering="claim_count")
     def claim_count(self, obj: Relation) -> int:
         return obj.claim_count  # type: ignore[attr-defined]  # added by get_queryset()
+
+
+@admin.register(RelationGroup)
+class RelationGroupAdmin(admin.ModelAdmin):
+    """Groups asked about as one choice on /claims/ ("support of any kind")."""
+
+    list_display = ("label", "slug", "member_list", "description")
+    search_fields = ("slug", "label", "description", "relations__label")
+    prepopulated_fields = {"slug": ("label",)}
+    filter_horizontal = ("relations",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[RelationGroup]:
+        # Members in one extra query, whatever the number of groups.
+        return super().get_queryset(request).prefetch_related("relations")
+
+    @admin.display(description="Relations")
+    def member_list(self, obj: RelationGroup) -> str:
+        return ", ".join(relation.label for relation in obj.relations.all())
 
 
 class ClaimAdminForm(forms.ModelForm):

@@ -1,14 +1,14 @@
 """Every write to Stancemark's data goes through these functions.
 
-They live by idea in services/actors.py, annotations.py and articles.py and are all named here,
+They live by idea in services/actors.py, annotations.py, articles.py and relations.py and are all named here,
 so callers write `services.annotation_save(...)` without knowing which module holds it.
 
 Annotations (created, saved from the form, edited, deleted, restored, reviewed: in the workspace,
 on the curator screens and in the admin alike), the actors and claims they name, reviewers'
-progress, imported articles and the starter actors are all written here. The functions validate
-(spans against the article text, labels, ownership, stale versions), write atomically and raise
-django.core.exceptions.ValidationError with per-field messages, so forms, the admin, management
-commands and tests get the same rules and the same wording.
+progress, imported articles, the starter actors and the starter relation groups are all written
+here. The functions validate (spans against the article text, labels, ownership, stale versions),
+write atomically and raise django.core.exceptions.ValidationError with per-field messages, so
+forms, the admin, management commands and tests get the same rules and the same wording.
 
 What Django writes itself: the admin's plain edits of articles (their frozen-text rule is
 Article.clean), actors, aliases, relations, claims and site settings (SiteSettings.load() creates
@@ -49,6 +49,7 @@ from annotate.services.articles import (
     progress_set,
     progress_touch,
 )
+from annotate.services.relations import relation_groups_load_starter
 
 __all__ = [
     "accept_unanimous",
@@ -81,4 +82,5 @@ __all__ = [
     "claim_get_or_create",
     "progress_set",
     "progress_touch",
+    "relation_groups_load_starter",
 ]

@@ -14,7 +14,6 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from annotate import claims, network
-from annotate.models import Relation
 from annotate.permissions import visibility_for
 from annotate.views.claims import ClaimFilterForm
 from annotate.views.requests import AppRequest
@@ -25,17 +24,13 @@ def claim_network(request: AppRequest) -> HttpResponse:
     """Actors as nodes, claims as arrows, and the same claims as a table (claim_network.html).
 
     Context: form, filters, graph (network.Network, None when nothing matches), legend
-    (network.STANCE_LEGEND), visibility, actor_names (suggestions), querystring (the filters, for
-    the claim links and the list view), is_filtered.
+    (network.STANCE_LEGEND), visibility, actor_names (suggestions), querystring (the valid filters,
+    for the claim and actor links and the list view, which keep them), is_filtered.
     """
     visibility = visibility_for(request.user)
     visible = visibility.annotations()
-    form = ClaimFilterForm(
-        request.GET or None,
-        relations=list(Relation.objects.all()),
-        reviewers=list(claims.reviewers_in(visible)),
-    )
-    filters = form.filters(visibility) if form.is_bound else claims.ClaimFilters()
+    form = ClaimFilterForm.for_user(request.GET or None, visibility)
+    filters = form.filters(visibility)
     selected = filters.apply(visible)
     # How many claims matched comes with the first rows (a window over the groups): counting
     # them apart would run the whole aggregate a second time.
@@ -44,8 +39,6 @@ def claim_network(request: AppRequest) -> HttpResponse:
     total = first[0]["matched"] if first else 0
     rows = claims.claim_rows(selected, first, with_source_names=False)
     graph = network.build(rows, total=total) if rows else None
-    params = request.GET.copy()
-    params.pop("page", None)
     return render(
         request,
         "annotate/claim_network.html",
@@ -56,7 +49,7 @@ def claim_network(request: AppRequest) -> HttpResponse:
             "legend": network.STANCE_LEGEND,
             "visibility": visibility,
             "actor_names": claims.actor_names(visibility.actors()),
-            "querystring": params.urlencode(),
+            "querystring": filters.querystring(),
             "is_filtered": any(v for k, v in request.GET.items() if k not in ("page", "sort")),
         },
     )

@@ -13,11 +13,13 @@ from dataclasses import dataclass
 
 from playwright.sync_api import expect
 
-from annotate.models import Certainty, SiteSettings, Stance, Status
+from annotate.models import Certainty, RelationGroup, SiteSettings, Stance, Status
 from annotate.services import annotation_review
 from tests import factories
 from tests.e2e.conftest import import_seed, login, select_with_range
 
+# "Who is said to support of any kind the Taliban as object?", accepted attributions only.
+ASKED = "relation=group%3Asupport&actor=Taliban&role=object&status=accepted"
 PHRASES = [
     "Russia was supporting the Taliban",
     "Russia denies",
@@ -34,6 +36,7 @@ class World:
     annotation: int
     claim: int
     actor: int
+    support_group: int
     users: dict  # username → user
 
 
@@ -69,6 +72,7 @@ def make_world() -> World:
         annotation=first.pk,
         claim=claim.pk,
         actor=claim.subject_id,
+        support_group=RelationGroup.objects.get(slug="support").pk,
         users={u.username: u for u in (rita, bob, cora, admin)},
     )
 
@@ -161,6 +165,9 @@ SCREENS = [
     Screen("claim network, reviewer", "rita", lambda w: "/claims/network/?stance=asserts"),
     Screen("claim network, nothing matches", "cora", lambda w: "/claims/network/?relation=funds"),
     Screen("claim detail", "cora", lambda w: f"/claims/{w.claim}/"),
+    Screen("claims, question asked, accepted only", "cora", lambda w: f"/claims/?{ASKED}"),
+    Screen("claim detail, filters kept", "cora", lambda w: f"/claims/{w.claim}/?{ASKED}"),
+    Screen("actor, filters kept", "cora", lambda w: f"/actors/{w.actor}/?{ASKED}"),
     Screen("actor", "cora", lambda w: f"/actors/{w.actor}/"),
     Screen("agreement", "cora", lambda w: "/agreement/"),
     Screen("adjudication", "cora", lambda w: f"/articles/{w.article}/adjudicate/"),
@@ -192,6 +199,12 @@ SCREENS = [
         admin=True,
     ),
     Screen("admin actor list", "admin", lambda w: "/admin/annotate/actor/", admin=True),
+    Screen(
+        "admin relation group change form",
+        "admin",
+        lambda w: f"/admin/annotate/relationgroup/{w.support_group}/change/",
+        admin=True,
+    ),
     Screen("admin site settings", "admin", lambda w: "/admin/annotate/sitesettings/", admin=True),
     Screen("admin user list", "admin", lambda w: "/admin/auth/user/", admin=True),
     Screen(

@@ -1,6 +1,7 @@
 """`manage.py bootstrap [SEED_DIR] [--host HOST] [--port PORT]`: first-run setup for `make run`.
 
-Imports the seed articles, loads the starter actors and, only when the database has no user yet,
+Imports the seed articles, loads the starter actors, creates the starter relation groups that are
+missing ("support of any kind"; migration 0011 made them, but an admin may have deleted one) and, only when the database has no user yet,
 creates a superuser `admin` with a random password shown once, with the address to log in at (the
 Makefile passes the HOST and PORT the server is about to listen on). A second run changes nothing.
 """
@@ -73,6 +74,7 @@ class Command(BaseCommand):
             )
         self.import_seeds(folder)
         self.load_actors()
+        self.load_relation_groups()
         self.create_admin(site_url(host.strip(), port))
 
     def say(self, message: str, *, level: int = 1) -> None:
@@ -105,6 +107,13 @@ class Command(BaseCommand):
             )
         else:
             self.say("Starter actors: all present, nothing changed.")
+
+    def load_relation_groups(self) -> None:
+        created = services.relation_groups_load_starter()
+        if created:
+            self.say(f"Relation groups: created {', '.join(created)}.")
+        else:
+            self.say("Relation groups: all present, nothing changed.", level=2)
 
     def create_admin(self, url: str) -> None:
         User = get_user_model()

@@ -1,6 +1,7 @@
 // Names the admin's autocomplete boxes (loaded by templates/admin/base_site.html). Select2 hides
 // each <select> and shows a combobox labelled only by the chosen value, so an empty one has no
 // name for screen readers; the field's own <label> is added to what names the combobox.
+// Also gives filter_horizontal's search icons the role their aria-label needs.
 "use strict";
 (function () {
   function nameComboboxes(root) {
@@ -23,5 +24,14 @@
   const jQuery = window.django && window.django.jQuery;
   if (jQuery) jQuery(() => nameComboboxes(document));
   else window.addEventListener("load", () => nameComboboxes(document));
+  // SelectFilter2.js (filter_horizontal, e.g. a relation group's relations) names its search
+  // icons with aria-label on a bare <span>, which ARIA forbids (axe: aria-prohibited-attr): the
+  // icon is an image of what the label says. It builds them in a load handler added before this
+  // deferred script ran, so this one runs after it.
+  window.addEventListener("load", () => {
+    document
+      .querySelectorAll(".selector .search-label-icon[aria-label]:not([role])")
+      .forEach((icon) => icon.setAttribute("role", "img"));
+  });
   document.addEventListener("formset:added", (ev) => setTimeout(() => nameComboboxes(ev.target), 0));
 })();
