@@ -33,8 +33,9 @@ def test_clicking_an_arrow_opens_its_claim_with_the_filters(page, live_server, w
     login(page, world.users["cora"], live_server)
     page.goto(f"{live_server.url}{reverse('annotate:claim-list')}")
     page.locator("nav.view-switch").get_by_role("link", name="Network").click()
-    page.get_by_label("Relation").select_option("supports")
-    page.get_by_role("button", name="Show network").click()
+    form = page.locator("form.claim-filters")
+    form.get_by_role("checkbox", name="supports", exact=True).check()
+    form.get_by_role("button", name="Show network").click()
     expect(page.locator("a.edge")).to_have_count(1)
     point = _edge(page, world).locator("path.line").evaluate(MIDDLE_OF)
     page.mouse.click(point["x"], point["y"])  # on the line, under its label
