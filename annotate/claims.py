@@ -457,13 +457,19 @@ def _names(groups: list[StanceSources]) -> list[str]:
     return [name for name, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
-def claim_rows(annotations: QuerySet[Annotation], groups: Iterable[dict]) -> list[ClaimRow]:
+def claim_rows(
+    annotations: QuerySet[Annotation], groups: Iterable[dict], *, with_source_names: bool = True
+) -> list[ClaimRow]:
     """Attach claims (one query) and their sources by stance (one query) to a page of
-    claim_groups rows."""
+    claim_groups rows.
+
+    Without source names (the network draws none) the rows' sources are empty and the second
+    query, a scan of every matching attribution, is not run.
+    """
     groups = list(groups)
     ids = [g["claim_id"] for g in groups]
     claims = Claim.objects.select_related("subject", "relation", "object").in_bulk(ids)
-    by_claim = sources_by_claim(annotations, ids)
+    by_claim = sources_by_claim(annotations, ids) if with_source_names else {}
     return [
         ClaimRow(
             claim=claims[g["claim_id"]],

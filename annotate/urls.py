@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from annotate.views import account, adjudication, agreement, api, articles, claims, export, history
+from annotate.views import (
+    account,
+    adjudication,
+    agreement,
+    api,
+    articles,
+    claims,
+    export,
+    history,
+    network,
+)
 
 app_name = "annotate"
 
@@ -32,8 +42,9 @@ urlpatterns = [
         adjudication.accept_unanimous,
         name="accept-unanimous",
     ),
-    # Claims, one claim, one actor (views/claims.py)
+    # Claims, one claim, one actor (views/claims.py); the actor network (views/network.py)
     path("claims/", claims.claim_list, name="claim-list"),
+    path("claims/network/", network.claim_network, name="claim-network"),
     path("claims/<int:pk>/", claims.claim_detail, name="claim-detail"),
     path("actors/<int:pk>/", claims.actor_detail, name="actor-detail"),
     # Agreement (views/agreement.py) and export (views/export.py)

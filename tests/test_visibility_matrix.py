@@ -357,6 +357,27 @@ def test_claims_list_filtered_by_their_actor(world, actor, side):
     assert "no actor is called" in _text(nobody)
 
 
+def test_claim_network(world):
+    url = reverse("annotate:claim-network")
+    response = world.client.get(url)
+    assert response.status_code == 200
+    _assert_marks(_text(response), a=world.sees_a, b=world.sees_b)
+    # The claim both used: its arrow counts their denial only where the viewer may see it (then
+    # one assertion and one denial: disputed).
+    [edge] = [e for e in response.context["graph"].edges if e.row.claim.pk == world.mine.claim_id]
+    assert edge.row.total == 1 + world.sees_a
+    assert edge.stance == ("disputed" if world.sees_a else "asserts")
+    # Filtered by their actor: where it may not be seen, as for a name no one ever typed.
+    for actor, zed, sees in (
+        ("Xyzzq Brigade", world.zed_a, world.sees_a),
+        ("Qwzzy Legion", world.zed_b, world.sees_b),
+    ):
+        html = _text(world.client.get(url, {"actor": actor}))
+        assert ("no actor is called" in html) is not sees
+        detail = reverse("annotate:claim-detail", args=[zed.claim_id])
+        assert (f'href="{detail}?actor=' in html) is sees
+
+
 def test_claim_pages(world):
     for claim, sees in ((world.zed_a.claim, world.sees_a), (world.zed_b.claim, world.sees_b)):
         response = world.client.get(reverse("annotate:claim-detail", args=[claim.pk]))
@@ -493,6 +514,7 @@ def test_every_route_is_in_the_matrix():
     covered = {
         "article-list", "article-detail", "annotation-create", "progress-set", "annotation-edit",
         "annotation-delete", "actor-autocomplete", "claim-list", "claim-detail", "actor-detail",
+        "claim-network",
         "agreement", "agreement-article", "export",
         "adjudicate", "cluster-decide", "accept-unanimous", "curated-copy",
         "annotation-update", "annotation-restore", "annotation-history",
