@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import gc
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -61,7 +61,13 @@ def disagreement_href(article_id: int, annotation_id: int) -> str:
 
     The one place every disagreement link (page, partial, JSON report) is built.
     """
-    return _article_url(get_script_prefix(), article_id) + f"#ann-{annotation_id}"
+    return disagreement_links(article_id)(annotation_id)
+
+
+def disagreement_links(article_id: int) -> Callable[[int], str]:
+    """disagreement_href for many disagreements of one article: annotation id → link."""
+    base = _article_url(get_script_prefix(), article_id) + "#ann-"
+    return lambda annotation_id: base + str(annotation_id)
 
 
 @lru_cache(maxsize=4096)
@@ -131,7 +137,7 @@ def _computed(article_ids: list[int]) -> Iterator[ArticleSums]:
                 yield article_sums(article_id, [])
 
 
-def _columns(sums: ArticleSums) -> dict[str, Any]:
+def _columns(sums: ArticleSums, listed: list[dict[str, Any]]) -> dict[str, Any]:
     label, near, lone = (sums.count(k) for k in ("label", "near-miss", "unmatched"))
     return {
         "stale": False,
@@ -146,7 +152,7 @@ def _columns(sums: ArticleSums) -> dict[str, Any]:
         "unmatched": lone,
         "disagreements": label + near + lone,
         "sums": sums_to_json(sums),
-        "disagreement_list": disagreements_to_json(sums),
+        "disagreement_list": listed,
     }
 
 
@@ -158,13 +164,15 @@ def _missing() -> QuerySet[Article]:
 
 @dataclass
 class _Recomputed:
-    """An article computed by refresh(), and what its row held when read (no row: None, 0)."""
+    """An article computed by a refresh, with its disagreement list as stored, and (set by _store)
+    what its row held before: the sums and checksum the stored totals include (no row: None, 0)."""
 
     sums: ArticleSums
-    generation: int | None
-    old_sums: dict[str, Any] | None
-    old_checksum: int
-    checksum: int = 0  # the one stored with the new figures
+    generation: int | None  # the stale row's, read before its annotations; None: no row
+    listed: list[dict[str, Any]]  # disagreements_to_json(sums)
+    checksum: int  # the one stored with the new figures
+    old_sums: dict[str, Any] | None = None
+    old_checksum: int = 0
 
 
 @contextmanager
@@ -181,6 +189,16 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _pending() -> tuple[dict[int, int], list[int]]:
+    """What a refresh computes: the stale rows' generations (read before any annotation is) and
+    the ids of every stale or missing article, sorted."""
+    generations = dict(
+        ArticleAgreement.objects.filter(stale=True).values_list("article_id", "generation")
+    )
+    missing = _missing().values_list("pk", flat=True)
+    return generations, sorted({*generations, *missing})
+
+
 def refresh() -> int:
     """Recompute every stale or missing article's row; returns how many were computed.
 
@@ -189,24 +207,27 @@ def refresh() -> int:
     raced this read leaves the row stale, for the next read. The stored totals follow each stored
     row (old sums out, new sums in) while they are valid (see models.AgreementTotals).
     """
-    stale = {
-        article_id: (generation, data, checksum)
-        for article_id, generation, data, checksum in ArticleAgreement.objects.filter(
-            stale=True
-        ).values_list("article_id", "generation", "sums", "checksum")
-    }
-    missing = list(_missing().values_list("pk", flat=True))
-    ids = sorted({*stale, *missing})
-    batch: list[_Recomputed] = []
+    generations, ids = _pending()
     with gc_paused():
-        for sums in _computed(ids):
-            generation, data, checksum = stale.get(sums.article_id, (None, None, 0))
-            batch.append(_Recomputed(sums, generation, data, checksum, _new_checksum()))
-            if len(batch) >= BATCH:
-                _store(batch)
-                batch = []
-        _store(batch)
+        for _stored in _refreshing(generations, ids):
+            pass
     return len(ids)
+
+
+def _refreshing(generations: dict[int, int], ids: list[int]) -> Iterator[list[_Recomputed]]:
+    """Compute the articles `ids` and store them (see refresh), BATCH at a time; yields each batch
+    once stored, so a reader can use the figures it just wrote without reading them back."""
+    batch: list[_Recomputed] = []
+    for sums in _computed(ids):
+        generation = generations.get(sums.article_id)
+        batch.append(_Recomputed(sums, generation, disagreements_to_json(sums), _new_checksum()))
+        if len(batch) >= BATCH:
+            _store(batch)
+            yield batch
+            batch = []
+    if batch:
+        _store(batch)
+        yield batch
 
 
 def _checksum() -> int:
@@ -229,11 +250,18 @@ def _store(batch: list[_Recomputed]) -> None:
         valid = row.checksum == _checksum()
         stored: list[_Recomputed] = []
         new = {item.sums.article_id: item for item in batch if item.generation is None}
-        for item in batch:
-            if item.generation is None:
-                continue
+        old = {item.sums.article_id: item for item in batch if item.generation is not None}
+        if valid and old:
+            # What the totals hold for a row we replace: read under the totals' lock, so no
+            # other refresh stores it meanwhile (a write would change its generation: no update).
+            for article_id, generation, data, checksum in ArticleAgreement.objects.filter(
+                article_id__in=list(old)
+            ).values_list("article_id", "generation", "sums", "checksum"):
+                if generation == old[article_id].generation:
+                    old[article_id].old_sums, old[article_id].old_checksum = data, checksum
+        for item in old.values():
             columns = {
-                **_columns(item.sums),
+                **_columns(item.sums, item.listed),
                 "checksum": item.checksum,
                 "generation": _generation(),
             }
@@ -245,7 +273,9 @@ def _store(batch: list[_Recomputed]) -> None:
         if new:
             ArticleAgreement.objects.bulk_create(
                 [
-                    ArticleAgreement(article_id=a, **_columns(it.sums), checksum=it.checksum)
+                    ArticleAgreement(
+                        article_id=a, **_columns(it.sums, it.listed), checksum=it.checksum
+                    )
                     for a, it in new.items()
                 ],
                 ignore_conflicts=True,
@@ -304,22 +334,50 @@ def _summed() -> tuple[Totals, int]:
     return totals, checksum
 
 
-def article_sections(
-    *, refreshed: bool = False
-) -> Iterator[tuple[Section, list[dict[str, Any]], dict[str, str]]]:
-    """Every annotated article's Section, its stored disagreement list (as
-    agreement_sums.disagreements_to_json wrote it) and the reviewer names to read it with, by
-    article id. Read in batches: memory stays flat however many articles there are."""
-    if not refreshed:
-        refresh()
+def article_sections() -> Iterator[tuple[Section, list[dict[str, Any]], dict[str, str]]]:
+    """Every annotated article's Section, its disagreement list (as
+    agreement_sums.disagreements_to_json writes it) and the reviewer names to read it with, by
+    article id, bringing the store up to date on the way.
+
+    One pass, BATCH articles at a time (memory stays flat however many there are): a stale or
+    missing article is computed, stored (as refresh() does) and yielded from what was computed,
+    without reading back and parsing what was just written; the others are read from the store.
+    """
     names = _usernames()
-    rows = (
-        ArticleAgreement.objects.filter(annotations__gt=0)
-        .order_by("article_id")
-        .values_list("article_id", "article__title", "sums", "disagreement_list")
-    )
-    for article_id, title, data, listed in rows.iterator(chunk_size=BATCH):
-        yield article_section(sums_from_json(article_id, data), title, names), listed, names
+    generations, pending = _pending()
+    computing = set(pending)
+    current = ArticleAgreement.objects.filter(annotations__gt=0, stale=False)
+    ids = sorted(computing.union(current.values_list("article_id", flat=True)))
+    for i in range(0, len(ids), BATCH):
+        # A function per batch, so that a batch's figures are freed before the next is computed.
+        yield from _batch_sections(ids[i : i + BATCH], computing, generations, names)
+
+
+def _batch_sections(
+    chunk: list[int], computing: set[int], generations: dict[int, int], names: dict[str, str]
+) -> Iterator[tuple[Section, list[dict[str, Any]], dict[str, str]]]:
+    """article_sections for the articles `chunk`: `computing` are computed and stored."""
+    computed = {
+        item.sums.article_id: (item.sums, item.listed)
+        for batch in _refreshing(generations, [a for a in chunk if a in computing])
+        for item in batch
+        if item.sums.total
+    }
+    rows = ArticleAgreement.objects.filter(
+        annotations__gt=0, stale=False, article_id__in=[a for a in chunk if a not in computing]
+    ).values_list("article_id", "sums", "disagreement_list")
+    read = {a: (data, listed) for a, data, listed in rows}
+    titles = dict(Article.objects.filter(pk__in=chunk).values_list("pk", "title"))
+    for article_id in chunk:
+        title = titles.get(article_id)
+        if article_id in computed and title is not None:
+            sums, listed = computed[article_id]
+        elif article_id in read and title is not None:
+            data, listed = read[article_id]
+            sums = sums_from_json(article_id, data)
+        else:
+            continue  # every annotation deleted, or the article itself, meanwhile
+        yield article_section(sums, title, names), listed, names
 
 
 # Sort keys for the per-article table: the name in the URL, its label, and the SQL order. "Worst"

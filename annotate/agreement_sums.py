@@ -279,8 +279,8 @@ def _swapped(sums: Sums) -> Sums:
 def article_section(article: ArticleSums, label: str, names: Mapping[str, str]) -> Section:
     """One article's Section, as build_report gives it."""
     totals = Totals()
-    totals.add(article)
-    return totals.section(label, article.article_id, names)
+    totals.add(article, names)  # renamed as added: no second copy to rename
+    return totals.section(label, article.article_id)
 
 
 # ---------------------------------------------------------------- storage form (JSON)
