@@ -1,11 +1,17 @@
 """Agreement figures kept per article (models.ArticleAgreement) and re-summed on every read.
 
 Reads: `overall()` sums the stored counts of every article into the project's figures (equal to
-the one-shot `agreement.build_report`, see annotate.agreement_sums); `article_rows()` is the
-sortable, pageable per-article table; `article_detail()` computes one article afresh, with its
-disagreement list. Each read first brings stale rows up to date (`refresh`): after a few writes
-that is a few articles; after a bulk import that bypassed the services (or a first read), all of
-them, in one pass over the annotations read once, ordered by article.
+the one-shot `agreement.build_report`, see annotate.agreement_sums), from the stored totals while
+they are valid; `article_rows()` is the sortable, pageable per-article table; `article_detail()`
+computes one article afresh, with its disagreement list. Each read first brings stale rows up to
+date (`refresh`): after a few writes that is a few articles; after a bulk import that bypassed the
+services (or a first read), all of them, in one pass over the annotations read once, ordered by
+article, BATCH articles per query and per commit.
+
+`article_sections()`, the whole-project report (`manage.py agreement_report`), is that pass and
+the read in one: BATCH articles at a time, in article order, a stale or missing article is
+computed, stored and given from the objects just computed (its figures are not read back and
+parsed again), an article already up to date is read from its row. Memory stays flat.
 
 Writes: every service that changes what agreement reads (an annotation's article, reviewer, claim,
 span or labels, or whether it is live) calls `invalidate(article_ids)` in its own transaction.
@@ -250,23 +256,28 @@ def _store(batch: list[_Recomputed]) -> None:
         valid = row.checksum == _checksum()
         stored: list[_Recomputed] = []
         new = {item.sums.article_id: item for item in batch if item.generation is None}
-        old = {item.sums.article_id: item for item in batch if item.generation is not None}
+        old = {
+            item.sums.article_id: (item, item.generation)
+            for item in batch
+            if item.generation is not None
+        }
         if valid and old:
             # What the totals hold for a row we replace: read under the totals' lock, so no
             # other refresh stores it meanwhile (a write would change its generation: no update).
             for article_id, generation, data, checksum in ArticleAgreement.objects.filter(
                 article_id__in=list(old)
             ).values_list("article_id", "generation", "sums", "checksum"):
-                if generation == old[article_id].generation:
-                    old[article_id].old_sums, old[article_id].old_checksum = data, checksum
-        for item in old.values():
+                item, read = old[article_id]
+                if generation == read:
+                    item.old_sums, item.old_checksum = data, checksum
+        for item, generation in old.values():
             columns = {
                 **_columns(item.sums, item.listed),
                 "checksum": item.checksum,
                 "generation": _generation(),
             }
             same = ArticleAgreement.objects.filter(
-                article_id=item.sums.article_id, generation=item.generation
+                article_id=item.sums.article_id, generation=generation
             )
             if same.update(**columns):
                 stored.append(item)
