@@ -108,7 +108,7 @@ def test_json_is_the_same_whatever_state_the_store_is_in(reviewer, other_reviewe
     """One pass computes stale and missing articles and reads the others: by article id, the same
     report as from a store brought up to date, across batch boundaries."""
     from annotate import agreement_store
-    from annotate.models import ArticleAgreement
+    from annotate.models import AgreementTotals, ArticleAgreement
 
     monkeypatch.setattr(agreement_store, "BATCH", 2)
     claim = factories.make_claim()
@@ -131,6 +131,10 @@ def test_json_is_the_same_whatever_state_the_store_is_in(reviewer, other_reviewe
     factories.make_annotation(article=articles[5], reviewer=reviewer, claim=claim, phrase="money")
     mixed = json.loads(_run("--format", "json"))
     assert not ArticleAgreement.objects.filter(stale=True).exists()
+    # The totals the pass kept up to date batch by batch equal a re-sum of every row.
+    stored = AgreementTotals.objects.get()
+    totals, checksum = agreement_store._summed()
+    assert stored.checksum == checksum and stored.sums == totals.to_json()
     assert json.loads(_run("--format", "json")) == mixed
     assert [a["article_id"] for a in mixed["articles"]] == [a.pk for a in articles]
     changed = mixed["articles"][5]
