@@ -270,8 +270,8 @@ def _store(batch: list[_Recomputed], kept: _TotalsKept) -> None:
     with transaction.atomic():  # one commit per batch; the totals row is locked until then
         # Empty totals are valid for an empty store: a first refresh fills them as it goes.
         AgreementTotals.objects.bulk_create([AgreementTotals(pk=1)], ignore_conflicts=True)
-        totals_row = AgreementTotals.objects.select_for_update().filter(pk=1)
-        total_checksum = totals_row.values_list("checksum", flat=True).get()
+        totals_row = AgreementTotals.objects.filter(pk=1)
+        total_checksum = totals_row.select_for_update().values_list("checksum", flat=True).get()
         valid = total_checksum == _checksum()
         stored: list[_Recomputed] = []
         new = {item.sums.article_id: item for item in batch if item.generation is None}
@@ -404,8 +404,9 @@ def _batch_sections(
         for item in batch
         if item.sums.total
     }
+    # Read even if made stale since the listing: the next read recomputes it.
     rows = ArticleAgreement.objects.filter(
-        annotations__gt=0, stale=False, article_id__in=[a for a in chunk if a not in computing]
+        annotations__gt=0, article_id__in=[a for a in chunk if a not in computing]
     ).values_list("article_id", "sums", "disagreement_list")
     read = {a: (data, listed) for a, data, listed in rows}
     titles = dict(Article.objects.filter(pk__in=chunk).values_list("pk", "title"))
