@@ -1,11 +1,17 @@
 """Agreement figures kept per article (models.ArticleAgreement) and re-summed on every read.
 
 Reads: `overall()` sums the stored counts of every article into the project's figures (equal to
-the one-shot `agreement.build_report`, see annotate.agreement_sums); `article_rows()` is the
-sortable, pageable per-article table; `article_detail()` computes one article afresh, with its
-disagreement list. Each read first brings stale rows up to date (`refresh`): after a few writes
-that is a few articles; after a bulk import that bypassed the services (or a first read), all of
-them, in one pass over the annotations read once, ordered by article.
+the one-shot `agreement.build_report`, see annotate.agreement_sums), from the stored totals while
+they are valid; `article_rows()` is the sortable, pageable per-article table; `article_detail()`
+computes one article afresh, with its disagreement list. Each read first brings stale rows up to
+date (`refresh`): after a few writes that is a few articles; after a bulk import that bypassed the
+services (or a first read), all of them, in one pass over the annotations read once, ordered by
+article, BATCH articles per query and per commit.
+
+`article_sections()`, the whole-project report (`manage.py agreement_report`), is that pass and
+the read in one: BATCH articles at a time, in article order, a stale or missing article is
+computed, stored and given from the objects just computed (its figures are not read back and
+parsed again), an article already up to date is read from its row. Memory stays flat.
 
 Writes: every service that changes what agreement reads (an annotation's article, reviewer, claim,
 span or labels, or whether it is live) calls `invalidate(article_ids)` in its own transaction.
@@ -16,16 +22,18 @@ from __future__ import annotations
 
 import gc
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import groupby
 from typing import Any
 
+import orjson
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, QuerySet, Sum
+from django.db.models import Exists, F, JSONField, OuterRef, QuerySet, Sum, Value
+from django.db.models.functions import Cast, Coalesce
 from django.urls import get_script_prefix
 from django.utils import timezone
 
@@ -61,7 +69,13 @@ def disagreement_href(article_id: int, annotation_id: int) -> str:
 
     The one place every disagreement link (page, partial, JSON report) is built.
     """
-    return _article_url(get_script_prefix(), article_id) + f"#ann-{annotation_id}"
+    return disagreement_links(article_id)(annotation_id)
+
+
+def disagreement_links(article_id: int) -> Callable[[int], str]:
+    """disagreement_href for many disagreements of one article: annotation id → link."""
+    base = _article_url(get_script_prefix(), article_id) + "#ann-"
+    return lambda annotation_id: base + str(annotation_id)
 
 
 @lru_cache(maxsize=4096)
@@ -73,7 +87,12 @@ def _article_url(prefix: str, article_id: int) -> str:
 def judged() -> AnnotationQuerySet:
     """The annotations agreement compares: live, and each a reviewer's own judgement (a curator's
     curated copy of a version, made in the adjudication view, is not)."""
-    return Annotation.objects.live().filter(curated_from__isnull=True)
+    # Not `curated_from IS NULL`: without ANALYZE statistics (a fresh or bulk-loaded database),
+    # SQLite takes that for a selective condition on an indexed column and reads every annotation
+    # through the curated_from index, whatever else the query asks for (a million rows read per
+    # batch of articles: most of a cold report's time). As an expression it uses no index, and
+    # the article index serves the query, already in order.
+    return Annotation.objects.live().alias(original=Coalesce("curated_from", 0)).filter(original=0)
 
 
 # ---------------------------------------------------------------- writes
@@ -131,7 +150,7 @@ def _computed(article_ids: list[int]) -> Iterator[ArticleSums]:
                 yield article_sums(article_id, [])
 
 
-def _columns(sums: ArticleSums) -> dict[str, Any]:
+def _columns(sums: ArticleSums, listed: list[dict[str, Any]]) -> dict[str, Any]:
     label, near, lone = (sums.count(k) for k in ("label", "near-miss", "unmatched"))
     return {
         "stale": False,
@@ -146,7 +165,7 @@ def _columns(sums: ArticleSums) -> dict[str, Any]:
         "unmatched": lone,
         "disagreements": label + near + lone,
         "sums": sums_to_json(sums),
-        "disagreement_list": disagreements_to_json(sums),
+        "disagreement_list": listed,
     }
 
 
@@ -158,13 +177,15 @@ def _missing() -> QuerySet[Article]:
 
 @dataclass
 class _Recomputed:
-    """An article computed by refresh(), and what its row held when read (no row: None, 0)."""
+    """An article computed by a refresh, with its disagreement list as stored, and (set by _store)
+    what its row held before: the sums and checksum the stored totals include (no row: None, 0)."""
 
     sums: ArticleSums
-    generation: int | None
-    old_sums: dict[str, Any] | None
-    old_checksum: int
-    checksum: int = 0  # the one stored with the new figures
+    generation: int | None  # the stale row's, read before its annotations; None: no row
+    listed: list[dict[str, Any]]  # disagreements_to_json(sums)
+    checksum: int  # the one stored with the new figures
+    old_sums: dict[str, Any] | None = None
+    old_checksum: int = 0
 
 
 @contextmanager
@@ -181,6 +202,16 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _pending() -> tuple[dict[int, int], list[int]]:
+    """What a refresh computes: the stale rows' generations (read before any annotation is) and
+    the ids of every stale or missing article, sorted."""
+    generations = dict(
+        ArticleAgreement.objects.filter(stale=True).values_list("article_id", "generation")
+    )
+    missing = _missing().values_list("pk", flat=True)
+    return generations, sorted({*generations, *missing})
+
+
 def refresh() -> int:
     """Recompute every stale or missing article's row; returns how many were computed.
 
@@ -189,24 +220,38 @@ def refresh() -> int:
     raced this read leaves the row stale, for the next read. The stored totals follow each stored
     row (old sums out, new sums in) while they are valid (see models.AgreementTotals).
     """
-    stale = {
-        article_id: (generation, data, checksum)
-        for article_id, generation, data, checksum in ArticleAgreement.objects.filter(
-            stale=True
-        ).values_list("article_id", "generation", "sums", "checksum")
-    }
-    missing = list(_missing().values_list("pk", flat=True))
-    ids = sorted({*stale, *missing})
-    batch: list[_Recomputed] = []
+    generations, ids = _pending()
     with gc_paused():
-        for sums in _computed(ids):
-            generation, data, checksum = stale.get(sums.article_id, (None, None, 0))
-            batch.append(_Recomputed(sums, generation, data, checksum, _new_checksum()))
-            if len(batch) >= BATCH:
-                _store(batch)
-                batch = []
-        _store(batch)
+        for _stored in _refreshing(generations, ids, _TotalsKept()):
+            pass
     return len(ids)
+
+
+@dataclass
+class _TotalsKept:
+    """The totals one pass last stored, so that its next batch need not read and parse them again
+    (400 kB of JSON with five reviewers) unless someone else changed them since."""
+
+    checksum: int | None = None
+    totals: Totals | None = None
+
+
+def _refreshing(
+    generations: dict[int, int], ids: list[int], kept: _TotalsKept
+) -> Iterator[list[_Recomputed]]:
+    """Compute the articles `ids` and store them (see refresh), BATCH at a time; yields each batch
+    once stored, so a reader can use the figures it just wrote without reading them back."""
+    batch: list[_Recomputed] = []
+    for sums in _computed(ids):
+        generation = generations.get(sums.article_id)
+        batch.append(_Recomputed(sums, generation, disagreements_to_json(sums), _new_checksum()))
+        if len(batch) >= BATCH:
+            _store(batch, kept)
+            yield batch
+            batch = []
+    if batch:
+        _store(batch, kept)
+        yield batch
 
 
 def _checksum() -> int:
@@ -218,34 +263,49 @@ def _new_checksum() -> int:
     return secrets.randbits(40)  # a million rows still sum within 64 bits
 
 
-def _store(batch: list[_Recomputed]) -> None:
+def _store(batch: list[_Recomputed], kept: _TotalsKept) -> None:
     """Write a batch of recomputed rows, and follow them in the totals if those are valid."""
     if not batch:
         return
     with transaction.atomic():  # one commit per batch; the totals row is locked until then
         # Empty totals are valid for an empty store: a first refresh fills them as it goes.
-        AgreementTotals.objects.get_or_create(pk=1)
-        row = AgreementTotals.objects.select_for_update().get(pk=1)
-        valid = row.checksum == _checksum()
+        AgreementTotals.objects.bulk_create([AgreementTotals(pk=1)], ignore_conflicts=True)
+        totals_row = AgreementTotals.objects.filter(pk=1)
+        total_checksum = totals_row.select_for_update().values_list("checksum", flat=True).get()
+        valid = total_checksum == _checksum()
         stored: list[_Recomputed] = []
         new = {item.sums.article_id: item for item in batch if item.generation is None}
-        for item in batch:
-            if item.generation is None:
-                continue
+        old = {
+            item.sums.article_id: (item, item.generation)
+            for item in batch
+            if item.generation is not None
+        }
+        if valid and old:
+            # What the totals hold for a row we replace: read under the totals' lock, so no
+            # other refresh stores it meanwhile (a write would change its generation: no update).
+            for article_id, generation, data, checksum in ArticleAgreement.objects.filter(
+                article_id__in=list(old)
+            ).values_list("article_id", "generation", "sums", "checksum"):
+                item, read = old[article_id]
+                if generation == read:
+                    item.old_sums, item.old_checksum = data, checksum
+        for item, generation in old.values():
             columns = {
-                **_columns(item.sums),
+                **_columns(item.sums, item.listed),
                 "checksum": item.checksum,
                 "generation": _generation(),
             }
             same = ArticleAgreement.objects.filter(
-                article_id=item.sums.article_id, generation=item.generation
+                article_id=item.sums.article_id, generation=generation
             )
             if same.update(**columns):
                 stored.append(item)
         if new:
             ArticleAgreement.objects.bulk_create(
                 [
-                    ArticleAgreement(article_id=a, **_columns(it.sums), checksum=it.checksum)
+                    ArticleAgreement(
+                        article_id=a, **_columns(it.sums, it.listed), checksum=it.checksum
+                    )
                     for a, it in new.items()
                 ],
                 ignore_conflicts=True,
@@ -257,14 +317,20 @@ def _store(batch: list[_Recomputed]) -> None:
             stored += [new[a] for a, checksum in ours if new[a].checksum == checksum]
         if not valid:
             return  # the next overall() re-sums every row
-        totals = Totals.from_json(row.sums)
+        if kept.totals is not None and kept.checksum == total_checksum:
+            totals = kept.totals
+        else:
+            totals = Totals.from_json(totals_row.values_list("sums", flat=True).get())
+        kept.checksum, kept.totals = None, totals  # changed from here on: kept once stored
         for item in stored:
             totals.add(item.sums)
             if item.old_sums:
                 totals.add(sums_from_json(item.sums.article_id, item.old_sums), sign=-1)
-            row.checksum += item.checksum - item.old_checksum
-        row.sums = totals.to_json()
-        row.save()
+            total_checksum += item.checksum - item.old_checksum
+        # Serialised with orjson (Cast: the column's own json.dumps is 20× slower on 400 kB).
+        data = Cast(Value(orjson.dumps(totals.to_json()).decode()), JSONField())
+        totals_row.update(sums=data, checksum=total_checksum, computed_at=timezone.now())
+        kept.checksum = total_checksum
 
 
 # ---------------------------------------------------------------- reads
@@ -304,22 +370,56 @@ def _summed() -> tuple[Totals, int]:
     return totals, checksum
 
 
-def article_sections(
-    *, refreshed: bool = False
-) -> Iterator[tuple[Section, list[dict[str, Any]], dict[str, str]]]:
-    """Every annotated article's Section, its stored disagreement list (as
-    agreement_sums.disagreements_to_json wrote it) and the reviewer names to read it with, by
-    article id. Read in batches: memory stays flat however many articles there are."""
-    if not refreshed:
-        refresh()
+def article_sections() -> Iterator[tuple[Section, list[dict[str, Any]], dict[str, str]]]:
+    """Every annotated article's Section, its disagreement list (as
+    agreement_sums.disagreements_to_json writes it) and the reviewer names to read it with, by
+    article id, bringing the store up to date on the way.
+
+    One pass, BATCH articles at a time (memory stays flat however many there are): a stale or
+    missing article is computed, stored (as refresh() does) and yielded from what was computed,
+    without reading back and parsing what was just written; the others are read from the store.
+    """
     names = _usernames()
-    rows = (
-        ArticleAgreement.objects.filter(annotations__gt=0)
-        .order_by("article_id")
-        .values_list("article_id", "article__title", "sums", "disagreement_list")
-    )
-    for article_id, title, data, listed in rows.iterator(chunk_size=BATCH):
-        yield article_section(sums_from_json(article_id, data), title, names), listed, names
+    generations, pending = _pending()
+    computing = set(pending)
+    current = ArticleAgreement.objects.filter(annotations__gt=0, stale=False)
+    ids = sorted(computing.union(current.values_list("article_id", flat=True)))
+    kept = _TotalsKept()
+    for i in range(0, len(ids), BATCH):
+        # A function per batch, so that a batch's figures are freed before the next is computed.
+        yield from _batch_sections(ids[i : i + BATCH], computing, generations, names, kept)
+
+
+def _batch_sections(
+    chunk: list[int],
+    computing: set[int],
+    generations: dict[int, int],
+    names: dict[str, str],
+    kept: _TotalsKept,
+) -> Iterator[tuple[Section, list[dict[str, Any]], dict[str, str]]]:
+    """article_sections for the articles `chunk`: `computing` are computed and stored."""
+    computed = {
+        item.sums.article_id: (item.sums, item.listed)
+        for batch in _refreshing(generations, [a for a in chunk if a in computing], kept)
+        for item in batch
+        if item.sums.total
+    }
+    # Read even if made stale since the listing: the next read recomputes it.
+    rows = ArticleAgreement.objects.filter(
+        annotations__gt=0, article_id__in=[a for a in chunk if a not in computing]
+    ).values_list("article_id", "sums", "disagreement_list")
+    read = {a: (data, listed) for a, data, listed in rows}
+    titles = dict(Article.objects.filter(pk__in=chunk).values_list("pk", "title"))
+    for article_id in chunk:
+        title = titles.get(article_id)
+        if article_id in computed and title is not None:
+            sums, listed = computed[article_id]
+        elif article_id in read and title is not None:
+            data, listed = read[article_id]
+            sums = sums_from_json(article_id, data)
+        else:
+            continue  # every annotation deleted, or the article itself, meanwhile
+        yield article_section(sums, title, names), listed, names
 
 
 # Sort keys for the per-article table: the name in the URL, its label, and the SQL order. "Worst"

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 from typing import Any
 
@@ -245,8 +245,9 @@ class Totals:
         for a, b in combinations(reviewers, 2):
             sums = self.pairs.get((a, b)) or Sums()
             size = self.annotations[a] + self.annotations[b]
-            # Every annotation of the pair is unmatched unless in one of their claim units.
-            sums.unmatched = size - 2 * sums.claim_units
+            # Every annotation of the pair is unmatched unless in one of their claim units. On a
+            # copy (the counts shared): the sums may be an article's own (article_section).
+            sums = replace(sums, unmatched=size - 2 * sums.claim_units)
             section.pairs.append(group_scores([a, b], size, sums, pair=True))
         section.all = all_scores(reviewers, total, section.pairs, self.all)
         return section
@@ -279,8 +280,20 @@ def _swapped(sums: Sums) -> Sums:
 def article_section(article: ArticleSums, label: str, names: Mapping[str, str]) -> Section:
     """One article's Section, as build_report gives it."""
     totals = Totals()
-    totals.add(article)
-    return totals.section(label, article.article_id, names)
+    renamed = {key: names.get(key, key) for key in article.annotations}
+    if len(set(renamed.values())) < len(renamed):  # two keys, one name: add them up
+        totals.add(article, names)
+        return totals.section(label, article.article_id)
+    # The article's own sums, not copies (Totals.add): a report makes one Section per article,
+    # and section() only reads them.
+    totals.annotations.update({renamed[key]: n for key, n in article.annotations.items()})
+    for (a, b), sums in article.pairs.items():
+        first, second = renamed[a], renamed[b]
+        if first > second:  # renaming changed the order: the stance table turns too
+            first, second, sums = second, first, _swapped(sums)
+        totals.pairs[(first, second)] = sums
+    totals.all = article.all
+    return totals.section(label, article.article_id)
 
 
 # ---------------------------------------------------------------- storage form (JSON)

@@ -4,8 +4,9 @@ Targets (issue 10, docs/architecture.md "Targets"): at 100,000 annotations over 
 five reviewers, the page ≤ 1 s and the report ≤ 3 s; at 1,000,000 annotations (`--scale 10`) the
 page ≤ 2 s and the report ≤ 30 s, with flat memory. Measured in this order:
 
-1. the report in a fresh process on a store that is empty (emptied before each run), as after a bulk import that bypassed
-   the services (the corpus is written with bulk_create): it computes every article, then prints;
+1. the report in a fresh process on a store that is empty (emptied before each run), as after a
+   bulk import that bypassed the services (the corpus is written with bulk_create): one pass
+   computes, stores and prints every article, a batch at a time;
 2. the report again, store up to date (median of runs);
 3. the page, store emptied before each run: the first read after a bulk import computes every article;
 4. the page, store up to date (median), and after a write that makes one article stale;

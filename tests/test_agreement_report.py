@@ -102,3 +102,47 @@ def test_report_brings_the_store_up_to_date(annotated):
     assert not ArticleAgreement.objects.filter(stale=False).exists()
     _run("--format", "json")
     assert ArticleAgreement.objects.filter(stale=False).count() == 2
+
+
+def test_json_is_the_same_whatever_state_the_store_is_in(reviewer, other_reviewer, monkeypatch):
+    """One pass computes stale and missing articles and reads the others: by article id, the same
+    report as from a store brought up to date, across batch boundaries."""
+    from annotate import agreement_store
+    from annotate.models import AgreementTotals, ArticleAgreement
+
+    monkeypatch.setattr(agreement_store, "BATCH", 2)
+    claim = factories.make_claim()
+    articles = [factories.make_article(title=f"Number {n}") for n in range(7)]
+    for n, article in enumerate(articles):
+        for user, stance in ((reviewer, Stance.ASSERTS), (other_reviewer, Stance.DENIES)):
+            if n == 3 and user == other_reviewer:
+                continue  # one reviewer only: nothing to compare
+            factories.make_annotation(
+                article=article, reviewer=user, claim=claim, phrase="Russia was", stance=stance
+            )
+    cold = json.loads(_run("--format", "json"))  # every article computed in the pass
+    assert [a["label"] for a in cold["articles"]] == [f"Number {n}" for n in range(7)]
+    assert ArticleAgreement.objects.filter(stale=False).count() == 7
+    warm = json.loads(_run("--format", "json"))  # every article read from the store
+    assert warm == cold
+    # Mixed: one stale, one missing, one changed since, the rest read.
+    agreement_store.invalidate([articles[1].pk])
+    ArticleAgreement.objects.filter(article=articles[4]).delete()
+    factories.make_annotation(article=articles[5], reviewer=reviewer, claim=claim, phrase="money")
+    mixed = json.loads(_run("--format", "json"))
+    assert not ArticleAgreement.objects.filter(stale=True).exists()
+    # The totals the pass kept up to date batch by batch equal a re-sum of every row.
+    stored = AgreementTotals.objects.get()
+    totals, checksum = agreement_store._summed()
+    assert stored.checksum == checksum and stored.sums == totals.to_json()
+    assert json.loads(_run("--format", "json")) == mixed
+    assert [a["article_id"] for a in mixed["articles"]] == [a.pk for a in articles]
+    changed = mixed["articles"][5]
+    assert changed["annotations"] == 3 and changed != cold["articles"][5]
+    assert [a for n, a in enumerate(mixed["articles"]) if n != 5] == [
+        a for n, a in enumerate(cold["articles"]) if n != 5
+    ]
+    assert mixed["overall"]["annotations"] == cold["overall"]["annotations"] + 1
+    for article in mixed["articles"]:  # each as computed afresh on its own
+        one = json.loads(_run("--format", "json", "--article", str(article["article_id"])))
+        assert one["articles"] == [article]
