@@ -153,14 +153,7 @@ class AnnotationForm(forms.Form):
         **kwargs: Any,
     ):
         super().__init__(*args, **kwargs)
-        #: The sources "same source as" offers (services.sources.sources_offered: what the user
-        #: may see on this article); none: the choice is not shown.
-        self.offered = list(offered)
-        same = cast(forms.TypedChoiceField, self.fields["same_source"])
-        same.choices = [("", "None: a new source, as typed above")] + [
-            (o.pk, f"{o.label} ({o.mentions} mention{'s' if o.mentions != 1 else ''})")
-            for o in self.offered
-        ]
+        self.offer(offered)
         if self.is_bound:  # a suggestion's button may have been clicked (annotate/new_actors.py)
             self.data = new_actors.with_picks(self.data)
         #: Set by save() when a typed name is new: what to ask under each field (new_actors).
@@ -178,6 +171,16 @@ class AnnotationForm(forms.Form):
             self.fields[name].widget.attrs.update(
                 {"list": "actor-options", "autocomplete": "off", "data-actor": "1"}
             )
+
+    def offer(self, offered: Sequence[OfferedSource]) -> None:
+        """The sources "same source as" offers (services.sources.sources_offered: what the user
+        may see on this article); none: the choice is not shown."""
+        self.offered = list(offered)
+        same = cast(forms.TypedChoiceField, self.fields["same_source"])
+        same.choices = [("", "None: a new source, as typed above")] + [
+            (o.pk, f"{o.label} ({o.mentions} mention{'s' if o.mentions != 1 else ''})")
+            for o in self.offered
+        ]
 
     @cached_property
     def relations(self) -> dict[str, Relation]:

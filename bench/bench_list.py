@@ -7,10 +7,9 @@ measuring.
 
 from __future__ import annotations
 
-import time
 import uuid
 
-from bench.common import Context, Row, median, verdict
+from bench.common import Context, Row, median_get_ms, verdict
 
 TARGET_MS = 50
 TARGET_ARTICLES = 10_000
@@ -39,17 +38,6 @@ def _fill_to(total: int) -> int:
     return Article.objects.count()
 
 
-def _median_ms(client, url: str, params: dict, repeats: int) -> float:
-    client.get(url, params)  # warm up
-    times = []
-    for _ in range(repeats):
-        began = time.perf_counter()
-        response = client.get(url, params)
-        times.append((time.perf_counter() - began) * 1000)
-        assert response.status_code == 200, response.status_code
-    return median(times)
-
-
 def run(ctx: Context) -> list[Row]:
     from django.db import connection
     from django.test import Client
@@ -67,7 +55,7 @@ def run(ctx: Context) -> list[Row]:
     rows: list[Row] = []
     middle = count // 25 // 2
     for what, params in (("first page", {}), (f"page {middle}", {"page": middle})):
-        ms = _median_ms(client, url, params, repeats)
+        ms = median_get_ms(client, url, params, repeats)
         with CaptureQueriesContext(connection) as queries:
             client.get(url, params)
         rows.append(
@@ -78,7 +66,7 @@ def run(ctx: Context) -> list[Row]:
                 verdict(ctx, ms, TARGET_MS),
             )
         )
-    ms = _median_ms(client, url, {"q": "Taliban"}, max(5, ctx.runs))
+    ms = median_get_ms(client, url, {"q": "Taliban"}, max(5, ctx.runs))
     how = "trigram index" if connection.vendor == "postgresql" else "full scan"
     rows.append(Row(f"  search 'Taliban' in titles and texts ({how})", f"{ms:.1f} ms"))
     return rows

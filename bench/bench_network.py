@@ -11,24 +11,12 @@ adds rows.
 from __future__ import annotations
 
 import re
-import time
 import uuid
 
-from bench.common import Context, Row, median, verdict
+from bench.common import Context, Row, median_get_ms, verdict
 
 TARGET_MS = 300
 REPEATS = 9
-
-
-def _median_ms(client, url: str, params: dict, repeats: int) -> float:
-    client.get(url, params)  # warm up
-    times = []
-    for _ in range(repeats):
-        began = time.perf_counter()
-        response = client.get(url, params)
-        times.append((time.perf_counter() - began) * 1000)
-        assert response.status_code == 200, response.status_code
-    return median(times)
 
 
 def _add_many_actors(count_claims: int = 150, per_claim: int = 10) -> None:
@@ -104,7 +92,7 @@ def run(ctx: Context) -> list[Row]:
     for what, user, params, targeted in cases:
         client = Client(HTTP_HOST="localhost")
         client.force_login(user)
-        ms = _median_ms(client, url, params, repeats)
+        ms = median_get_ms(client, url, params, repeats)
         with CaptureQueriesContext(connection) as queries:
             shape = _shape(client.get(url, params).content.decode())
         label = f"network page, {what} ({shape}; {len(queries)} queries)"
@@ -121,7 +109,7 @@ def run(ctx: Context) -> list[Row]:
     _add_many_actors()
     client = Client(HTTP_HOST="localhost")
     client.force_login(curator)
-    ms = _median_ms(client, url, {}, repeats)
+    ms = median_get_ms(client, url, {}, repeats)
     with CaptureQueriesContext(connection) as queries:
         shape = _shape(client.get(url).content.decode())
     rows.append(

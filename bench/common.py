@@ -7,6 +7,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +43,18 @@ class Context:
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
+
+
+def median_get_ms(client, url: str, params: dict, repeats: int) -> float:
+    """The median time of `repeats` GETs of `url` (after one to warm up), in ms; each must be 200."""
+    client.get(url, params)  # warm up
+    times = []
+    for _ in range(repeats):
+        began = time.perf_counter()
+        response = client.get(url, params)
+        times.append((time.perf_counter() - began) * 1000)
+        assert response.status_code == 200, response.status_code
+    return median(times)
 
 
 def peak_rss_mb() -> float:

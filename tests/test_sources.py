@@ -362,3 +362,19 @@ def test_restoring_into_a_duplicate_is_a_clear_409(reviewer_client, reviewer, ar
     assert "You already recorded this" in response.content.decode()
     first.refresh_from_db()
     assert first.deleted_at is not None
+
+
+def test_the_edit_form_offers_the_sources_too(reviewer_client, reviewer, relations):
+    """The no-script ?edit= page and the htmx edit form both offer the article's sources."""
+    article = factories.make_article(NDS_TEXT)
+    first = _unnamed(article, reviewer, "Russia was arming the Taliban", "An official")
+    other = _unnamed(article, reviewer, "Moscow paid for fuel", "A diplomat")
+    page = reviewer_client.get(
+        reverse("annotate:article-detail", args=[article.pk]), {"edit": other.pk}
+    ).content.decode()
+    edit_form = page.split('id="edit-annotation"', 1)[1].split("</form>", 1)[0]
+    assert f'value="{first.source_id}"' in edit_form and "An official (1 mention)" in edit_form
+    partial = reviewer_client.get(
+        reverse("annotate:annotation-edit", args=[other.pk]), headers=HX
+    ).content.decode()
+    assert f'value="{first.source_id}"' in partial and "An official (1 mention)" in partial

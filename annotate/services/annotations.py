@@ -224,6 +224,7 @@ def _insert(
 ) -> Annotation:
     """annotation_create's work, for a caller already inside a transaction that has checked
     (progress_for_write) that `reviewer` may still write on `article`; recorded as `by`'s."""
+    sources.copy_picked(values)
     annotation_validate(article, values)
     sources.attach(article, values)
     _refuse_duplicate(article.pk, reviewer.pk, values)
@@ -261,6 +262,7 @@ def _apply(current: Annotation, changes: dict[str, Any], user: User) -> Annotati
         moved = f"{prefix}_start" in changes or f"{prefix}_end" in changes
         if moved and f"{prefix}_quote" not in changes:
             values[f"{prefix}_quote"] = ""
+    sources.copy_picked(values)
     annotation_validate(current.article, values)
     sources.attach(current.article, values)
     _refuse_duplicate(current.article_id, current.reviewer_id, values, pk=current.pk)
@@ -443,12 +445,9 @@ def _resolved(
         "end": values["end"],
         "quote": values["quote"],
         "source_kind": kind,
-        "source_actor": picked.actor if picked else actors.get("source"),
-        "source_description": (
-            (picked.description if picked else " ".join(values.get("source", "").split()))
-            if unnamed
-            else ""
-        ),
+        # A picked source's own kind, actor and description replace these (sources.copy_picked).
+        "source_actor": actors.get("source"),
+        "source_description": " ".join(values.get("source", "").split()) if unnamed else "",
         "stance": values["stance"],
         "certainty": values.get("certainty", Certainty.UNSPECIFIED),
         "confidence": values["confidence"],

@@ -868,9 +868,8 @@ def _duplicate_key(row: dict[str, Any]) -> tuple[Any, ...]:
     if row.get("source") is not None:
         source: Any = ("source", row["source"])
     else:
-        unnamed = row["source_kind"] == SourceKind.UNNAMED
-        words = " ".join((row["source_description"] or "").split()) if unnamed else ""
-        source = source_identity(row["source_kind"], row["source_actor"], "", None, words)
+        words = row["source_description"] if row["source_kind"] == SourceKind.UNNAMED else ""
+        source = source_identity(row["source_kind"], row["source_actor"], "", None, words or "")
     return (row["article"], row["reviewer"], row["start"], row["end"], row["claim"], source)
 
 

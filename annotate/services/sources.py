@@ -73,14 +73,30 @@ def source_get_or_create(
     return source
 
 
+def copy_picked(values: dict[str, Any]) -> None:
+    """If `values["source"]` names a source (picked as "same source as …"), make the annotation's
+    copied source fields its: kind, actor, and an unnamed source's description (a named source's
+    description is this mention's role, kept). Call before annotation_validate, which checks them."""
+    picked = values.get("source")
+    if picked is None:
+        return
+    values["source_kind"] = picked.kind
+    values["source_actor"] = picked.actor if picked.kind == SourceKind.NAMED else None
+    if picked.kind == SourceKind.UNNAMED:
+        values["source_description"] = picked.description
+    elif picked.kind == SourceKind.AUTHOR:
+        values["source_description"] = ""
+
+
 def attach(article: Article, values: dict[str, Any]) -> None:
     """Set `values["source"]` for an annotation about to be written on `article`, and make its
     copied source fields agree with it.
 
     A source given in `values["source"]` (the reviewer picked "same source as …") must be one of
-    this article's; otherwise the source is found or created from source_kind, source_actor and
-    source_description (and an unnamed source's `source_unnamed_kind` and `source_affiliation`,
-    which are not annotation fields and are taken out of `values`). Call after annotation_validate.
+    this article's (copy_picked has made the copied fields its); otherwise the source is found or
+    created from source_kind, source_actor and source_description (and an unnamed source's
+    `source_unnamed_kind` and `source_affiliation`, which are not annotation fields and are taken
+    out of `values`). Call after annotation_validate.
     """
     unnamed_kind = values.pop("source_unnamed_kind", "") or ""
     affiliation = values.pop("source_affiliation", None)
@@ -89,12 +105,6 @@ def attach(article: Article, values: dict[str, Any]) -> None:
         if picked.article_id != article.pk:
             raise ValidationError({"source_actor": "That source is not one of this article's."})
         picked.article = article  # its label (the author's) reads the article
-        values["source_kind"] = picked.kind
-        values["source_actor"] = picked.actor if picked.kind == SourceKind.NAMED else None
-        if picked.kind == SourceKind.UNNAMED:
-            values["source_description"] = picked.description
-        elif picked.kind == SourceKind.AUTHOR:
-            values["source_description"] = ""
         return
     if unnamed_kind and unnamed_kind not in UnnamedKind.values:
         raise ValidationError(

@@ -98,6 +98,8 @@ def _workspace(
     show_others = workspace.shows_others(state, asked=show_others, focus_id=focus_id)
     shown = workspace.page(state, show_others=show_others)
     offered = services.sources_offered(article, state.annotations(others=show_others))
+    if edit_form is not None and not edit_form.is_bound:  # ?edit=: offers what the page shows
+        edit_form.offer(offered)
     page_url = reverse("annotate:article-detail", args=[article.pk])
     curator = state.visibility.curator
     csrf = get_token(request)
@@ -176,11 +178,8 @@ def article_detail(request: AppRequest, pk: int) -> HttpResponse:
     edit_id = _int_param(request, "edit")
     if edit_id:
         edit = _own_annotation(request, edit_id, article=article)
-        edit_form = AnnotationForm(
-            initial=AnnotationForm.initial_for(edit),
-            prefix_id="edit",
-            offered=_offered(request, article),
-        )
+        # Its "same source as" choices are the page's (_workspace offers them).
+        edit_form = AnnotationForm(initial=AnnotationForm.initial_for(edit), prefix_id="edit")
     context = _workspace(
         request, article, edit=edit, edit_form=edit_form, focus_id=_int_param(request, "annotation")
     )
@@ -416,16 +415,18 @@ def annotation_edit(request: AppRequest, pk: int) -> HttpResponse:
     if not request.htmx:
         url = reverse("annotate:article-detail", args=[annotation.article_id])
         return redirect(f"{url}?edit={pk}#form-slot")
+    show_others = _show_others(request, state)
     form = AnnotationForm(
         initial=AnnotationForm.initial_for(annotation),
         prefix_id="edit",
-        offered=_offered(request, annotation.article),
+        # The reader state is read already: what the page shows, without reading it again.
+        offered=services.sources_offered(annotation.article, state.annotations(others=show_others)),
     )
     context = {
         "edit": annotation,
         "edit_form": form,
         "article": annotation.article,
-        "show_others": _show_others(request, state),
+        "show_others": show_others,
     }
     return render(request, "annotate/article_detail.html#edit-form", context)
 

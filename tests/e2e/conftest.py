@@ -113,6 +113,17 @@ def import_seed():
 
 def select_text(page, phrase: str, *, occurrence: int = 0) -> None:
     """Select `phrase` in the article text with a real mouse drag (press, move, release)."""
+    box = phrase_box(page, phrase, occurrence=occurrence)
+    page.mouse.move(box["x1"], box["y1"])
+    page.mouse.down()
+    page.mouse.move((box["x1"] + box["x2"]) / 2, box["y2"], steps=3)
+    page.mouse.move(box["x2"], box["y2"], steps=3)
+    page.mouse.up()
+
+
+def phrase_box(page, phrase: str, *, occurrence: int = 0) -> dict[str, float]:
+    """Where `phrase` is in the article text, scrolled to the middle of the viewport: the middle
+    of its first character's left edge (x1, y1) and of its last one's right edge (x2, y2)."""
     # A click that opens the workspace may still be loading it: wait for the text to be there.
     page.locator("#article-text").wait_for()
     box = page.evaluate(
@@ -142,11 +153,17 @@ def select_text(page, phrase: str, *, occurrence: int = 0) -> None:
         [phrase, occurrence],
     )
     assert box, f"{phrase!r} is not in one text run of the article"
-    page.mouse.move(box["x1"], box["y1"])
-    page.mouse.down()
-    page.mouse.move((box["x1"] + box["x2"]) / 2, box["y2"], steps=3)
-    page.mouse.move(box["x2"], box["y2"], steps=3)
-    page.mouse.up()
+    return box
+
+
+def ask_who(page, relation: str, actor: str, role: str) -> None:
+    """Ask the question form on /claims/ "Who is said to <relation> <actor> as <role>?" (the
+    relation or group by its label) and send it."""
+    question = page.get_by_role("form", name="Ask who is said to do what")
+    question.get_by_label("Who is said to").select_option(label=relation)
+    question.get_by_label("Actor asked about").fill(actor)
+    question.get_by_label("as (the actor's role in the claim)").select_option(role)
+    question.get_by_role("button", name="Ask").click()
 
 
 def select_with_range(page, phrase: str) -> None:

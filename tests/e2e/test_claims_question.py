@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from annotate import services
 from annotate.models import SourceKind, Stance, Status
 from tests import factories
-from tests.e2e.conftest import login
+from tests.e2e.conftest import ask_who, login
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -54,11 +54,7 @@ def test_ask_who_supports_the_taliban_open_a_claim_and_come_back(
 ):
     login(page, claims_on_the_taliban["cora"], live_server)
     page.goto(f"{live_server.url}/claims/")
-    question = page.get_by_role("form", name="Ask who is said to do what")
-    question.get_by_label("Who is said to").select_option(label="support of any kind")
-    question.get_by_label("Actor asked about").fill("Taliban")
-    question.get_by_label("as (the actor's role in the claim)").select_option("object")
-    question.get_by_role("button", name="Ask").click()
+    ask_who(page, "support of any kind", "Taliban", "object")
 
     # The list answers the question, in words, with the claims of any kind of support.
     expect(page.get_by_role("heading", level=2, name=HEADING)).to_be_visible()

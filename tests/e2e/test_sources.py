@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from annotate.models import Annotation, Source
 from tests import factories
-from tests.e2e.conftest import login, select_text
+from tests.e2e.conftest import ask_who, login, select_text
 
 OFFICIAL = "an official with the National Directorate of Security"
 MENTIONS = (
@@ -105,11 +105,7 @@ def test_who_supports_the_taliban_per_source_and_stance(
         expect(page.locator("#my-annotations .ann")).to_have_count(3 + n)
 
     page.goto(f"{live_server.url}/claims/")
-    question = page.get_by_role("form", name="Ask who is said to do what")
-    question.get_by_label("Who is said to").select_option(label="support of any kind")
-    question.get_by_label("Actor asked about").fill("Taliban")
-    question.get_by_label("as (the actor's role in the claim)").select_option("object")
-    question.get_by_role("button", name="Ask").click()
+    ask_who(page, "support of any kind", "Taliban", "object")
     row = page.locator("table.claims tbody tr").filter(has_text="supports")
     according = row.locator("td.sources")
     expect(according.locator(".stance-sources.s-asserts")).to_contain_text(

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from annotate.models import Annotation
 from tests import factories
-from tests.e2e.conftest import login, select_text, select_with_range
+from tests.e2e.conftest import login, phrase_box, select_text, select_with_range
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -408,30 +408,13 @@ def test_a_slow_drag_is_taken_when_the_button_is_released(
     login(page, reviewer, live_server)
     page.goto(f"{live_server.url}/articles/{seeded_article.pk}/")
     form = page.locator("#new-annotation")
-    box = page.evaluate(
-        """(phrase) => {
-          const root = document.querySelector('#article-text');
-          const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-          let node;
-          while ((node = walker.nextNode())) {
-            const i = node.data.indexOf(phrase);
-            if (i < 0) continue;
-            const r = document.createRange();
-            r.setStart(node, i); r.setEnd(node, i + phrase.length);
-            window.scrollBy(0, r.getBoundingClientRect().top - window.innerHeight / 2);
-            const rects = r.getClientRects(), a = rects[0], z = rects[rects.length - 1];
-            return {x1: a.left + 1, y: a.top + a.height / 2, x2: z.right - 1};
-          }
-          return null;
-        }""",
-        PHRASE,
-    )
-    page.mouse.move(box["x1"], box["y"])
+    box = phrase_box(page, PHRASE)  # on one line of the text
+    page.mouse.move(box["x1"], box["y1"])
     page.mouse.down()
-    page.mouse.move((box["x1"] + box["x2"]) / 2, box["y"], steps=3)
+    page.mouse.move((box["x1"] + box["x2"]) / 2, box["y1"], steps=3)
     page.wait_for_timeout(400)  # a pause in mid-drag, longer than the selection's debounce
     expect(form).to_be_hidden()  # nothing is taken while the selection grows
-    page.mouse.move(box["x2"], box["y"], steps=3)
+    page.mouse.move(box["x2"], box["y2"], steps=3)
     page.mouse.up()
     expect(form.locator("[data-quote-preview]")).to_have_text(PHRASE)
 
