@@ -1,43 +1,40 @@
-"""Reads behind the claims, claim and actor pages: filters, claim groups, sources, suggestions.
+"""Reads behind the claims, claim and actor pages: filters, claim tallies, suggestions.
 
-Kept out of the views so the grouping (one aggregate query) is testable on its own. Which
-annotations, claims and actors a user may see is not decided here: callers pass in querysets from
-annotate.permissions.Visibility. Every function here runs a fixed number of queries, whatever the
-number of claims.
+Kept out of the views so the counting is testable on its own. Which annotations, claims and actors
+a user may see is not decided here: callers pass in annotate.permissions.Visibility or querysets
+from it. Every function here runs a fixed number of queries, whatever the number of claims; the
+counting itself is annotate.claim_tally's, kept per claim by annotate.claim_store.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import (
-    Case,
-    CharField,
-    Count,
-    IntegerField,
-    Q,
-    QuerySet,
-    Value,
-    When,
-)
-from django.db.models.functions import Cast, Concat, Lower
+from django.db.models import Q, QuerySet
 from django.http import QueryDict
 
+from annotate import claim_store
+from annotate.claim_tally import (
+    STANCES,
+    ClaimTally,
+    StanceSources,
+    sort_key,
+    tally_claims,
+)
 from annotate.models import (
     Actor,
     Annotation,
     AnnotationQuerySet,
-    Certainty,
     Claim,
+    ClaimSummary,
     Relation,
-    SourceKind,
-    Stance,
-    entity_label,
+    Status,
 )
+from annotate.permissions import Scope, Visibility
 
 ROLES = ("either", "subject", "object")
 SORTS = ("attributions", "disagreement")  # DEFAULT_SORT first
@@ -142,15 +139,24 @@ class ClaimFilters:
         """Some filter is set (the sort order is not a filter)."""
         return bool(self.summary_parts())
 
+    def claim_condition(self) -> Q:
+        """The filters a claim matches or not (actor in its role, relation), on "claim__" fields:
+        a condition for annotations and for models.ClaimSummary alike."""
+        condition = Q()
+        if self.actor is not None:
+            as_subject, as_object = Q(claim__subject=self.actor), Q(claim__object=self.actor)
+            condition &= {"subject": as_subject, "object": as_object}.get(
+                self.role, as_subject | as_object
+            )
+        if self.relations is not None:
+            condition &= Q(claim__relation__slug__in=sorted(self.relations))
+        return condition
+
     def apply(self, annotations: AnnotationQuerySet) -> AnnotationQuerySet:
         """Keep the attributions matching every filter that is set."""
-        qs = annotations
         if self.actor_not_found:
-            return qs.none()
-        if self.actor is not None:
-            qs = qs.involving(self.actor, self.role)
-        if self.relations is not None:
-            qs = qs.filter(claim__relation__slug__in=sorted(self.relations))
+            return annotations.none()
+        qs = annotations.filter(self.claim_condition())
         if self.stance:
             qs = qs.filter(stance=self.stance)
         if self.certainty:
@@ -235,109 +241,116 @@ class ClaimFilters:
         return params.urlencode()
 
 
-# ---------------------------------------------------------------- claim groups
+# ---------------------------------------------------------------- claim tallies
+
+#: Attribution filters the stored tallies (annotate.claim_store) answer: the status switch.
+STORED_STATUSES = ("", Status.ACCEPTED.value)
+#: claim_tally.sort_key in SQL, over models.ClaimSummary.
+ORDERINGS = {
+    "attributions": ("-attributions", "-marks", "claim_id"),
+    "disagreement": ("-disputed", "-denies", "-attributions", "-marks", "claim_id"),
+}
 
 
-def source_key():
-    """One value per distinct source: a named source's actor (the same in every article), else
-    the source entity (annotate.models.Source); rows written past the services and not linked yet
-    count as the entity would (sources_by_claim reads them the same way)."""
-    return Case(
-        When(
-            source_kind=SourceKind.NAMED,
-            then=Concat(Value("actor:"), Cast("source_actor_id", CharField())),
-        ),
-        When(
-            source__isnull=False,
-            then=Concat(Value("source:"), Cast("source_id", CharField())),
-        ),
-        When(
-            source_kind=SourceKind.AUTHOR,
-            then=Concat(Value("author:"), Cast("article_id", CharField())),
-        ),
-        default=Concat(Value("unnamed:"), Lower("source_description")),
-        output_field=CharField(),
-    )
+def claim_tallies(
+    visibility: Visibility, filters: ClaimFilters, *, claims: Q | None = None
+) -> QuerySet[ClaimSummary] | list[ClaimTally]:
+    """The claims matching `filters` (and `claims`, a condition on "claim__" fields) with their
+    tallies, in the filters' order: pageable, and each item turned into a row by claim_rows.
 
-
-def claim_groups(annotations: QuerySet[Annotation], sort: str = "attributions") -> QuerySet:
-    """One row per claim with per-stance counts, distinct sources and articles (one query).
-
-    Rows are dicts: claim_id, total, asserts, denies, reports, questions, sources, articles,
-    disputed (1 when both asserted and denied). `sort` is "attributions" or "disagreement".
+    When the user sees every live annotation and no filter but the status switch asks about single
+    attributions, the tallies are the stored ones (annotate.claim_store: a row per claim, brought
+    up to date first). Otherwise they are counted here from the matching annotations (a reviewer's
+    own work, blind mode, a stance or reviewer filter): the same counts, read at request time.
     """
-    stance_counts = {stance.value: Count("id", filter=Q(stance=stance.value)) for stance in Stance}
-    rows = (
-        annotations.order_by()
-        .values("claim_id")
-        .annotate(
-            total=Count("id"),
-            **stance_counts,
-            sources=Count(source_key(), distinct=True),
-            articles=Count("article_id", distinct=True),
-        )
-        .annotate(
-            disputed=Case(
-                When(Q(asserts__gt=0) & Q(denies__gt=0), then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            )
-        )
+    condition = filters.claim_condition() & (claims or Q())
+    if filters.actor_not_found:
+        return []
+    stored = visibility.scope is Scope.ALL and not (
+        filters.stance or filters.certainty or filters.reviewer
     )
-    if sort == "disagreement":
-        return rows.order_by("-disputed", "-denies", "-total", "claim_id")
-    return rows.order_by("-total", "claim_id")
-
-
-#: Sources a claim row names before "+N more" (the rest are one click away, in <details>).
-SOURCES_SHOWN = 6
-#: Certainties worth naming beside a source: the hedges (annotate.models.Certainty.is_hedged).
-HEDGES = tuple(c.value for c in Certainty if c.is_hedged)
-
-
-@dataclass(frozen=True)
-class SourceSaid:
-    """One source's attributions of a claim with one stance: who, how hedged, how many."""
-
-    label: str
-    hedges: tuple[str, ...]  # the hedged certainties it was marked with, e.g. ("probable",)
-    attributions: int
-    sources: int = 1  # distinct sources behind this label (e.g. "an official" in two articles)
-
-    @property
-    def text(self) -> str:
-        extra = [*self.hedges, *([f"{self.sources} sources"] if self.sources > 1 else [])]
-        return f"{self.label} ({', '.join(extra)})" if extra else self.label
-
-
-@dataclass(frozen=True)
-class StanceSources:
-    """The sources of a claim that take one stance, most attributions first."""
-
-    stance: str
-    sources: list[SourceSaid]
+    if stored and filters.status in STORED_STATUSES:
+        claim_store.refresh()
+        return (
+            ClaimSummary.objects.filter(
+                condition,
+                accepted_only=filters.status == Status.ACCEPTED,
+                attributions__gt=0,
+            )
+            .select_related("claim__subject", "claim__relation", "claim__object")
+            .order_by(*ORDERINGS[filters.sort])
+        )
+    selected = filters.apply(visibility.annotations()).filter(condition)
+    tallies = list(tally_claims(claim_store.tally_rows(selected)))
+    return sorted(tallies, key=lambda t: sort_key(t, filters.sort))
 
 
 @dataclass
 class ClaimRow:
-    """A claim group ready to render: counts from claim_groups plus the claim and its sources."""
+    """A claim and its tally, ready to render."""
 
     claim: Claim
-    total: int
-    asserts: int
-    denies: int
-    reports: int
-    questions: int
-    sources: int
-    articles: int
-    disputed: bool
-    source_names: list[str]
-    #: Its sources grouped by stance (asserts, denies, reports, questions).
-    by_stance: list[StanceSources] = field(default_factory=list)
+    tally: ClaimTally
+
+    @property
+    def total(self) -> int:
+        """Attributions, counted once across reviewers."""
+        return self.tally.attributions
+
+    @property
+    def marks(self) -> int:
+        """The annotations behind them, every reviewer's (the raw count)."""
+        return self.tally.marks
+
+    @property
+    def reviewers(self) -> int:
+        return self.tally.reviewers
+
+    @property
+    def sources(self) -> int:
+        return self.tally.sources
+
+    @property
+    def articles(self) -> int:
+        return self.tally.articles
+
+    @property
+    def disputed(self) -> bool:
+        return self.tally.disputed
+
+    @property
+    def by_stance(self) -> list[StanceSources]:
+        """Its sources grouped by stance (asserts, denies, reports, questions)."""
+        return self.tally.by_stance
 
     @property
     def stance_counts(self) -> list[tuple[str, int]]:
-        return [(s.value, getattr(self, s.value)) for s in Stance]
+        return list(self.tally.stances.items())
+
+    @property
+    def asserts(self) -> int:
+        return self.tally.stances["asserts"]
+
+    @property
+    def denies(self) -> int:
+        return self.tally.stances["denies"]
+
+    @property
+    def reports(self) -> int:
+        return self.tally.stances["reports"]
+
+    @property
+    def questions(self) -> int:
+        return self.tally.stances["questions"]
+
+    @property
+    def source_names(self) -> list[str]:
+        """Every source label once, most attributions first."""
+        counts: dict[str, int] = defaultdict(int)
+        for group in self.by_stance:
+            for said in group.sources:
+                counts[said.label] += said.attributions
+        return [name for name, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
     @property
     def stance_sources_shown(self) -> list[StanceSources]:
@@ -352,6 +365,10 @@ class ClaimRow:
     @property
     def sources_more_count(self) -> int:
         return sum(len(group.sources) for group in self.stance_sources_more)
+
+
+#: Sources a claim row names before "+N more" (the rest are one click away, in <details>).
+SOURCES_SHOWN = 6
 
 
 def _cut(
@@ -370,123 +387,36 @@ def _cut(
     return shown, more
 
 
-def _source_key_and_label(row: dict) -> tuple[tuple, str]:
-    """Which source a row is and how it reads: a named source is its actor (the same person in
-    every article); any other, its source entity (annotate.models.Source)."""
-    kind = row["source_kind"]
-    if kind == SourceKind.NAMED:
-        return ("actor", row["source_actor_id"]), row["source_actor__name"] or "Named source"
-    label = entity_label(
-        kind,
-        actor=None,
-        description=row["source__description"] or row["source_description"],
-        affiliation=row["source__affiliation__name"],
-        outlet=row["article__outlet"],
-        byline=row["article__byline"],
+def _tally_of(summary: ClaimSummary) -> ClaimTally:
+    return ClaimTally(
+        summary.claim_id,
+        attributions=summary.attributions,
+        marks=summary.marks,
+        stances={stance: getattr(summary, stance) for stance in STANCES},
+        sources=summary.sources,
+        articles=summary.articles,
+        reviewers=summary.reviewers,
+        by_stance=ClaimTally.by_stance_from_json(summary.by_stance),
     )
-    if row["source_id"] is not None:
-        return ("source", row["source_id"]), label
-    # Written past the services and not linked yet (services.link_unlinked): as claim_groups
-    # counts it (source_key).
-    if kind == SourceKind.AUTHOR:
-        return ("author", row["article_id"]), label
-    return ("unnamed", label.casefold()), label
 
 
-def sources_by_claim(
-    annotations: QuerySet[Annotation], claim_ids: Iterable[int]
-) -> dict[int, list[StanceSources]]:
-    """Each claim's sources grouped by stance, with their hedges and attribution counts (one
-    query for a page of claims)."""
-    rows = (
-        annotations.filter(claim_id__in=list(claim_ids))
-        .order_by()
-        .values(
-            "claim_id",
-            "stance",
-            "certainty",
-            "source_kind",
-            "source_actor_id",
-            "source_actor__name",
-            "source_id",
-            "source__description",
-            "source_description",
-            "source__affiliation__name",
-            "article_id",
-            "article__outlet",
-            "article__byline",
-        )  # fmt: skip
-        .annotate(n=Count("id"))
+def claim_rows(items: Iterable[ClaimSummary | ClaimTally]) -> list[ClaimRow]:
+    """A page of claim_tallies as rows: stored ones come with their claims, counted ones get
+    theirs here (one query)."""
+    items = list(items)
+    counted = [i.claim_id for i in items if isinstance(i, ClaimTally)]
+    claims = (
+        Claim.objects.select_related("subject", "relation", "object").in_bulk(counted)
+        if counted
+        else {}
     )
-    # claim → stance → label → (source keys, hedges, attributions)
-    tally: dict[int, dict[str, dict[str, tuple[set, set, int]]]] = defaultdict(
-        lambda: defaultdict(dict)
-    )
-    for row in rows:
-        key, label = _source_key_and_label(row)
-        keys, hedges, n = tally[row["claim_id"]][row["stance"]].get(label, (set(), set(), 0))
-        keys.add(key)
-        if row["certainty"] in HEDGES:
-            hedges.add(row["certainty"])
-        tally[row["claim_id"]][row["stance"]][label] = (keys, hedges, n + row["n"])
-    result: dict[int, list[StanceSources]] = {}
-    for claim_id, stances in tally.items():
-        result[claim_id] = [
-            StanceSources(
-                stance.value,
-                sorted(
-                    (
-                        SourceSaid(label, tuple(h for h in HEDGES if h in hedges), n, len(keys))
-                        for label, (keys, hedges, n) in stances[stance.value].items()
-                    ),
-                    key=lambda said: (-said.attributions, said.label.casefold()),
-                ),
-            )
-            for stance in Stance
-            if stance.value in stances
-        ]
-    return result
-
-
-def _names(groups: list[StanceSources]) -> list[str]:
-    """Every source label once, most attributions first (the rows' plain `source_names`)."""
-    counts: dict[str, int] = defaultdict(int)
-    for group in groups:
-        for said in group.sources:
-            counts[said.label] += said.attributions
-    return [name for name, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
-
-
-def claim_rows(
-    annotations: QuerySet[Annotation], groups: Iterable[dict], *, with_source_names: bool = True
-) -> list[ClaimRow]:
-    """Attach claims (one query) and their sources by stance (one query) to a page of
-    claim_groups rows.
-
-    Without source names (the network draws none) the rows' sources are empty and the second
-    query, a scan of every matching attribution, is not run.
-    """
-    groups = list(groups)
-    ids = [g["claim_id"] for g in groups]
-    claims = Claim.objects.select_related("subject", "relation", "object").in_bulk(ids)
-    by_claim = sources_by_claim(annotations, ids) if with_source_names else {}
-    return [
-        ClaimRow(
-            claim=claims[g["claim_id"]],
-            total=g["total"],
-            asserts=g["asserts"],
-            denies=g["denies"],
-            reports=g["reports"],
-            questions=g["questions"],
-            sources=g["sources"],
-            articles=g["articles"],
-            disputed=bool(g["disputed"]),
-            source_names=_names(by_claim.get(g["claim_id"], [])),
-            by_stance=by_claim.get(g["claim_id"], []),
-        )
-        for g in groups
-        if g["claim_id"] in claims
-    ]
+    rows = []
+    for item in items:
+        if isinstance(item, ClaimSummary):
+            rows.append(ClaimRow(item.claim, _tally_of(item)))
+        elif item.claim_id in claims:
+            rows.append(ClaimRow(claims[item.claim_id], item))
+    return rows
 
 
 def reviewers_in(annotations: QuerySet[Annotation]) -> QuerySet:

@@ -914,3 +914,54 @@ class AgreementTotals(models.Model):
 
     def __str__(self) -> str:
         return "Agreement totals"
+
+
+class ClaimSummary(models.Model):
+    """One claim's attributions counted for the claims overview (annotate.claim_tally), kept so
+    that /claims/ sorts and pages a row per claim instead of grouping every annotation on every
+    read (annotate.claim_store). Two rows per claim: every live annotation, and the accepted ones
+    ("Accepted only"). Kept like ArticleAgreement: every write to a claim's annotations (and every
+    verdict) marks both rows stale with a new `generation`; a read recomputes stale and missing
+    rows and stores them only if the generation it read is still the row's.
+    """
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="summaries")
+    accepted_only = models.BooleanField(help_text="Counts only accepted annotations.")
+    stale = models.BooleanField(default=True, help_text="Annotations changed since computed.")
+    generation = models.BigIntegerField(
+        default=0, help_text="A new random value on every invalidation (see the class docstring)."
+    )
+    computed_at = models.DateTimeField(null=True, blank=True)
+    attributions = models.PositiveIntegerField(
+        default=0, help_text="Counted once across reviewers (annotate.claim_tally)."
+    )
+    marks = models.PositiveIntegerField(default=0, help_text="Annotations, every reviewer's.")
+    asserts = models.PositiveIntegerField(default=0)
+    denies = models.PositiveIntegerField(default=0)
+    reports = models.PositiveIntegerField(default=0)
+    questions = models.PositiveIntegerField(default=0)
+    disputed = models.BooleanField(default=False, help_text="Both asserted and denied.")
+    sources = models.PositiveIntegerField(default=0)
+    articles = models.PositiveIntegerField(default=0)
+    reviewers = models.PositiveIntegerField(default=0)
+    by_stance = JSONTextField(default=list, help_text="claim_tally.ClaimTally.by_stance_json")
+
+    class Meta:
+        verbose_name = "claim summary"
+        verbose_name_plural = "claim summaries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim", "accepted_only"], name="claim_summary_unique_scope"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["accepted_only", "-attributions", "-marks", "claim"],
+                name="claim_summary_order_idx",
+            ),
+            models.Index(fields=["stale"], name="claim_summary_stale_idx"),
+        ]
+
+    def __str__(self) -> str:
+        scope = "accepted" if self.accepted_only else "all"
+        return f"Claim {self.claim_id} ({scope}){' (stale)' if self.stale else ''}"

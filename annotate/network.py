@@ -6,7 +6,7 @@ give the same picture, byte for byte, because the start is a fixed spiral (hubs 
 a stable order) and the force simulation runs a fixed number of steps with no randomness.
 
 Sizes: a node's radius grows with its degree (claims shown that involve it), an arrow's width with
-the claim's distinct sources (claim_groups' `sources`), its colour and dash pattern with the
+the claim's distinct sources (its tally's `sources`), its colour and dash pattern with the
 prevailing stance (prevailing_stance). Parallel claims between the same two actors (several
 relations, or both directions) bow apart on either side of the straight line, so none hides
 another.

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from annotate import services
+from annotate import claim_store, services
 from annotate.importing import normalise_text, text_hash
 from annotate.models import (
     CURATORS_GROUP,
@@ -160,5 +161,20 @@ def make_long_article(
                 confidence=1 + i % 5,
             )
         )
-    Annotation.objects.bulk_create(rows, batch_size=500)
+    bulk_annotations(rows)
     return article
+
+
+def bulk_annotations(rows: Iterable[Annotation]) -> list[Annotation]:
+    """Insert annotations past the services (fast: thousands), marking the claims they count
+    stale as a restore does (annotate.claim_store)."""
+    rows = Annotation.objects.bulk_create(list(rows), batch_size=500)
+    claim_store.invalidate(r.claim_id for r in rows)
+    return rows
+
+
+def delete_annotations() -> None:
+    """Delete every annotation past the services (a test's clean slate), and the claim tallies
+    that counted them, as the admin does when it deletes in bulk."""
+    Annotation.objects.all().delete()
+    claim_store.invalidate_all()

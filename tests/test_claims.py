@@ -7,12 +7,21 @@ import pytest
 
 from annotate import claims, services
 from annotate.models import Annotation, Relation, RelationGroup, SourceKind, Stance, Status
+from annotate.permissions import Scope, Visibility
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
+# Every live annotation, as a curator sees them: the stored tallies (annotate.claim_store).
+EVERYTHING = Visibility(None, curator=True, scope=Scope.ALL)  # type: ignore[arg-type]
 
-def test_claim_groups_counts_stances_sources_articles(reviewer, other_reviewer):
+
+def _rows(sort: str = "attributions", **filters) -> list[claims.ClaimRow]:
+    filters_ = claims.ClaimFilters(sort=sort, **filters)
+    return claims.claim_rows(claims.claim_tallies(EVERYTHING, filters_))
+
+
+def test_claim_tallies_count_stances_sources_articles(reviewer, other_reviewer):
     russia = factories.make_actor("Russia")
     claim = factories.make_claim("Russia", "supports", "Taliban")
     first = factories.make_article(title="First")
@@ -35,17 +44,17 @@ def test_claim_groups_counts_stances_sources_articles(reviewer, other_reviewer):
         factories.make_annotation(
             article=art, reviewer=user, claim=claim, phrase=phrase, stance=stance, **source
         )
-    [row] = claims.claim_groups(Annotation.objects.live())
-    assert row["claim_id"] == claim.id
-    assert (row["total"], row["asserts"], row["denies"], row["reports"], row["questions"]) == (
-        6, 3, 1, 1, 1,
+    [claim_row] = _rows()
+    assert claim_row.claim == claim
+    assert (claim_row.total, claim_row.marks, *dict(claim_row.stance_counts).values()) == (
+        6, 6, 3, 1, 1, 1,
     )  # fmt: skip
     # Votel (one actor in both articles), Russia, the unnamed official of each article (two
     # source entities: nothing says the two articles quote the same person), the second's author.
-    assert row["sources"] == 5
-    assert row["articles"] == 2
-    assert row["disputed"] == 1
-    [claim_row] = claims.claim_rows(Annotation.objects.live(), [row])
+    assert claim_row.sources == 5
+    assert claim_row.articles == 2
+    assert claim_row.reviewers == 2
+    assert claim_row.disputed
     assert claim_row.source_names[0] == "Joseph Votel"
     assert set(claim_row.source_names) == {
         "Joseph Votel", "Russia", "An official", "an OFFICIAL", "Author of the article",
@@ -60,27 +69,24 @@ def test_source_names_name_an_actor_once_whatever_its_descriptions(reviewer, art
             article=article, reviewer=reviewer, claim=claim, phrase=phrase,
             source_kind=SourceKind.NAMED, source_actor=kabulov, source_description=description,
         )  # fmt: skip
-    live = Annotation.objects.live()
-    [row] = claims.claim_groups(live)
-    [claim_row] = claims.claim_rows(live, [row])
+    [claim_row] = _rows()
     # One source counted, so one name listed: the description stays on the attribution itself.
-    assert (row["sources"], claim_row.source_names) == (1, ["Zamir Kabulov"])
+    assert (claim_row.sources, claim_row.source_names) == (1, ["Zamir Kabulov"])
 
 
 def test_sort_by_disagreement_puts_asserted_and_denied_first(reviewer, article):
     popular = factories.make_claim("Iran", "arms", "Taliban")
     disputed = factories.make_claim("Russia", "arms", "Taliban")
-    for n in range(3):  # three passages (one reviewer records a passage once)
+    for n in range(3):  # three passages apart (overlapping ones would be one attribution)
         factories.make_annotation(
-            article=article, reviewer=reviewer, claim=popular, start=n, end=n + 10
+            article=article, reviewer=reviewer, claim=popular, start=n * 40, end=n * 40 + 10
         )
     factories.make_annotation(article=article, reviewer=reviewer, claim=disputed)
     factories.make_annotation(
         article=article, reviewer=reviewer, claim=disputed, stance=Stance.DENIES, start=20, end=30
     )
-    live = Annotation.objects.live()
-    by_count = [r["claim_id"] for r in claims.claim_groups(live)]
-    by_dispute = [r["claim_id"] for r in claims.claim_groups(live, sort="disagreement")]
+    by_count = [r.claim.id for r in _rows()]
+    by_dispute = [r.claim.id for r in _rows("disagreement")]
     assert by_count == [popular.id, disputed.id]
     assert by_dispute == [disputed.id, popular.id]
 
@@ -234,10 +240,11 @@ def test_claim_rows_group_sources_by_stance_with_hedges(reviewer, other_reviewer
     make(reviewer=reviewer, phrase="Gen.", stance=Stance.REPORTS)  # the author
     make(reviewer=reviewer, phrase="Zabiullah", stance=Stance.QUESTIONS, source_kind="unnamed",
          source_description="An official")  # fmt: skip
-    [row] = claims.claim_rows(Annotation.objects.live(), claims.claim_groups(Annotation.objects))
+    [row] = _rows()
     said = {group.stance: [s.text for s in group.sources] for group in row.by_stance}
     assert said == {
-        "asserts": ["Joseph Votel (probable)"],
+        # Both reviewers marked Votel's words: one attribution, two reviewers.
+        "asserts": ["Joseph Votel (probable, 2 reviewers)"],
         "denies": ["Zamir Kabulov"],
         "reports": ["Los Angeles Times (author)"],
         "questions": ["An official"],
@@ -248,7 +255,8 @@ def test_claim_rows_group_sources_by_stance_with_hedges(reviewer, other_reviewer
         "reports",
         "questions",
     ]
-    assert row.by_stance[0].sources[0].attributions == 2
+    assert row.by_stance[0].sources[0].attributions == 1
+    assert (row.total, row.marks) == (4, 5)
     assert row.sources_more_count == 0
 
 
@@ -259,7 +267,7 @@ def test_many_sources_show_the_first_then_more(reviewer, article):
             article=article, reviewer=reviewer, claim=claim, start=n, end=n + 5,
             source_kind="named", source_actor=factories.make_actor(f"Source {n:02d}"),
         )  # fmt: skip
-    [row] = claims.claim_rows(Annotation.objects.live(), claims.claim_groups(Annotation.objects))
+    [row] = _rows()
     shown = [s.label for group in row.stance_sources_shown for s in group.sources]
     more = [s.label for group in row.stance_sources_more for s in group.sources]
     assert len(shown) == claims.SOURCES_SHOWN and row.sources_more_count == 3

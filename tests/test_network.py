@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from annotate import network, services
+from annotate.claim_tally import ClaimTally
 from annotate.claims import ClaimRow
 from annotate.models import Annotation, SiteSettings, SourceKind, Stance
 from tests import factories
@@ -45,15 +46,11 @@ def _row(subject: str, relation: str, obj: str, *, sources: int = 1, **stances: 
     counts = {s: stances.get(s, 0) for s in Stance.values}
     if not any(counts.values()):
         counts["asserts"] = 1
-    return ClaimRow(
-        claim=claim,  # type: ignore[arg-type]
-        total=sum(counts.values()),
-        sources=sources,
-        articles=1,
-        disputed=bool(counts["asserts"] and counts["denies"]),
-        source_names=[],
-        **counts,
+    total = sum(counts.values())
+    tally = ClaimTally(
+        claim.pk, attributions=total, marks=total, stances=counts, sources=sources, articles=1
     )
+    return ClaimRow(claim=claim, tally=tally)  # type: ignore[arg-type]
 
 
 def _star(n: int) -> list[ClaimRow]:
@@ -263,7 +260,7 @@ def test_page_draws_every_claim_with_its_prevailing_stance(client, curator, tali
                           "United States opposes Russia"}  # fmt: skip
     assert edges["Russia supports Taliban"]["class"] == "edge stance-asserts"
     assert edges["United States opposes Russia"]["class"] == "edge stance-reports"
-    # Width from claim_groups' distinct sources: 3 (Votel, Russia, the author) against 1.
+    # Width from the tally's distinct sources: 3 (Votel, Russia, the author) against 1.
     assert edges["Russia supports Taliban"]["width"] > edges["Iran arms Taliban"]["width"]
     assert (
         "2 asserts, 1 denies; 3 attributions, 3 distinct sources"
@@ -374,7 +371,7 @@ def test_unknown_actor_and_empty_states(client, curator, reviewer_client, taliba
     assert "No actor is called “Atlantis”" in html and '<svg class="network-graph"' not in html
     html = client.get(NETWORK, {"relation": "mediates"}).content.decode()
     assert "No claim matches these filters" in html and "network-graph" not in html
-    Annotation.objects.all().delete()
+    factories.delete_annotations()
     html = client.get(NETWORK).content.decode()
     assert "No claims to draw yet" in html and "network-graph" not in html
 
@@ -385,7 +382,7 @@ def test_capped_graph_says_how_many_it_shows(client, curator, reviewer, article)
     for i in range(network.MAX_CLAIMS + 5):
         claim = factories.make_claim(f"State {i % 8}", "supports", f"Group {i // 8}")
         rows.append(_bulk(article, reviewer, claim, i))
-    Annotation.objects.bulk_create(rows)
+    factories.bulk_annotations(rows)
     client.force_login(curator)
     response = client.get(NETWORK)
     assert len(_edges(response)) == network.MAX_CLAIMS
@@ -457,7 +454,7 @@ def _bulk_attributions(count: int, reviewers) -> None:
         for i in range(80)
     ]
     stances = list(Stance.values)
-    Annotation.objects.bulk_create(
+    factories.bulk_annotations(
         _bulk(articles[i % 4], reviewers[i % len(reviewers)], claims[i % len(claims)], i,
               stances[i % 4])
         for i in range(count)
@@ -495,7 +492,7 @@ def test_query_count_is_the_same_at_10_and_1000(client, curator, reviewer, other
     _bulk_attributions(10, [reviewer, other_reviewer])
     client.get(NETWORK)
     small = _queries(client)
-    Annotation.objects.all().delete()
+    factories.delete_annotations()
     _bulk_attributions(1000, [reviewer, other_reviewer])
     response_graph = client.get(NETWORK).context["graph"]
     assert response_graph.capped and response_graph.total == 80  # counted in the same query

@@ -59,8 +59,9 @@ class ActorAliasInline(admin.TabularInline):
 
 
 @admin.register(Actor)
-class ActorAdmin(admin.ModelAdmin):
+class ActorAdmin(common.KeepsClaimTallies, admin.ModelAdmin):
     form = ActorAdminForm
+    tallied_fields = ("name",)  # sources and affiliations are named by it
     list_display = ("name", "kind", "affiliation", "alias_list", "claim_count")
     list_filter = ("kind",)
     list_select_related = ("affiliation",)

@@ -141,8 +141,9 @@ class AnnotationInline(admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(common.AnnotationCountColumn, admin.ModelAdmin):
+class ArticleAdmin(common.KeepsClaimTallies, common.AnnotationCountColumn, admin.ModelAdmin):
     form = ArticleAdminForm
+    tallied_fields = ("outlet", "byline")  # the author is named by them
     formfield_overrides = {
         models.URLField: {"assume_scheme": "https", "widget": HttpURLFieldWidget}
     }

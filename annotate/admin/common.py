@@ -13,7 +13,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from annotate import export
+from annotate import claim_store, export
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -115,3 +115,25 @@ class ArticleTitlesOnly(_ModelAdminBase):
             .select_related(*([] if isinstance(related, bool) else related))
             .defer("article__text")
         )
+
+
+class KeepsClaimTallies(_ModelAdminBase):
+    """For models whose fields the claims overview shows or counts: a change to one of
+    `tallied_fields`, or a delete, marks every stored claim tally stale (annotate.claim_store),
+    so the next read recomputes them. Rare edits, so a full recompute beats tracking which claims
+    a name appears in."""
+
+    tallied_fields: tuple[str, ...] = ()
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and set(form.changed_data) & set(self.tallied_fields):
+            claim_store.invalidate_all()
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        super().delete_model(request, obj)
+        claim_store.invalidate_all()
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        super().delete_queryset(request, queryset)
+        claim_store.invalidate_all()

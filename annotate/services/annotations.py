@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 from annotate import spans
 from annotate.agreement_store import invalidate as agreement_stale
+from annotate.claim_store import invalidate as claims_stale
 from annotate.models import (
     DUPLICATE_CONSTRAINT,
     Actor,
@@ -236,6 +237,7 @@ def _insert(
             raise
         # PostgreSQL takes no query in the failed transaction: the other one goes unnamed.
         raise DuplicateAnnotation(None) from exc
+    claims_stale([annotation.claim_id])
     history.record(annotation, EventKind.CREATE, by or reviewer)
     return annotation
 
@@ -267,6 +269,7 @@ def _apply(current: Annotation, changes: dict[str, Any], user: User) -> Annotati
     sources.attach(current.article, values)
     _refuse_duplicate(current.article_id, current.reviewer_id, values, pk=current.pk)
     changed = any(_stored(current, f) != _stored_value(values[f]) for f in ANNOTATION_FIELDS)
+    claims_stale([current.claim_id, _stored_value(values["claim"])])
     for field, value in values.items():
         setattr(current, field, value)
     if changed:
@@ -504,6 +507,7 @@ def _set_deleted(annotation: Annotation, user: User, *, deleted: bool) -> Annota
         before = history.snapshot(current)
         current.deleted_at = timezone.now() if deleted else None
         agreement_stale([current.article_id])
+        claims_stale([current.claim_id])
         current.version = F("version") + 1
         if deleted:  # deleting a verdict's subject is a change after review too
             _send_back_for_review(current)
@@ -585,6 +589,7 @@ def annotation_review(
         setattr(current, field, value)
     current.version = current.version + 1  # the row is locked
     current.save(update_fields=[*fields, "version"])
+    claims_stale([current.claim_id])  # "Accepted only" counts verdicts
     history.record(current, history.review_kind(status), curator, before=before)
     return current
 
@@ -611,6 +616,7 @@ def annotations_review_bulk(
     befores = _locked_snapshots(pk__in=list(annotation_ids))
     rows = Annotation.objects.filter(pk__in=list(befores))
     count = rows.update(**fields, version=F("version") + 1)
+    claims_stale(rows.values_list("claim_id", flat=True))  # "Accepted only" counts verdicts
     _record_bulk(befores, history.review_kind(status), curator)
     return count
 
@@ -633,6 +639,7 @@ def annotations_set_deleted_bulk(
             verdict_before_change=F("status"), status=Status.PENDING, changed_after_review=True
         )
     agreement_stale(rows.values_list("article_id", flat=True))
+    claims_stale(rows.values_list("claim_id", flat=True))
     try:
         with transaction.atomic():  # a savepoint: the refusal below is a clean rollback
             count = rows.update(

@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from django import forms
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
@@ -185,10 +185,9 @@ def claim_list(request: AppRequest) -> HttpResponse:
     visible = visibility.annotations()
     form = ClaimFilterForm.for_user(request.GET or None, visibility)
     filters = form.filters(visibility)
-    selected = filters.apply(visible)
-    groups = claims.claim_groups(selected, sort=filters.sort)
-    page_obj = Paginator(groups, CLAIMS_PER_PAGE).get_page(request.GET.get("page"))
-    rows = claims.claim_rows(selected, page_obj.object_list)
+    tallies = claims.claim_tallies(visibility, filters)
+    page_obj = Paginator(tallies, CLAIMS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = claims.claim_rows(page_obj.object_list)
     accepted = Status.ACCEPTED.value
     return render(
         request,
@@ -236,9 +235,10 @@ def claim_detail(request: AppRequest, pk: int) -> HttpResponse:
         visibility.claims().select_related("subject", "relation", "object"), pk=pk
     )
     filters = _list_filters(request, visibility)
-    visible = filters.attribution_filters().apply(visibility.annotations().filter(claim=claim))
-    groups = list(claims.claim_groups(visible))
-    row = claims.claim_rows(visible, groups)[0] if groups else None
+    attribution_filters = filters.attribution_filters()
+    visible = attribution_filters.apply(visibility.annotations().filter(claim=claim))
+    tallies = claims.claim_tallies(visibility, attribution_filters, claims=Q(claim=claim))
+    row = next(iter(claims.claim_rows(list(tallies))), None)
     annotations = (
         visible.with_related()
         .select_related("article")
@@ -315,10 +315,9 @@ def actor_detail(request: AppRequest, pk: int) -> HttpResponse:
     visible = filters.apply(visibility.annotations())
     sections = {}
     for role in ("subject", "object"):
-        selected = visible.involving(actor, role)
-        groups = claims.claim_groups(selected)
-        page = Paginator(groups, ACTOR_CLAIMS_SHOWN).get_page(1)
-        sections[role] = (claims.claim_rows(selected, page.object_list), page.paginator.count)
+        tallies = claims.claim_tallies(visibility, filters, claims=Q(**{f"claim__{role}": actor}))
+        page = Paginator(tallies, ACTOR_CLAIMS_SHOWN).get_page(1)
+        sections[role] = (claims.claim_rows(page.object_list), page.paginator.count)
     said = (
         visible.filter(source_actor=actor)
         .with_related()

@@ -2,18 +2,19 @@
 
 Same filters as /claims/ (ClaimFilterForm and ClaimFilters.apply, so whatever they learn the
 network follows), same visibility (annotate.permissions.Visibility), same rows
-(claims.claim_groups / claim_rows); annotate/network.py turns the first of them into a picture.
+(claims.claim_tallies / claim_rows); annotate/network.py turns the first of them into a picture.
 Query count is constant: the graph is capped, and the rows are read in one page.
 """
 
 from __future__ import annotations
 
-from django.db.models import Count, Window
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from annotate import claims, network
+from annotate.claim_tally import ClaimTally
+from annotate.models import ClaimSummary
 from annotate.permissions import visibility_for
 from annotate.views.claims import ClaimFilterForm
 from annotate.views.requests import AppRequest
@@ -28,16 +29,12 @@ def claim_network(request: AppRequest) -> HttpResponse:
     for the claim and actor links and the list view, which keep them), is_filtered.
     """
     visibility = visibility_for(request.user)
-    visible = visibility.annotations()
     form = ClaimFilterForm.for_user(request.GET or None, visibility)
     filters = form.filters(visibility)
-    selected = filters.apply(visible)
-    # How many claims matched comes with the first rows (a window over the groups): counting
-    # them apart would run the whole aggregate a second time.
-    groups = claims.claim_groups(selected, sort=filters.sort).annotate(matched=Window(Count("*")))
-    first = list(groups[: network.MAX_CLAIMS])
-    total = first[0]["matched"] if first else 0
-    rows = claims.claim_rows(selected, first, with_source_names=False)
+    tallies = claims.claim_tallies(visibility, filters)
+    first: list[ClaimSummary | ClaimTally] = list(tallies[: network.MAX_CLAIMS])
+    total = len(tallies) if isinstance(tallies, list) else tallies.count()
+    rows = claims.claim_rows(first)
     graph = network.build(rows, total=total) if rows else None
     return render(
         request,
