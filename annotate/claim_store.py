@@ -29,7 +29,11 @@ from annotate.models import Annotation, Claim, ClaimSummary, Status
 # Claims per statement when reading and writing many (and under SQLite's variable limit).
 BATCH = 100
 SCOPES = (False, True)  # ClaimSummary.accepted_only: everything, accepted only
-STATUS = FIELDS.index("status")
+EVERYONE = 0  # ClaimSummary.by_reviewer of the tallies of every reviewer's annotations
+STATUS, REVIEWER = FIELDS.index("status"), FIELDS.index("reviewer_id")
+
+#: A stored tally: (claim id, accepted only, by_reviewer).
+Key = tuple[int, bool, int]
 
 
 def tally_rows(annotations: QuerySet[Annotation]) -> Iterator[tuple[Any, ...]]:
@@ -40,19 +44,30 @@ def tally_rows(annotations: QuerySet[Annotation]) -> Iterator[tuple[Any, ...]]:
 # ---------------------------------------------------------------- writes
 
 
-def invalidate(claim_ids: Iterable[int | None]) -> None:
-    """Mark both tallies of these claims stale; call inside the write's transaction."""
-    ids = sorted({c for c in claim_ids if c is not None})
-    for i in range(0, len(ids), BATCH):
+def invalidate(changed: Iterable[tuple[int | None, int]]) -> None:
+    """Mark stale the tallies that (claim id, reviewer id) pairs count in: the claim's for
+    everyone and for that reviewer, both scopes. Call inside the write's transaction, after
+    agreement_store.invalidate (every write takes the two in this order, so concurrent writes
+    wait for each other rather than deadlock)."""
+    keys = sorted(
+        {(c, scope, who) for c, r in changed if c is not None for scope in SCOPES
+         for who in (EVERYONE, r)}
+    )  # fmt: skip
+    for i in range(0, len(keys), BATCH * 2):
         generation = secrets.randbits(62)
         ClaimSummary.objects.bulk_create(
             [
-                ClaimSummary(claim_id=c, accepted_only=scope, stale=True, generation=generation)
-                for c in ids[i : i + BATCH]
-                for scope in SCOPES
+                ClaimSummary(
+                    claim_id=c,
+                    accepted_only=scope,
+                    by_reviewer=who,
+                    stale=True,
+                    generation=generation,
+                )  # fmt: skip
+                for c, scope, who in keys[i : i + BATCH * 2]
             ],
             update_conflicts=True,
-            unique_fields=["claim", "accepted_only"],
+            unique_fields=["claim", "accepted_only", "by_reviewer"],
             update_fields=["stale", "generation"],
         )
 
@@ -86,80 +101,108 @@ def _columns(tally: ClaimTally) -> dict[str, Any]:
     }
 
 
-def _computed(claim_ids: list[int]) -> Iterator[tuple[int, ClaimTally, ClaimTally]]:
-    """Every listed claim's tallies, of everything and of the accepted annotations, from its live
-    annotations read once (a claim with no annotation left: empty ones)."""
-    live = Annotation.objects.live()
+def _tallies(claim_id: int, marks: list[tuple[Any, ...]]) -> dict[Key, ClaimTally]:
+    """One claim's tallies from its live annotations: everyone's and each reviewer's, of
+    everything and of the accepted ones."""
     accepted = Status.ACCEPTED.value
+    by_reviewer: dict[int, list[tuple[Any, ...]]] = {}
+    for row in marks:  # each reviewer's rows keep the rows' order
+        by_reviewer.setdefault(row[REVIEWER], []).append(row)
+    result = {}
+    for who, rows in [(EVERYONE, marks), *by_reviewer.items()]:
+        result[claim_id, False, who] = tally_claim(claim_id, rows)
+        result[claim_id, True, who] = tally_claim(
+            claim_id, [r for r in rows if r[STATUS] == accepted]
+        )
+    return result
+
+
+def _computed(claim_ids: list[int]) -> Iterator[tuple[int, dict[Key, ClaimTally]]]:
+    """Every listed claim's tallies (see _tallies), its live annotations read once; a claim
+    with no annotation left gets empty ones."""
+    live = Annotation.objects.live()
     for i in range(0, len(claim_ids), BATCH):
         chunk = claim_ids[i : i + BATCH]
         seen = set()
         rows = tally_rows(live.filter(claim_id__in=chunk))
         for claim_id, group in groupby(rows, lambda r: r[0]):
-            marks = list(group)
             seen.add(claim_id)
-            yield (
-                claim_id,
-                tally_claim(claim_id, marks),
-                tally_claim(claim_id, [r for r in marks if r[STATUS] == accepted]),
-            )
+            yield claim_id, _tallies(claim_id, list(group))
         for claim_id in chunk:
             if claim_id not in seen:
-                yield claim_id, tally_claim(claim_id, []), tally_claim(claim_id, [])
+                yield claim_id, _tallies(claim_id, [])
 
 
 def refresh() -> int:
     """Recompute every stale or missing tally; returns how many claims were computed.
 
     A fixed number of queries per BATCH claims: their annotations read once, their stale rows
-    locked and checked, updated in one statement, missing ones inserted in one.
+    locked and checked, updated in one statement, new ones inserted in one.
     """
-    generations = {
-        (c, scope): (pk, g)
-        for pk, c, scope, g in ClaimSummary.objects.filter(stale=True).values_list(
-            "pk", "claim_id", "accepted_only", "generation"
+    generations: dict[Key, tuple[int, int]] = {
+        (c, scope, who): (pk, g)
+        for pk, c, scope, who, g in ClaimSummary.objects.filter(stale=True).values_list(
+            "pk", "claim_id", "accepted_only", "by_reviewer", "generation"
         )
     }
     missing = set(_missing().values_list("pk", flat=True))
-    ids = sorted({c for c, _ in generations} | missing)
-    batch: list[tuple[int, ClaimTally, ClaimTally]] = []
+    stale_of = _stale_by_claim(generations)
+    ids = sorted({*stale_of, *missing})
+    batch: list[tuple[int, dict[Key, ClaimTally]]] = []
     for computed in _computed(ids):
         batch.append(computed)
         if len(batch) >= BATCH:
-            _store(batch, generations, missing)
+            _store(batch, generations, stale_of)
             batch = []
     if batch:
-        _store(batch, generations, missing)
+        _store(batch, generations, stale_of)
     return len(ids)
+
+
+def _stale_by_claim(generations: dict[Key, tuple[int, int]]) -> dict[int, dict[int, Key]]:
+    """The stale rows' ids and keys, by claim (built once per refresh: see refresh)."""
+    by_claim: dict[int, dict[int, Key]] = {}
+    for key, (pk, _) in generations.items():
+        by_claim.setdefault(key[0], {})[pk] = key
+    return by_claim
 
 
 @transaction.atomic
 def _store(
-    batch: list[tuple[int, ClaimTally, ClaimTally]],
-    generations: dict[tuple[int, bool], tuple[int, int]],
-    missing: set[int],
+    batch: list[tuple[int, dict[Key, ClaimTally]]],
+    generations: dict[Key, tuple[int, int]],
+    stale_of: dict[int, dict[int, Key]],
 ) -> None:
-    """Store a batch of tallies: a stale row only if no write changed its generation since it
-    was read (the rows are locked meanwhile), a missing one only if no write created it."""
-    stale = {generations[c, scope][0]: (c, scope) for c, *_ in batch for scope in SCOPES
-             if (c, scope) in generations}  # fmt: skip
+    """Store a batch of claims' tallies: a stale row only if no write changed its generation
+    since it was read (the rows are locked meanwhile), a tally with no row as a new row unless
+    a write made one meanwhile (it is then stale, for the next read)."""
+    stale = {pk: key for claim_id, _ in batch for pk, key in stale_of.get(claim_id, {}).items()}
     unchanged = {
         pk
-        for pk, g in ClaimSummary.objects.select_for_update()
+        # A row a write holds is skipped (it stays stale, for the next read): a read never waits
+        # for a write, so the two cannot deadlock.
+        for pk, g in ClaimSummary.objects.select_for_update(skip_locked=True)
         .filter(pk__in=list(stale))
+        .order_by("pk")
         .values_list("pk", "generation")
         if generations[stale[pk]][1] == g
     }
     updates, inserts = [], []
-    for claim_id, *tallies in batch:
-        for scope, tally in zip(SCOPES, tallies, strict=True):
-            columns = _columns(tally)
-            known = generations.get((claim_id, scope))
-            if known is not None and known[0] in unchanged:
-                updates.append(ClaimSummary(pk=known[0], **columns))
-            elif known is None and claim_id in missing:
-                inserts.append(ClaimSummary(claim_id=claim_id, accepted_only=scope, **columns))
+    for claim_id, tallies in batch:
+        for pk in stale_of.get(claim_id, ()):
+            if pk in unchanged:  # a reviewer with none left: an empty tally
+                key = stale[pk]
+                tally = tallies.get(key) or tally_claim(claim_id, [])
+                updates.append(ClaimSummary(pk=pk, **_columns(tally)))
+        for (c, scope, who), tally in tallies.items():
+            if (c, scope, who) not in generations:
+                inserts.append(
+                    ClaimSummary(
+                        claim_id=c, accepted_only=scope, by_reviewer=who, **_columns(tally)
+                    )  # fmt: skip
+                )
     if updates:
-        ClaimSummary.objects.bulk_update(updates, list(_columns(ClaimTally(0))))
+        ClaimSummary.objects.bulk_update(updates, list(_columns(tally_claim(0, []))))
     if inserts:
+        # A tally already stored and still valid (a reviewer whose work did not change) is left.
         ClaimSummary.objects.bulk_create(inserts, ignore_conflicts=True)

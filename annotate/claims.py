@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Subquery
 from django.http import QueryDict
 
 from annotate import claim_store
@@ -243,7 +243,7 @@ class ClaimFilters:
 
 # ---------------------------------------------------------------- claim tallies
 
-#: Attribution filters the stored tallies (annotate.claim_store) answer: the status switch.
+#: Statuses the stored tallies (annotate.claim_store) answer: the status switch.
 STORED_STATUSES = ("", Status.ACCEPTED.value)
 #: claim_tally.sort_key in SQL, over models.ClaimSummary.
 ORDERINGS = {
@@ -258,22 +258,21 @@ def claim_tallies(
     """The claims matching `filters` (and `claims`, a condition on "claim__" fields) with their
     tallies, in the filters' order: pageable, and each item turned into a row by claim_rows.
 
-    When the user sees every live annotation and no filter but the status switch asks about single
-    attributions, the tallies are the stored ones (annotate.claim_store: a row per claim, brought
-    up to date first). Otherwise they are counted here from the matching annotations (a reviewer's
-    own work, blind mode, a stance or reviewer filter): the same counts, read at request time.
+    Where stored tallies answer (see _stored_reviewer), they are read (annotate.claim_store: a
+    row per claim, brought up to date first). Otherwise (blind mode, a stance or certainty
+    filter) they are counted here from the matching annotations: the same counts, read at
+    request time.
     """
-    condition = filters.claim_condition() & (claims or Q())
     if filters.actor_not_found:
         return []
-    stored = visibility.scope is Scope.ALL and not (
-        filters.stance or filters.certainty or filters.reviewer
-    )
-    if stored and filters.status in STORED_STATUSES:
+    condition = filters.claim_condition() & (claims or Q())
+    reviewer = _stored_reviewer(visibility, filters)
+    if reviewer is not None:
         claim_store.refresh()
         return (
             ClaimSummary.objects.filter(
                 condition,
+                Q(by_reviewer=reviewer),  # a Q: the type checker takes no Subquery as a lookup
                 accepted_only=filters.status == Status.ACCEPTED,
                 attributions__gt=0,
             )
@@ -283,6 +282,23 @@ def claim_tallies(
     selected = filters.apply(visibility.annotations()).filter(condition)
     tallies = list(tally_claims(claim_store.tally_rows(selected)))
     return sorted(tallies, key=lambda t: sort_key(t, filters.sort))
+
+
+def _stored_reviewer(visibility: Visibility, filters: ClaimFilters) -> int | Subquery | None:
+    """Whose stored tallies answer this view: everyone's (claim_store.EVERYONE), one reviewer's
+    (their id: the reviewer filter, or a reviewer who sees only their own work), or None when
+    none does (blind mode mixes others' work on some articles in; a stance or certainty filter
+    asks about single attributions)."""
+    if filters.stance or filters.certainty or filters.status not in STORED_STATUSES:
+        return None
+    if visibility.scope is Scope.ALL:
+        if not filters.reviewer:
+            return claim_store.EVERYONE
+        users = get_user_model().objects.filter(username=filters.reviewer)
+        return Subquery(users.values("pk")[:1])
+    if visibility.scope is Scope.OWN and filters.reviewer in ("", visibility.user.username):
+        return visibility.user.pk
+    return None
 
 
 @dataclass

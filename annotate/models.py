@@ -685,6 +685,15 @@ class Annotation(models.Model):
             self.source_kind, actor.name if actor else None, self.source_description
         )
 
+    @property
+    def source_label_across_articles(self) -> str:
+        """source_label, with the author named by the article's byline and outlet ("Los Angeles
+        Times (author)"): for screens that list several articles' attributions. Reads the
+        article, so select it with the annotation."""
+        if self.source_kind == SourceKind.AUTHOR:
+            return author_label(self.article.outlet, self.article.byline)
+        return self.source_label
+
 
 class Progress(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="progress")
@@ -920,13 +929,20 @@ class ClaimSummary(models.Model):
     """One claim's attributions counted for the claims overview (annotate.claim_tally), kept so
     that /claims/ sorts and pages a row per claim instead of grouping every annotation on every
     read (annotate.claim_store). Two rows per claim: every live annotation, and the accepted ones
-    ("Accepted only"). Kept like ArticleAgreement: every write to a claim's annotations (and every
-    verdict) marks both rows stale with a new `generation`; a read recomputes stale and missing
-    rows and stores them only if the generation it read is still the row's.
+    ("Accepted only"); and the same two for each reviewer's own work (for a reviewer who sees only
+    their own, and the reviewer filter). Kept like ArticleAgreement: every write to a claim's
+    annotations (and every verdict) marks the rows it changes stale with a new `generation`; a
+    read recomputes stale and missing rows and stores them only if the generation it read is
+    still the row's.
     """
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="summaries")
     accepted_only = models.BooleanField(help_text="Counts only accepted annotations.")
+    # Not a foreign key: 0 stands for every reviewer, and a user with annotations cannot be
+    # deleted (Annotation.reviewer is PROTECT).
+    by_reviewer = models.PositiveIntegerField(
+        default=0, help_text="0: every reviewer's annotations; else only this user's (their id)."
+    )
     stale = models.BooleanField(default=True, help_text="Annotations changed since computed.")
     generation = models.BigIntegerField(
         default=0, help_text="A new random value on every invalidation (see the class docstring)."
@@ -951,12 +967,12 @@ class ClaimSummary(models.Model):
         verbose_name_plural = "claim summaries"
         constraints = [
             models.UniqueConstraint(
-                fields=["claim", "accepted_only"], name="claim_summary_unique_scope"
+                fields=["claim", "accepted_only", "by_reviewer"], name="claim_summary_unique_scope"
             )
         ]
         indexes = [
             models.Index(
-                fields=["accepted_only", "-attributions", "-marks", "claim"],
+                fields=["accepted_only", "by_reviewer", "-attributions", "-marks", "claim"],
                 name="claim_summary_order_idx",
             ),
             models.Index(fields=["stale"], name="claim_summary_stale_idx"),
@@ -964,4 +980,5 @@ class ClaimSummary(models.Model):
 
     def __str__(self) -> str:
         scope = "accepted" if self.accepted_only else "all"
-        return f"Claim {self.claim_id} ({scope}){' (stale)' if self.stale else ''}"
+        who = f", reviewer {self.by_reviewer}" if self.by_reviewer else ""
+        return f"Claim {self.claim_id} ({scope}{who}){' (stale)' if self.stale else ''}"

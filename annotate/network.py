@@ -40,7 +40,9 @@ STANCE_LEGEND = (
     ("denies", "Denies", "dashed line"),
     ("reports", "Reports", "dotted line"),
     ("questions", "Questions", "dash-dot line"),
-    (DISPUTED, "Disputed", "red and green dashes: asserted and denied equally often"),
+    # Not "disputed": the claims list calls a claim disputed once it is both asserted and denied;
+    # here the two lead together.
+    (DISPUTED, "Split", "red and green dashes: asserted and denied equally often"),
 )
 STANCE_LABEL = {stance: label for stance, label, _ in STANCE_LEGEND}
 

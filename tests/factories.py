@@ -169,7 +169,7 @@ def bulk_annotations(rows: Iterable[Annotation]) -> list[Annotation]:
     """Insert annotations past the services (fast: thousands), marking the claims they count
     stale as a restore does (annotate.claim_store)."""
     rows = Annotation.objects.bulk_create(list(rows), batch_size=500)
-    claim_store.invalidate(r.claim_id for r in rows)
+    claim_store.invalidate((r.claim_id, r.reviewer_id) for r in rows)
     return rows
 
 

@@ -14,7 +14,7 @@ from django.forms import MultiWidget
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from annotate import agreement_store, tokens
+from annotate import agreement_store, claim_store, tokens
 from annotate.models import (
     AccessToken,
     Actor,
@@ -25,6 +25,7 @@ from annotate.models import (
     Article,
     ArticleAgreement,
     Claim,
+    ClaimSummary,
     Progress,
     Relation,
     RelationGroup,
@@ -37,7 +38,7 @@ from tests import factories
 MODELS = [
     Article, Actor, ActorAlias, Relation, RelationGroup, Claim, Annotation, Progress, SiteSettings,
     AccessToken, AnnotationEvent, Source,
-    ArticleAgreement, AgreementTotals,
+    ArticleAgreement, AgreementTotals, ClaimSummary,
 ]  # fmt: skip
 
 
@@ -70,6 +71,9 @@ def data(db, article, reviewer):
 def instance_of(model, data):
     if model in (ArticleAgreement, AgreementTotals):
         agreement_store.overall()  # stores both
+    if model is ClaimSummary:
+        claim_store.refresh()
+        return ClaimSummary.objects.filter(by_reviewer=0, accepted_only=False).first()
     if model is ActorAlias:
         return ActorAlias.objects.get(name="the Kremlin")
     if model is Actor:
@@ -143,7 +147,14 @@ def test_changelist_add_and_change_render(su_client, data, model):
         assert changelist.status_code == 302
         assert changelist["Location"] == url(model, "change", obj.pk)
         assert su_client.get(url(model, "add")).status_code == 403
-    elif model in (AccessToken, AnnotationEvent, ArticleAgreement, AgreementTotals, Source):
+    elif model in (
+        AccessToken,
+        AnnotationEvent,
+        ArticleAgreement,
+        AgreementTotals,
+        ClaimSummary,
+        Source,
+    ):
         # Tokens are made by their owner on /account/ (the secret is shown once); the admin only
         # revokes. The history is written by the services only (tests/test_history.py),
         # agreement rows are derived from the annotations, and sources are made by the saves

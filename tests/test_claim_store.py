@@ -20,19 +20,32 @@ pytestmark = pytest.mark.django_db
 EVERYTHING = Visibility(None, curator=True, scope=Scope.ALL)  # type: ignore[arg-type]
 
 
-def _fresh(accepted_only: bool = False) -> dict[int, ClaimTally]:
-    """Every claim's tally counted now from the annotations, as the store would."""
+def _fresh(accepted_only: bool = False, reviewer: int = 0) -> dict[int, ClaimTally]:
+    """Every claim's tally counted now from the annotations (of one reviewer, or everyone's)."""
     live = Annotation.objects.live()
     if accepted_only:
         live = live.filter(status=Status.ACCEPTED)
+    if reviewer:
+        live = live.filter(reviewer_id=reviewer)
     return {t.claim_id: t for t in tally_claims(claim_store.tally_rows(live))}
 
 
-def _stored(accepted_only: bool = False) -> dict[int, ClaimTally]:
+def _stored(accepted_only: bool = False, reviewer: int = 0) -> dict[int, ClaimTally]:
     claim_store.refresh()
-    rows = ClaimSummary.objects.filter(accepted_only=accepted_only, attributions__gt=0)
+    rows = ClaimSummary.objects.filter(
+        accepted_only=accepted_only, by_reviewer=reviewer, attributions__gt=0
+    )
     assert not ClaimSummary.objects.filter(stale=True).exists()
     return {s.claim_id: _tally_of(s) for s in rows}
+
+
+def _all_equal(*reviewers) -> bool:
+    """Every stored tally (everyone's and each reviewer's, both scopes) equals a fresh count."""
+    return all(
+        _stored(accepted, who) == _fresh(accepted, who)
+        for accepted in (False, True)
+        for who in (0, *(r.pk for r in reviewers))
+    )
 
 
 def _one(**filters) -> claim_rows:
@@ -127,13 +140,14 @@ def test_stored_tallies_equal_a_fresh_count_after_every_kind_of_write(
             )
         except services.DuplicateAnnotation:
             pass
-    assert _stored() == _fresh() and _stored(True) == _fresh(True) == {}
+    assert _all_equal(reviewer, other_reviewer) and _fresh(True) == {}
+    assert _stored(reviewer=reviewer.pk) != _stored(reviewer=other_reviewer.pk)
     for a in made[:8]:
         services.annotation_review(annotation=a, curator=curator, status=Status.ACCEPTED)
     services.annotations_review_bulk(
         annotation_ids=[a.pk for a in made[8:12]], curator=curator, status=Status.ACCEPTED
     )
-    assert _stored(True) == _fresh(True) != {}
+    assert _all_equal(reviewer, other_reviewer) and _fresh(True) != {}
     edited = Annotation.objects.get(pk=made[0].pk)
     services.annotation_update(
         annotation=edited, user=edited.reviewer, version=edited.version, claim=claims[0],
@@ -146,7 +160,10 @@ def test_stored_tallies_equal_a_fresh_count_after_every_kind_of_write(
     services.annotations_set_deleted_bulk(
         annotation_ids=[a.pk for a in made[3:6]], user=staff, deleted=True
     )
-    assert _stored() == _fresh() and _stored(True) == _fresh(True)
+    assert _all_equal(reviewer, other_reviewer)
+    for a in Annotation.objects.live().filter(reviewer=reviewer):  # a reviewer with none left
+        services.annotation_delete(annotation=a, user=reviewer)
+    assert _all_equal(reviewer, other_reviewer) and _stored(reviewer=reviewer.pk) == {}
 
 
 def test_a_write_during_a_refresh_leaves_the_tally_stale(reviewer, article, monkeypatch):
@@ -163,7 +180,8 @@ def test_a_write_during_a_refresh_leaves_the_tally_stale(reviewer, article, monk
     monkeypatch.setattr(claim_store, "_computed", racing)
     claim_store.refresh()
     monkeypatch.undo()
-    assert ClaimSummary.objects.filter(claim=claim, stale=True).count() == 2
+    # Everyone's and the reviewer's, of everything and of the accepted ones.
+    assert ClaimSummary.objects.filter(claim=claim, stale=True).count() == 4
     assert _one().total == 2  # the next read counts the second one
 
 
@@ -178,7 +196,7 @@ def test_a_bulk_load_is_counted_on_the_first_read(reviewer, article):
     )  # fmt: skip
     assert not ClaimSummary.objects.exists()
     assert _one().total == 4
-    assert ClaimSummary.objects.filter(claim=claim).count() == 2
+    assert ClaimSummary.objects.filter(claim=claim).count() == 4
 
 
 def test_renaming_an_actor_in_the_admin_renames_it_on_the_claims_page(
@@ -197,3 +215,45 @@ def test_renaming_an_actor_in_the_admin_renames_it_on_the_claims_page(
     )  # fmt: skip
     assert response.status_code == 302, response.content.decode()[:2000]
     assert _one().source_names == ["Gen. Joseph Votel"]
+
+
+def test_a_reviewer_filter_and_a_reviewer_who_sees_only_their_own_read_stored_tallies(
+    reviewer, other_reviewer, article, django_assert_num_queries
+):
+    claim = factories.make_claim("Russia", "supports", "Taliban")
+    for user, phrase in ((reviewer, "Russia was"), (other_reviewer, "Russia was"),
+                         (other_reviewer, "Russia denies")):  # fmt: skip
+        factories.make_annotation(article=article, reviewer=user, claim=claim, phrase=phrase)
+    claim_store.refresh()
+    own = Visibility(reviewer, curator=False, scope=Scope.OWN)
+    with django_assert_num_queries(3):  # is anything stale or missing; the tallies
+        [mine] = claim_rows(claim_tallies(own, ClaimFilters()))
+    assert (mine.total, mine.reviewers) == (1, 1)
+    with django_assert_num_queries(3):
+        [theirs] = claim_rows(claim_tallies(EVERYTHING, ClaimFilters(reviewer="other")))
+    assert (theirs.total, theirs.marks) == (2, 2)
+    # Blind mode mixes others' work in on finished articles: counted at request time, the same.
+    blind = Visibility(reviewer, curator=False, scope=Scope.OWN_AND_DONE)
+    [counted] = claim_rows(claim_tallies(blind, ClaimFilters()))
+    assert counted.tally == mine.tally
+
+
+@pytest.mark.parametrize("count", [10, 1000])
+def test_a_refresh_runs_the_same_queries_whatever_the_number_of_annotations(
+    reviewer, other_reviewer, count, django_assert_max_num_queries
+):
+    """Five claims recomputed, whether they hold 10 annotations or 1,000 (the count grows only
+    with the claims a refresh computes: BATCH per statement)."""
+    articles = [factories.make_article() for _ in range(4)]
+    claims = [factories.make_claim(f"State {i}", "supports", "Taliban") for i in range(5)]
+    factories.bulk_annotations(
+        Annotation(article=articles[i % 4], reviewer=(reviewer, other_reviewer)[i % 2],
+                   claim=claims[i % 5], start=i % 150, end=i % 150 + 5,
+                   quote=articles[i % 4].text[i % 150 : i % 150 + 5], source_kind="author",
+                   stance=Stance.values[i % 4], confidence=3)
+        for i in range(count)
+    )  # fmt: skip
+    # Stale and missing, the annotations, the lock, the update, a savepoint and its release.
+    with django_assert_max_num_queries(7):
+        assert claim_store.refresh() == 5
+    assert _all_equal(reviewer, other_reviewer)

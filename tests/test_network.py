@@ -267,7 +267,7 @@ def test_page_draws_every_claim_with_its_prevailing_stance(client, curator, tali
         in (edges["Russia supports Taliban"]["name"])
     )
     html = response.content.decode()
-    for text in ("Asserts", "Denies", "dashed line", "Disputed", "The same claims as a table"):
+    for text in ("Asserts", "Denies", "dashed line", "Split", "The same claims as a table"):
         assert text in html
     assert 'marker-end="url(#arrow-asserts)"' in html and '<marker id="arrow-disputed"' in html
     assert 'role="group" aria-labelledby="network-heading"' in html
@@ -284,7 +284,7 @@ def test_a_tie_of_asserts_and_denies_is_drawn_disputed(client, curator, taliban,
     edge = _edges(response)["Russia supports Taliban"]
     assert edge["class"] == "edge stance-disputed"
     row = parse_page(response.content.decode()).xpath("//table//tr[@class='disputed']")
-    assert len(row) == 1 and "Disputed" in row[0].text_content()
+    assert len(row) == 1 and "Split" in row[0].text_content()
 
 
 def test_stylesheet_gives_each_stance_its_colour_and_a_pattern():

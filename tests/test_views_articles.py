@@ -434,20 +434,20 @@ def test_save_queries_constant(reviewer_client, reviewer, django_assert_max_num_
     create = reverse("annotate:annotation-create", args=[article.pk])
     reviewer_client.post(create, form_data(article, phrase="officials said"), headers=HX)
     # Session, user, article, the sources offered, relations, 3 actors, claim, the source entity,
-    # the check for a duplicate, insert, its history event, the upsert that marks the article's
-    # stored agreement stale, progress, 3 for the swaps, and 2 savepoint statements (the test's
-    # own transaction makes services.annotation_save's atomic block a savepoint): 20, the same
-    # at 10 and 1,000.
-    with django_assert_max_num_queries(20):
+    # the check for a duplicate, insert, its history event, the upserts that mark the article's
+    # stored agreement and the claim's stored tallies stale, progress, 3 for the swaps, and 2
+    # savepoint statements (the test's own transaction makes services.annotation_save's atomic
+    # block a savepoint): 21, the same at 10 and 1,000.
+    with django_assert_max_num_queries(21):
         response = reviewer_client.post(create, form_data(article), headers=HX)
     assert b'hx-swap-oob="true"' in response.content and "HX-Retarget" not in response
     assert response.content.count(b'<li class="ann"') == 1
     # An edit: the annotation (with its article), then the locked row in place of the progress
-    # and the update in place of the insert: 20 as well.
+    # and the update in place of the insert: 21 as well.
     saved = Annotation.objects.get(pk=json.loads(response["HX-Trigger"])["annotation-saved"]["id"])
     update = reverse("annotate:annotation-update", args=[saved.pk])
     edit = form_data(article, stance="denies", version=str(saved.version))
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(21):
         response = reviewer_client.post(update, edit, headers=HX)
     assert b'hx-swap-oob="delete"' in response.content and "HX-Retarget" not in response
     saved.refresh_from_db()

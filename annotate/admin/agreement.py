@@ -1,7 +1,9 @@
-"""Stored agreement figures in the admin: read-only, to see what is stored and whether it is stale.
+"""Stored agreement figures and claim tallies in the admin: read-only, to see what is stored and
+whether it is stale.
 
-The rows are derived data (annotate/agreement_store.py): nobody types them. Deleting one is safe
-(the next read of /agreement/ recomputes that article), so it is the only change offered.
+The rows are derived data (annotate/agreement_store.py, annotate/claim_store.py): nobody types
+them. Deleting one is safe (the next read of /agreement/ recomputes that article; of /claims/,
+that claim), so it is the only change offered.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from annotate.models import AgreementTotals, ArticleAgreement
+from annotate.models import AgreementTotals, ArticleAgreement, ClaimSummary
 
 
 class _DerivedAdmin(admin.ModelAdmin):
@@ -37,3 +39,14 @@ class ArticleAgreementAdmin(_DerivedAdmin):
 class AgreementTotalsAdmin(_DerivedAdmin):
     list_display = ("__str__", "checksum", "computed_at")
     exclude = ("sums",)
+
+
+@admin.register(ClaimSummary)
+class ClaimSummaryAdmin(_DerivedAdmin):
+    list_display = ("claim", "accepted_only", "by_reviewer", "stale", "attributions", "marks",
+                    "sources", "articles", "reviewers", "computed_at")  # fmt: skip
+    list_filter = ("stale", "accepted_only")
+    search_fields = ("claim__text",)
+    list_select_related = ("claim",)
+    readonly_fields = ("claim",)
+    exclude = ("by_stance",)  # JSON: the claims page shows it

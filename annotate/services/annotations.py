@@ -237,7 +237,7 @@ def _insert(
             raise
         # PostgreSQL takes no query in the failed transaction: the other one goes unnamed.
         raise DuplicateAnnotation(None) from exc
-    claims_stale([annotation.claim_id])
+    claims_stale([(annotation.claim_id, reviewer.pk)])
     history.record(annotation, EventKind.CREATE, by or reviewer)
     return annotation
 
@@ -269,13 +269,16 @@ def _apply(current: Annotation, changes: dict[str, Any], user: User) -> Annotati
     sources.attach(current.article, values)
     _refuse_duplicate(current.article_id, current.reviewer_id, values, pk=current.pk)
     changed = any(_stored(current, f) != _stored_value(values[f]) for f in ANNOTATION_FIELDS)
-    claims_stale([current.claim_id, _stored_value(values["claim"])])
+    # Stale in the order every write takes them (the article's agreement, then the claims), so
+    # concurrent writers wait for each other instead of deadlocking.
+    tallied = [(c, current.reviewer_id) for c in (current.claim_id, _stored_value(values["claim"]))]
     for field, value in values.items():
         setattr(current, field, value)
     if changed:
         _send_back_for_review(current)
     current.version = current.version + 1
     agreement_stale([current.article_id])
+    claims_stale(tallied)
     current.save()
     history.record(current, EventKind.EDIT, user, before=before)
     return current
@@ -507,7 +510,7 @@ def _set_deleted(annotation: Annotation, user: User, *, deleted: bool) -> Annota
         before = history.snapshot(current)
         current.deleted_at = timezone.now() if deleted else None
         agreement_stale([current.article_id])
-        claims_stale([current.claim_id])
+        claims_stale([(current.claim_id, current.reviewer_id)])
         current.version = F("version") + 1
         if deleted:  # deleting a verdict's subject is a change after review too
             _send_back_for_review(current)
@@ -589,7 +592,7 @@ def annotation_review(
         setattr(current, field, value)
     current.version = current.version + 1  # the row is locked
     current.save(update_fields=[*fields, "version"])
-    claims_stale([current.claim_id])  # "Accepted only" counts verdicts
+    claims_stale([(current.claim_id, current.reviewer_id)])  # "Accepted only" counts verdicts
     history.record(current, history.review_kind(status), curator, before=before)
     return current
 
@@ -616,7 +619,7 @@ def annotations_review_bulk(
     befores = _locked_snapshots(pk__in=list(annotation_ids))
     rows = Annotation.objects.filter(pk__in=list(befores))
     count = rows.update(**fields, version=F("version") + 1)
-    claims_stale(rows.values_list("claim_id", flat=True))  # "Accepted only" counts verdicts
+    claims_stale(rows.values_list("claim_id", "reviewer_id"))  # "Accepted only" counts verdicts
     _record_bulk(befores, history.review_kind(status), curator)
     return count
 
@@ -639,7 +642,7 @@ def annotations_set_deleted_bulk(
             verdict_before_change=F("status"), status=Status.PENDING, changed_after_review=True
         )
     agreement_stale(rows.values_list("article_id", flat=True))
-    claims_stale(rows.values_list("claim_id", flat=True))
+    claims_stale(rows.values_list("claim_id", "reviewer_id"))
     try:
         with transaction.atomic():  # a savepoint: the refusal below is a clean rollback
             count = rows.update(
