@@ -117,3 +117,61 @@ def test_an_alias_added_by_a_concurrent_save_is_not_an_error(monkeypatch, relati
     monkeypatch.setattr(actor_services, "actor_lookup", lookup_then_race)
     assert services.alias_add(actor=actor, name="ruritanians") is None
     assert actor.aliases.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_saves_and_reads_of_one_claim_at_once_lose_no_count(relations):
+    """Reviewers save on one claim while readers bring its stored tallies up to date: nobody
+    waits on anybody in a cycle (no deadlock, no error), and the tallies end up right."""
+    from annotate import claim_store, claims
+    from annotate.claim_tally import tally_claims
+    from annotate.models import ClaimSummary
+    from annotate.permissions import Scope, Visibility
+
+    article = factories.make_article()
+    claim = factories.make_claim("Russia", "supports", "Taliban")
+    reviewers = [factories.make_user(f"tallier{i}") for i in range(SAVERS)]
+    everything = Visibility(reviewers[0], curator=True, scope=Scope.ALL)
+    phrase = "Russia was supporting the Taliban"
+    start = article.text.index(phrase)
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(SAVERS + 4, timeout=20)
+
+    def save(reviewer) -> None:
+        try:
+            barrier.wait()
+            for n in range(3):  # the same passage, then two apart
+                at = start if n == 0 else n * 40
+                services.annotation_create(
+                    article=article, reviewer=reviewer, claim=claim, start=at,
+                    end=at + len(phrase), quote=article.text[at : at + len(phrase)],
+                    stance="asserts", confidence=3,
+                )  # fmt: skip
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    def read() -> None:
+        try:
+            barrier.wait()
+            for _ in range(5):
+                list(claims.claim_tallies(everything, claims.ClaimFilters()))
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=save, args=(r,)) for r in reviewers]
+    threads += [threading.Thread(target=read) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    [row] = claims.claim_rows(claims.claim_tallies(everything, claims.ClaimFilters()))
+    # Every reviewer's three marks, overlapping one another along the text: one attribution.
+    assert (row.total, row.marks, row.reviewers) == (1, 3 * SAVERS, SAVERS)
+    [fresh] = tally_claims(claim_store.tally_rows(Annotation.objects.live()))
+    assert row.tally == fresh
+    assert not ClaimSummary.objects.filter(stale=True).exists()
