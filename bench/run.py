@@ -32,6 +32,7 @@ SECTIONS = [
     "bench.bench_list",
     "bench.bench_restore",
     "bench.bench_agreement",
+    "bench.bench_claims",
     "bench.bench_network",  # last: it adds claims and actors to the corpus
 ]
 
@@ -61,7 +62,7 @@ def main() -> int:
         nargs="+",
         metavar="NAME",
         choices=[s.removeprefix("bench.bench_") for s in SECTIONS],
-        help="Run only these sections (import, export, workspace, list, restore, agreement, network).",
+        help="Run only these sections (import, export, workspace, list, restore, agreement, claims, network).",
     )
     parser.add_argument(
         "--scale",

@@ -188,3 +188,88 @@ def test_curated_copies_are_no_reviewers_judgement(article, reviewer, curator):
     copy = services.curated_copy(curator=curator, annotation=original)
     assert list(agreement_store.judged().values_list("pk", flat=True)) == [original.pk]
     assert copy.curated_from == original
+
+
+def _totals_valid_and_fresh() -> None:
+    """The stored totals are the ones a read uses (their checksum is every row's) and they equal
+    a fresh computation: followed batch by batch, not re-summed."""
+    row = AgreementTotals.objects.get()
+    assert row.checksum == agreement_store._checksum()
+    stored, summed = Totals.from_json(row.sums), agreement_store._summed()[0]
+    # As counts (the order of their JSON lists follows the order of the additions).
+    assert dict(stored.annotations) == dict(summed.annotations)
+    assert dict(stored.pairs) == dict(summed.pairs) and stored.all == summed.all
+    assert agreement_store.overall(refreshed=True).as_dict() == _fresh()
+
+
+def test_totals_followed_over_passes_spanning_several_batches_equal_a_fresh_computation(
+    reviewer, other_reviewer, superuser, monkeypatch
+):
+    monkeypatch.setattr(agreement_store, "BATCH", 3)
+    claim = factories.make_claim()
+    other_claim = factories.make_claim("Iran", "supports", "Taliban")
+    articles, mine, theirs = [], [], []
+    for n in range(8):
+        article = factories.make_article(title=f"Batch {n}")
+        articles.append(article)
+        mine.append(
+            factories.make_annotation(
+                article=article, reviewer=reviewer, claim=claim, phrase="Russia was supporting"
+            )
+        )
+        theirs.append(
+            factories.make_annotation(
+                article=article,
+                reviewer=other_reviewer,
+                claim=claim if n % 2 else other_claim,
+                phrase="Russia was supporting" if n % 3 else "Russia was",  # near misses
+                stance=Stance.DENIES if n % 4 == 0 else Stance.ASSERTS,
+            )
+        )
+        factories.make_annotation(
+            article=article, reviewer=reviewer, claim=other_claim, phrase="Russia denies"
+        )
+    ArticleAgreement.objects.all().delete()  # as after a bulk load: nothing stored yet
+    AgreementTotals.objects.all().delete()
+    assert agreement_store.refresh() == 8  # first pass: three batches, totals filled as it goes
+    _totals_valid_and_fresh()
+
+    # Stale articles in the first, second and last batch; one emptied; one new (missing).
+    services.annotation_update(
+        annotation=mine[0], user=reviewer, version=mine[0].version, stance=Stance.DENIES
+    )
+    services.annotation_delete(annotation=theirs[4], user=other_reviewer)
+    services.annotation_update(
+        annotation=theirs[7], user=other_reviewer, version=theirs[7].version, claim=claim
+    )
+    emptied = Annotation.objects.filter(article=articles[5]).values_list("pk", flat=True)
+    services.annotations_set_deleted_bulk(annotation_ids=emptied, user=superuser, deleted=True)
+    extra = factories.make_article(title="Batch 8")
+    factories.make_annotation(article=extra, reviewer=reviewer, claim=claim, phrase="Taliban")
+    factories.make_annotation(article=extra, reviewer=other_reviewer, claim=claim, phrase="Taliban")
+    assert agreement_store.refresh() == 5
+    _totals_valid_and_fresh()
+    assert not agreement_store.article_rows().filter(article=articles[5]).exists()
+
+    # The report's pass (article_sections) stores what it computes, batch by batch, too.
+    services.annotation_restore(annotation=theirs[4], user=other_reviewer)
+    services.annotations_set_deleted_bulk(annotation_ids=emptied, user=superuser, deleted=False)
+    services.annotation_delete(annotation=mine[2], user=reviewer)
+    sections = list(agreement_store.article_sections())
+    assert len(sections) == 9
+    assert not ArticleAgreement.objects.filter(stale=True).exists()
+    _totals_valid_and_fresh()
+
+    # And a last refresh pass after edits spread over every batch.
+    for n in (1, 3, 6, 8):
+        annotation = Annotation.objects.live().filter(reviewer=reviewer).order_by("pk")
+        annotation = annotation.filter(article=extra if n == 8 else articles[n]).first()
+        services.annotation_update(
+            annotation=annotation,
+            user=reviewer,
+            version=annotation.version,
+            stance=Stance.QUESTIONS,
+            confidence=2,
+        )
+    assert agreement_store.refresh() == 4
+    _totals_valid_and_fresh()
