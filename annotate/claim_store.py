@@ -101,25 +101,33 @@ def _columns(tally: ClaimTally) -> dict[str, Any]:
     }
 
 
-def _tallies(claim_id: int, marks: list[tuple[Any, ...]]) -> dict[Key, ClaimTally]:
-    """One claim's tallies from its live annotations: everyone's and each reviewer's, of
-    everything and of the accepted ones."""
+def _tallies(
+    claim_id: int, marks: list[tuple[Any, ...]], only: set[int] | None = None
+) -> dict[Key, ClaimTally]:
+    """One claim's tallies from its live annotations: everyone's and each reviewer's (or only
+    those `only` names: EVERYONE and reviewer ids), of everything and of the accepted ones."""
     accepted = Status.ACCEPTED.value
     by_reviewer: dict[int, list[tuple[Any, ...]]] = {}
     for row in marks:  # each reviewer's rows keep the rows' order
-        by_reviewer.setdefault(row[REVIEWER], []).append(row)
+        if only is None or row[REVIEWER] in only:
+            by_reviewer.setdefault(row[REVIEWER], []).append(row)
     result = {}
+    labels: dict[Any, str] = {}  # each source named once for the claim's tallies
     for who, rows in [(EVERYONE, marks), *by_reviewer.items()]:
-        result[claim_id, False, who] = tally_claim(claim_id, rows)
+        if only is not None and who not in only:
+            continue
+        result[claim_id, False, who] = tally_claim(claim_id, rows, labels)
         result[claim_id, True, who] = tally_claim(
-            claim_id, [r for r in rows if r[STATUS] == accepted]
+            claim_id, [r for r in rows if r[STATUS] == accepted], labels
         )
     return result
 
 
-def _computed(claim_ids: list[int]) -> Iterator[tuple[int, dict[Key, ClaimTally]]]:
-    """Every listed claim's tallies (see _tallies), its live annotations read once; a claim
-    with no annotation left gets empty ones."""
+def _computed(
+    claim_ids: list[int], only: dict[int, set[int]]
+) -> Iterator[tuple[int, dict[Key, ClaimTally]]]:
+    """Every listed claim's tallies (see _tallies: all of them, or those `only` names for the
+    claim), its live annotations read once; a claim with no annotation left gets empty ones."""
     live = Annotation.objects.live()
     for i in range(0, len(claim_ids), BATCH):
         chunk = claim_ids[i : i + BATCH]
@@ -127,10 +135,10 @@ def _computed(claim_ids: list[int]) -> Iterator[tuple[int, dict[Key, ClaimTally]
         rows = tally_rows(live.filter(claim_id__in=chunk))
         for claim_id, group in groupby(rows, lambda r: r[0]):
             seen.add(claim_id)
-            yield claim_id, _tallies(claim_id, list(group))
+            yield claim_id, _tallies(claim_id, list(group), only.get(claim_id))
         for claim_id in chunk:
             if claim_id not in seen:
-                yield claim_id, _tallies(claim_id, [])
+                yield claim_id, _tallies(claim_id, [], only.get(claim_id))
 
 
 def refresh() -> int:
@@ -148,8 +156,13 @@ def refresh() -> int:
     missing = set(_missing().values_list("pk", flat=True))
     stale_of = _stale_by_claim(generations)
     ids = sorted({*stale_of, *missing})
+    # A claim with stale rows recomputes those (after an edit: everyone's and one reviewer's); one
+    # never computed, all of them.
+    only = {
+        c: {key[2] for key in rows.values()} for c, rows in stale_of.items() if c not in missing
+    }
     batch: list[tuple[int, dict[Key, ClaimTally]]] = []
-    for computed in _computed(ids):
+    for computed in _computed(ids, only):
         batch.append(computed)
         if len(batch) >= BATCH:
             _store(batch, generations, stale_of)

@@ -11,7 +11,7 @@ hedges are every hedged certainty a mark gives. The raw marks stay counted besid
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
@@ -150,20 +150,23 @@ class _Attribution:
 
     end: int
     reviewers: set[int] = field(default_factory=set)
-    stances: Counter[str] = field(default_factory=Counter)
+    stances: dict[str, int] = field(default_factory=dict)
     hedges: set[str] = field(default_factory=set)
 
     def add(self, row: tuple[Any, ...]) -> None:
-        self.end = max(self.end, row[6])
+        if row[6] > self.end:
+            self.end = row[6]
         self.reviewers.add(row[7])
-        self.stances[row[8]] += 1
+        self.stances[row[8]] = self.stances.get(row[8], 0) + 1
         if row[9] in HEDGES:
             self.hedges.add(row[9])
 
     @property
     def stance(self) -> str:
-        most = max(self.stances.values())
-        return next(s for s in STANCES if self.stances[s] == most)
+        """The most given; max keeps the first of equals, in Stance order."""
+        if len(self.stances) == 1:
+            return next(iter(self.stances))
+        return max(STANCES, key=lambda s: self.stances.get(s, 0))
 
 
 def _attributions(rows: list[tuple[Any, ...]]) -> Iterator[_Attribution]:
@@ -179,8 +182,21 @@ def _attributions(rows: list[tuple[Any, ...]]) -> Iterator[_Attribution]:
         yield current
 
 
-def tally_claim(claim_id: int, rows: Iterable[tuple[Any, ...]]) -> ClaimTally:
-    """One claim's tally from its rows (FIELDS, in ORDER)."""
+def _quick_key(row: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """_source's key where it needs no label (a named source, a linked entity), else None."""
+    if row[2] == SourceKind.NAMED:
+        return ("actor", row[3])
+    if row[4] is not None:
+        return ("source", row[4])
+    return None
+
+
+def tally_claim(
+    claim_id: int, rows: Iterable[tuple[Any, ...]], labels: dict[Any, str] | None = None
+) -> ClaimTally:
+    """One claim's tally from its rows (FIELDS, in ORDER). `labels` (source key → label) may be
+    shared by several tallies of the same rows, so each source is named once."""
+    labels = {} if labels is None else labels
     tally = ClaimTally(claim_id)
     articles: set[int] = set()
     reviewers: set[int] = set()
@@ -190,8 +206,15 @@ def tally_claim(claim_id: int, rows: Iterable[tuple[Any, ...]]) -> ClaimTally:
     # (article, source) → (label, its rows): rows come by article and source, each in span order.
     by_source: dict[tuple[Any, ...], tuple[str, list[tuple[Any, ...]]]] = {}
     for row in rows:
-        key, label = _source(row)
-        by_source.setdefault((row[1], key), (label, []))[1].append(row)
+        key = _quick_key(row)
+        if key is None:  # not linked yet: told apart by how it reads
+            key, labels[key] = _source(row)
+        slot = by_source.get((row[1], key))
+        if slot is None:
+            if key not in labels:
+                labels[key] = _source(row)[1]
+            slot = by_source[row[1], key] = (labels[key], [])
+        slot[1].append(row)
     for (article, key), (label, marks) in by_source.items():
         tally.marks += len(marks)
         articles.add(article)

@@ -171,8 +171,8 @@ def test_a_write_during_a_refresh_leaves_the_tally_stale(reviewer, article, monk
     factories.make_annotation(article=article, reviewer=reviewer, claim=claim, phrase="Russia was")
     computed = claim_store._computed
 
-    def racing(ids):
-        yield from computed(ids)  # read before the write below lands
+    def racing(ids, only):
+        yield from computed(ids, only)  # read before the write below lands
         factories.make_annotation(
             article=article, reviewer=reviewer, claim=claim, phrase="Russia denies"
         )
@@ -256,4 +256,22 @@ def test_a_refresh_runs_the_same_queries_whatever_the_number_of_annotations(
     # Stale and missing, the annotations, the lock, the update, a savepoint and its release.
     with django_assert_max_num_queries(7):
         assert claim_store.refresh() == 5
+    assert _all_equal(reviewer, other_reviewer)
+
+
+def test_after_an_edit_only_the_changed_tallies_are_recomputed(reviewer, other_reviewer, article):
+    claim = factories.make_claim("Russia", "supports", "Taliban")
+    mine = factories.make_annotation(article=article, reviewer=reviewer, claim=claim,
+                                     phrase="Russia was")  # fmt: skip
+    factories.make_annotation(article=article, reviewer=other_reviewer, claim=claim,
+                              phrase="Russia denies")  # fmt: skip
+    claim_store.refresh()
+    theirs = ClaimSummary.objects.get(claim=claim, by_reviewer=other_reviewer.pk, accepted_only=0)
+    services.annotation_update(annotation=mine, user=reviewer, version=mine.version,
+                               stance=Stance.DENIES)  # fmt: skip
+    stale = set(ClaimSummary.objects.filter(stale=True).values_list("by_reviewer", flat=True))
+    assert stale == {0, reviewer.pk}
+    claim_store.refresh()
+    # The other reviewer's tally was left as it was (not rewritten), and everything is right.
+    assert ClaimSummary.objects.get(pk=theirs.pk).computed_at == theirs.computed_at
     assert _all_equal(reviewer, other_reviewer)
