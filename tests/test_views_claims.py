@@ -8,6 +8,7 @@ from django.urls import reverse
 from annotate import services
 from annotate.models import Annotation, SiteSettings, SourceKind, Stance
 from tests import factories
+from tests.markup import parse_page
 
 pytestmark = pytest.mark.django_db
 
@@ -771,3 +772,24 @@ def test_claim_page_names_the_author_of_each_article(client, curator, reviewer):
     html = client.get(reverse("annotate:claim-detail", args=[claim.pk])).content.decode()
     assert "<dd>Los Angeles Times (author)</dd>" in html
     assert "<dd>Lynne O&#x27;Donnell, Foreign Policy (author)</dd>" in html
+
+
+def test_the_claims_page_counts_a_passage_once_and_says_how_many_marked_it(
+    client, curator, reviewer, other_reviewer, article
+):
+    claim = factories.make_claim("Russia", "supports", "Taliban")
+    votel = factories.make_actor("Joseph Votel", kind="person")
+    for user in (reviewer, other_reviewer):
+        factories.make_annotation(article=article, reviewer=user, claim=claim,
+                                  phrase="Russia was supporting", source_kind=SourceKind.NAMED,
+                                  source_actor=votel)  # fmt: skip
+    factories.make_annotation(article=article, reviewer=reviewer, claim=claim,
+                              phrase="Russia denies", stance=Stance.DENIES)  # fmt: skip
+    client.force_login(curator)
+    page = parse_page(client.get(CLAIMS).content.decode())
+    [row] = page.xpath("//table[contains(@class, 'claims')]/tbody/tr")
+    attributions = row.xpath("td[@data-label='Attributions']")[0].text_content()
+    assert "2" in attributions and "3 marks" in attributions
+    assert "Joseph Votel (2 reviewers)" in row.text_content()
+    detail = client.get(reverse("annotate:claim-detail", args=[claim.pk])).content.decode()
+    assert "2 attributions (3 marks by 2 reviewers" in detail
