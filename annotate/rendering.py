@@ -88,6 +88,11 @@ class AnnotationRow(NamedTuple):
     changed_after_review: bool = False
     version: int = 1
     curator_name: str | None = None
+    # The source entity (annotate.models.Source), for the form's "same source as" choices
+    # (services.sources_offered_in): read with the rows rather than in a query of their own.
+    source_id: int | None = None
+    source_entity_description: str | None = None
+    source_affiliation_name: str | None = None
 
 
 ROW_FIELDS = (
@@ -113,6 +118,9 @@ ROW_FIELDS = (
     "changed_after_review",
     "version",
     "curator__username",
+    "source_id",
+    "source__description",
+    "source__affiliation__name",
 )
 
 

@@ -3,6 +3,8 @@ and affiliation, the author, the form's "same source as", bulk linking and blind
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -378,3 +380,30 @@ def test_the_edit_form_offers_the_sources_too(reviewer_client, reviewer, relatio
         reverse("annotate:annotation-edit", args=[other.pk]), headers=HX
     ).content.decode()
     assert f'value="{first.source_id}"' in partial and "An official (1 mention)" in partial
+
+
+def test_the_offered_sources_read_from_the_pages_rows_are_the_queried_ones(
+    reviewer, other_reviewer, curator, article
+):
+    """sources_offered_in (the workspace, from the rows it shows) and sources_offered (a query)
+    give the same choices in the same order: mentions, first marked, kinds, affiliations."""
+    from annotate import rendering
+    from annotate.permissions import reader_state
+
+    afghan = factories.make_actor("Afghan government")
+    votel = factories.make_actor("Joseph Votel", kind="person")
+    make = functools.partial(factories.make_annotation, article=article)
+    make(reviewer=reviewer, phrase="Russia denies", source_kind="unnamed",
+         source_description="An official", source_unnamed_kind="person",
+         source_affiliation=afghan)  # fmt: skip
+    make(reviewer=other_reviewer, phrase="Russia was", source_kind="unnamed",
+         source_description="an  OFFICIAL", source_unnamed_kind="person",
+         source_affiliation=afghan)  # fmt: skip
+    make(reviewer=reviewer, phrase="Gen. Joseph", source_kind="named", source_actor=votel)
+    make(reviewer=other_reviewer, phrase="Taliban spokesman")  # the author
+    state = reader_state(curator, article)  # who sees everyone's
+    visible = state.annotations(others=True)
+    queried = services.sources_offered(article, visible)
+    from_rows = services.sources_offered_in(article, rendering.rows(visible.in_text_order()))
+    assert from_rows == queried and len(queried) == 3
+    assert queried[0].label == "An official (Afghan government)" and queried[0].mentions == 2

@@ -58,6 +58,7 @@ from annotate.services.sources import (
     offered_with,
     source_get_or_create,
     sources_offered,
+    sources_offered_in,
 )
 
 __all__ = [
@@ -95,6 +96,7 @@ __all__ = [
     "OfferedSource",
     "source_get_or_create",
     "sources_offered",
+    "sources_offered_in",
     "progress_set",
     "progress_touch",
     "relation_groups_load_starter",

@@ -9,9 +9,9 @@ source's description) can never disagree.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -27,6 +27,9 @@ from annotate.models import (
     entity_label,
     source_identity,
 )
+
+if TYPE_CHECKING:
+    from annotate.rendering import AnnotationRow
 
 #: Rows per statement when linking many annotations (under SQLite's variable limit).
 BATCH = 500
@@ -143,7 +146,7 @@ def sources_offered(article: Article, visible: models.QuerySet[Annotation]) -> l
     rows = (
         visible.filter(article=article, source__isnull=False)
         .order_by()
-        .values(
+        .values_list(
             "source_id",
             "source__kind",
             "source__actor__name",
@@ -152,22 +155,46 @@ def sources_offered(article: Article, visible: models.QuerySet[Annotation]) -> l
         )
         .annotate(n=Count("id"), first=Min("start"))
     )
-    ranked = sorted(rows, key=lambda r: (-r["n"], r["first"], r["source_id"]))
+    return _ranked(article, rows)
+
+
+def sources_offered_in(article: Article, rows: Iterable[AnnotationRow]) -> list[OfferedSource]:
+    """sources_offered from the workspace's rows of the same annotations (no query)."""
+    groups: dict[int, list[Any]] = {}
+    for row in rows:
+        if row.source_id is None:
+            continue
+        group = groups.get(row.source_id)
+        if group is None:
+            groups[row.source_id] = [
+                row.source_id, row.source_kind, row.source_name, row.source_entity_description,
+                row.source_affiliation_name, 1, row.start,
+            ]  # fmt: skip
+        else:
+            group[5] += 1
+            group[6] = min(group[6], row.start)
+    return _ranked(article, groups.values())
+
+
+def _ranked(article: Article, groups: Iterable[Sequence[Any]]) -> list[OfferedSource]:
+    """Groups (source id, kind, actor name, description, affiliation name, mentions, first
+    start) as offered sources, most mentioned first, then first marked, then by id."""
+    ranked = sorted(groups, key=lambda g: (-g[5], g[6], g[0]))
     return [
         OfferedSource(
-            pk=r["source_id"],
+            pk=pk,
             label=entity_label(
-                r["source__kind"],
-                actor=r["source__actor__name"],
-                description=r["source__description"],
-                affiliation=r["source__affiliation__name"],
+                kind,
+                actor=actor,
+                description=description or "",
+                affiliation=affiliation,
                 outlet=article.outlet,
                 byline=article.byline,
             ),
-            kind=r["source__kind"],
-            mentions=r["n"],
+            kind=kind,
+            mentions=n,
         )
-        for r in ranked
+        for pk, kind, actor, description, affiliation, n, _ in ranked
     ]
 
 

@@ -97,7 +97,7 @@ def _workspace(
         show_others = request.GET.get("others") == "1"
     show_others = workspace.shows_others(state, asked=show_others, focus_id=focus_id)
     shown = workspace.page(state, show_others=show_others)
-    offered = services.sources_offered(article, state.annotations(others=show_others))
+    offered = services.sources_offered_in(article, shown.rows)  # the same annotations
     if edit_form is not None and not edit_form.is_bound:  # ?edit=: offers what the page shows
         edit_form.offer(offered)
     page_url = reverse("annotate:article-detail", args=[article.pk])
