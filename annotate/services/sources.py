@@ -228,14 +228,20 @@ def link_unlinked(
     if article_ids is not None:
         unlinked = unlinked.filter(article_id__in=list(article_ids))
     linked = 0
+    last = 0
     while True:
+        # After the last batch's ids, not from the start: PostgreSQL walks the id index and
+        # skipped every row already linked on each batch (a million-row load took an hour).
         rows = list(
-            unlinked.order_by("id").values_list(
+            unlinked.filter(id__gt=last)
+            .order_by("id")
+            .values_list(
                 "id", "article_id", "source_kind", "source_actor_id", "source_description"
             )[:BATCH]
         )
         if not rows:
             return linked
+        last = rows[-1][0]
         wanted: dict[tuple[int, str], tuple[str, int | None, str]] = {}
         keys = []
         for _, article_id, kind, actor_id, description in rows:
