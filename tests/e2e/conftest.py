@@ -53,6 +53,24 @@ def browser() -> Iterator:
         browser.close()
 
 
+def close_settled(context) -> None:
+    """Close a browser context once its pages' requests have been answered.
+
+    A request still running on the live server (an htmx load the test did not wait for) holds
+    its table locks while pytest-django empties the tables after the test; on PostgreSQL the two
+    can deadlock, failing the next test's set-up. Waiting for the network to go quiet first
+    (bounded: a page that polls never does) lets the server finish.
+    """
+    from playwright.sync_api import Error
+
+    for open_page in context.pages:
+        try:
+            open_page.wait_for_load_state("networkidle", timeout=3_000)
+        except Error:
+            pass  # still busy after 3 s, or already closed: close anyway
+    context.close()
+
+
 @pytest.fixture
 def page(browser) -> Iterator:
     """A fresh browser context (own cookies) per test, 1280×900, failing fast on slow waits."""
@@ -62,7 +80,7 @@ def page(browser) -> Iterator:
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     yield page
-    context.close()
+    close_settled(context)
     assert not errors, f"JavaScript errors on the page: {errors}"
 
 
@@ -79,7 +97,7 @@ def new_page(browser):
 
     yield make
     for context in contexts:
-        context.close()
+        close_settled(context)
 
 
 def login(page, user, live_server) -> None:

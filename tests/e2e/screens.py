@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from annotate.models import Certainty, RelationGroup, SiteSettings, Stance, Status
 from annotate.services import annotation_review
 from tests import factories
-from tests.e2e.conftest import import_seed, login, select_with_range
+from tests.e2e.conftest import close_settled, import_seed, login, select_with_range
 
 # "Who is said to support of any kind the Taliban as object?", accepted attributions only.
 ASKED = "relation=group%3Asupport&actor=Taliban&role=object&status=accepted"
@@ -250,5 +250,5 @@ def browsing(browser, live_server, world: World, *, width: int, height: int):
         yield visit
     finally:
         for context in contexts.values():
-            context.close()
+            close_settled(context)
     assert not errors, f"JavaScript errors: {errors}"
