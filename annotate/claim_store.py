@@ -2,9 +2,10 @@
 claim, whatever the number of annotations.
 
 Writes: every service that changes what a tally reads (an annotation's claim, article, span,
-source, stance, certainty, reviewer, status, or whether it is live) calls `invalidate(claim_ids)`
-in its own transaction. A change that renames what a tally shows (an actor's name, an article's
-outlet or byline, a source's description) calls `invalidate_all()`: rare, and from the admin.
+source, stance, certainty, status, or whether it is live) calls `invalidate` with its (claim,
+reviewer) pairs in its own transaction. A change the tallies cannot tell by claim (an actor
+renamed, an article's outlet or byline changed, an article deleted: admin.common.KeepsClaimTallies)
+calls `invalidate_all()`: rare, and from the admin.
 
 Reads: `refresh()` recomputes the stale and missing rows first: after a few writes, a few claims;
 after a bulk load (or the first read), all of them, BATCH claims per query. A row is stored only if
@@ -141,81 +142,74 @@ def _computed(
                 yield claim_id, _tallies(claim_id, [], only.get(claim_id))
 
 
+#: A stale row as refresh reads it: its id, what it tallies, and the generation it had then.
+_Stale = tuple[int, Key, int]
+
+
 def refresh() -> int:
     """Recompute every stale or missing tally; returns how many claims were computed.
 
     A fixed number of queries per BATCH claims: their annotations read once, their stale rows
     locked and checked, updated in one statement, new ones inserted in one.
     """
-    generations: dict[Key, tuple[int, int]] = {
-        (c, scope, who): (pk, g)
-        for pk, c, scope, who, g in ClaimSummary.objects.filter(stale=True).values_list(
-            "pk", "claim_id", "accepted_only", "by_reviewer", "generation"
-        )
-    }
+    stale: dict[int, list[_Stale]] = {}  # by claim
+    rows = ClaimSummary.objects.filter(stale=True).values_list(
+        "pk", "claim_id", "accepted_only", "by_reviewer", "generation"
+    )
+    for pk, claim_id, scope, who, generation in rows:
+        stale.setdefault(claim_id, []).append((pk, (claim_id, scope, who), generation))
     missing = set(_missing().values_list("pk", flat=True))
-    stale_of = _stale_by_claim(generations)
-    ids = sorted({*stale_of, *missing})
     # A claim with stale rows recomputes those (after an edit: everyone's and one reviewer's); one
     # never computed, all of them.
-    only = {
-        c: {key[2] for key in rows.values()} for c, rows in stale_of.items() if c not in missing
-    }
+    only = {c: {key[2] for _, key, _ in rows} for c, rows in stale.items() if c not in missing}
+    ids = sorted({*stale, *missing})
     batch: list[tuple[int, dict[Key, ClaimTally]]] = []
     for computed in _computed(ids, only):
         batch.append(computed)
         if len(batch) >= BATCH:
-            _store(batch, generations, stale_of)
+            _store(batch, stale)
             batch = []
     if batch:
-        _store(batch, generations, stale_of)
+        _store(batch, stale)
     return len(ids)
 
 
-def _stale_by_claim(generations: dict[Key, tuple[int, int]]) -> dict[int, dict[int, Key]]:
-    """The stale rows' ids and keys, by claim (built once per refresh: see refresh)."""
-    by_claim: dict[int, dict[int, Key]] = {}
-    for key, (pk, _) in generations.items():
-        by_claim.setdefault(key[0], {})[pk] = key
-    return by_claim
+#: ClaimSummary's computed columns (what a refresh writes).
+_COLUMNS = list(_columns(tally_claim(0, [])))
 
 
 @transaction.atomic
-def _store(
-    batch: list[tuple[int, dict[Key, ClaimTally]]],
-    generations: dict[Key, tuple[int, int]],
-    stale_of: dict[int, dict[int, Key]],
-) -> None:
+def _store(batch: list[tuple[int, dict[Key, ClaimTally]]], stale: dict[int, list[_Stale]]) -> None:
     """Store a batch of claims' tallies: a stale row only if no write changed its generation
     since it was read (the rows are locked meanwhile), a tally with no row as a new row unless
     a write made one meanwhile (it is then stale, for the next read)."""
-    stale = {pk: key for claim_id, _ in batch for pk, key in stale_of.get(claim_id, {}).items()}
+    read = {pk: (key, generation) for c, _ in batch for pk, key, generation in stale.get(c, [])}
     unchanged = {
         pk
         # A row a write holds is skipped (it stays stale, for the next read): a read never waits
         # for a write, so the two cannot deadlock.
-        for pk, g in ClaimSummary.objects.select_for_update(skip_locked=True)
-        .filter(pk__in=list(stale))
+        for pk, generation in ClaimSummary.objects.select_for_update(skip_locked=True)
+        .filter(pk__in=list(read))
         .order_by("pk")
         .values_list("pk", "generation")
-        if generations[stale[pk]][1] == g
+        if read[pk][1] == generation
     }
     updates, inserts = [], []
     for claim_id, tallies in batch:
-        for pk in stale_of.get(claim_id, ()):
+        known = {key for _, key, _ in stale.get(claim_id, [])}
+        for pk, key, _ in stale.get(claim_id, []):
             if pk in unchanged:  # a reviewer with none left: an empty tally
-                key = stale[pk]
                 tally = tallies.get(key) or tally_claim(claim_id, [])
                 updates.append(ClaimSummary(pk=pk, **_columns(tally)))
         for (c, scope, who), tally in tallies.items():
-            if (c, scope, who) not in generations:
+            if (c, scope, who) not in known:
                 inserts.append(
                     ClaimSummary(
                         claim_id=c, accepted_only=scope, by_reviewer=who, **_columns(tally)
                     )  # fmt: skip
                 )
     if updates:
-        ClaimSummary.objects.bulk_update(updates, list(_columns(tally_claim(0, []))))
+        ClaimSummary.objects.bulk_update(updates, _COLUMNS)
     if inserts:
         # A tally already stored and still valid (a reviewer whose work did not change) is left.
         ClaimSummary.objects.bulk_create(inserts, ignore_conflicts=True)

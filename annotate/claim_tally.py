@@ -113,7 +113,7 @@ class ClaimTally:
 
 def sort_key(tally: ClaimTally, sort: str) -> tuple[Any, ...]:
     """The claims list's order ("attributions": most first; "disagreement": disputed first, then
-    most denied); annotate.claim_store.ORDERINGS is the same rule in SQL."""
+    most denied); annotate.claims.ORDERINGS is the same rule in SQL."""
     if sort == "disagreement":
         return (-tally.disputed, -tally.stances["denies"], -tally.attributions, -tally.marks,
                 tally.claim_id)  # fmt: skip

@@ -33,6 +33,7 @@ from annotate.models import (
     ClaimSummary,
     Relation,
     Status,
+    claim_involves,
 )
 from annotate.permissions import Scope, Visibility
 
@@ -144,10 +145,7 @@ class ClaimFilters:
         a condition for annotations and for models.ClaimSummary alike."""
         condition = Q()
         if self.actor is not None:
-            as_subject, as_object = Q(claim__subject=self.actor), Q(claim__object=self.actor)
-            condition &= {"subject": as_subject, "object": as_object}.get(
-                self.role, as_subject | as_object
-            )
+            condition &= claim_involves(self.actor, self.role)
         if self.relations is not None:
             condition &= Q(claim__relation__slug__in=sorted(self.relations))
         return condition
@@ -253,7 +251,11 @@ ORDERINGS = {
 
 
 def claim_tallies(
-    visibility: Visibility, filters: ClaimFilters, *, claims: Q | None = None
+    visibility: Visibility,
+    filters: ClaimFilters,
+    *,
+    claims: Q | None = None,
+    refreshed: bool = False,
 ) -> QuerySet[ClaimSummary] | list[ClaimTally]:
     """The claims matching `filters` (and `claims`, a condition on "claim__" fields) with their
     tallies, in the filters' order: pageable, and each item turned into a row by claim_rows.
@@ -261,14 +263,16 @@ def claim_tallies(
     Where stored tallies answer (see _stored_reviewer), they are read (annotate.claim_store: a
     row per claim, brought up to date first). Otherwise (blind mode, a stance or certainty
     filter) they are counted here from the matching annotations: the same counts, read at
-    request time.
+    request time. `refreshed`: the caller just read stored tallies in this request, so they need
+    not be brought up to date again.
     """
     if filters.actor_not_found:
         return []
     condition = filters.claim_condition() & (claims or Q())
     reviewer = _stored_reviewer(visibility, filters)
     if reviewer is not None:
-        claim_store.refresh()
+        if not refreshed:
+            claim_store.refresh()
         return (
             ClaimSummary.objects.filter(
                 condition,

@@ -480,6 +480,17 @@ def entity_label(
 DUPLICATE_CONSTRAINT = "ann_no_duplicate_live"
 
 
+def claim_involves(actor: Actor, role: str = "either") -> Q:
+    """A claim (on "claim__" fields: of an annotation, a claim summary) has `actor` as its
+    "subject", "object" or "either"."""
+    as_subject, as_object = Q(claim__subject=actor), Q(claim__object=actor)
+    if role == "subject":
+        return as_subject
+    if role == "object":
+        return as_object
+    return as_subject | as_object
+
+
 class AnnotationQuerySet(models.QuerySet["Annotation"]):
     def live(self) -> AnnotationQuerySet:
         """Not soft-deleted: what every screen and the export show."""
@@ -490,12 +501,7 @@ class AnnotationQuerySet(models.QuerySet["Annotation"]):
 
     def involving(self, actor: Actor, role: str = "either") -> AnnotationQuerySet:
         """Attributions of claims with `actor` as their "subject", "object" or "either"."""
-        as_subject, as_object = Q(claim__subject=actor), Q(claim__object=actor)
-        if role == "subject":
-            return self.filter(as_subject)
-        if role == "object":
-            return self.filter(as_object)
-        return self.filter(as_subject | as_object)
+        return self.filter(claim_involves(actor, role))
 
     def with_related(self) -> AnnotationQuerySet:
         return self.select_related(

@@ -10,7 +10,7 @@ import pytest
 
 from annotate import claim_store, services
 from annotate.claim_tally import ClaimTally, tally_claims
-from annotate.claims import ClaimFilters, _tally_of, claim_rows, claim_tallies
+from annotate.claims import ClaimFilters, ClaimRow, _tally_of, claim_rows, claim_tallies
 from annotate.models import Annotation, ClaimSummary, SourceKind, Stance, Status
 from annotate.permissions import Scope, Visibility
 from tests import factories
@@ -48,7 +48,7 @@ def _all_equal(*reviewers) -> bool:
     )
 
 
-def _one(**filters) -> claim_rows:
+def _one(**filters) -> ClaimRow:
     [row] = claim_rows(claim_tallies(EVERYTHING, ClaimFilters(**filters)))
     return row
 

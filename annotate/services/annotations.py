@@ -641,8 +641,9 @@ def annotations_set_deleted_bulk(
         rows.filter(status__in=REVIEWED).update(
             verdict_before_change=F("status"), status=Status.PENDING, changed_after_review=True
         )
-    agreement_stale(rows.values_list("article_id", flat=True))
-    claims_stale(rows.values_list("claim_id", "reviewer_id"))
+    changed = list(rows.values_list("article_id", "claim_id", "reviewer_id"))  # read once
+    agreement_stale(article for article, _, _ in changed)
+    claims_stale((claim, reviewer) for _, claim, reviewer in changed)
     try:
         with transaction.atomic():  # a savepoint: the refusal below is a clean rollback
             count = rows.update(

@@ -688,8 +688,8 @@ class _Importer:
         self.progress(f"{data.name}: writing {len(rows):,} annotations")
         db_columns = [_column(Annotation, c) for c in columns]
         agreement_stale(r[0] for r in rows)  # INSERT_COLUMNS[0] is the article
-        claim_at = INSERT_COLUMNS.index("claim")  # INSERT_COLUMNS[1] is the reviewer
-        claims_stale((r[claim_at], r[1]) for r in rows)
+        claim_at, reviewer_at = INSERT_COLUMNS.index("claim"), INSERT_COLUMNS.index("reviewer")
+        claims_stale((r[claim_at], r[reviewer_at]) for r in rows)
         _insert(Annotation, db_columns, rows)
         # A version-1 file names no source entities: its annotations get theirs now.
         source_at = INSERT_COLUMNS.index("source")

@@ -20,7 +20,15 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from annotate import claims, services, spans
-from annotate.models import Annotation, Article, Certainty, Claim, Stance, Status
+from annotate.models import (
+    Annotation,
+    Article,
+    Certainty,
+    Claim,
+    Stance,
+    Status,
+    claim_involves,
+)
 from annotate.permissions import Visibility, visibility_for
 from annotate.views.requests import AppRequest
 
@@ -313,9 +321,12 @@ def actor_detail(request: AppRequest, pk: int) -> HttpResponse:
     )
     filters = _list_filters(request, visibility)
     visible = filters.apply(visibility.annotations())
-    sections = {}
+    sections: dict[str, tuple[list[claims.ClaimRow], int]] = {}
     for role in ("subject", "object"):
-        tallies = claims.claim_tallies(visibility, filters, claims=Q(**{f"claim__{role}": actor}))
+        # The first section brings the stored tallies up to date, the second reads them as they are.
+        tallies = claims.claim_tallies(
+            visibility, filters, claims=claim_involves(actor, role), refreshed=bool(sections)
+        )
         page = Paginator(tallies, ACTOR_CLAIMS_SHOWN).get_page(1)
         sections[role] = (claims.claim_rows(page.object_list), page.paginator.count)
     said = (
