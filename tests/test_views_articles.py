@@ -411,6 +411,26 @@ def test_the_blank_form_a_save_sends_back_saves_again_with_its_own_csrf_token(re
     assert Annotation.objects.filter(reviewer=reviewer).count() == 3
 
 
+def test_the_blank_form_a_save_sends_back_is_the_one_the_page_shows(
+    reviewer_client, reviewer, article
+):
+    """The blank form is cached apart from its "same source as" choices (views.articles.
+    _blank_new_slot): put together, it must be the form a fresh page shows, counts included."""
+    factories.make_annotation(article=article, reviewer=reviewer, phrase="Russia denies")
+    create = reverse("annotate:annotation-create", args=[article.pk])
+    for phrase, source in ((PHRASE, "Joseph Votel"), ("Taliban spokesman", "Zamir Kabulov")):
+        data = form_data(article, phrase=phrase, source=source)
+        response = reviewer_client.post(create, data, headers=HX)
+        assert response.status_code == 200
+        sent = outer(parse_page(response.content.decode()), "new-slot")
+        shown = outer(
+            parse_page(reviewer_client.get(detail_url(article)).content.decode()), "new-slot"
+        )
+        token = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+        assert token.sub("", sent) == token.sub("", shown)
+        assert f"{source} (1 mention)" in sent
+
+
 @pytest.mark.parametrize("count", [10, 1000])
 def test_save_queries_constant(reviewer_client, reviewer, django_assert_max_num_queries, count):
     text = ("Russia was supporting the Taliban, officials said. " * 400)[:20_000]

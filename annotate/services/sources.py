@@ -10,7 +10,7 @@ source's description) can never disagree.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
@@ -129,12 +129,19 @@ def attach(article: Article, values: dict[str, Any]) -> None:
 
 @dataclass(frozen=True)
 class OfferedSource:
-    """A source the reviewer may pick for a new mention: its label and how often it was marked."""
+    """A source the reviewer may pick for a new mention: its label, how often it was marked and
+    where in the text its first mention starts."""
 
     pk: int
     label: str
     kind: str
     mentions: int
+    first: int
+
+    @property
+    def rank(self) -> tuple[int, int, int]:
+        """The order sources are offered in: most mentioned first, then first marked, then by id."""
+        return (-self.mentions, self.first, self.pk)
 
 
 def sources_offered(article: Article, visible: models.QuerySet[Annotation]) -> list[OfferedSource]:
@@ -178,9 +185,8 @@ def sources_offered_in(article: Article, rows: Iterable[AnnotationRow]) -> list[
 
 def _ranked(article: Article, groups: Iterable[Sequence[Any]]) -> list[OfferedSource]:
     """Groups (source id, kind, actor name, description, affiliation name, mentions, first
-    start) as offered sources, most mentioned first, then first marked, then by id."""
-    ranked = sorted(groups, key=lambda g: (-g[5], g[6], g[0]))
-    return [
+    start) as offered sources, in OfferedSource.rank order."""
+    offered = [
         OfferedSource(
             pk=pk,
             label=entity_label(
@@ -193,23 +199,23 @@ def _ranked(article: Article, groups: Iterable[Sequence[Any]]) -> list[OfferedSo
             ),
             kind=kind,
             mentions=n,
+            first=first,
         )
-        for pk, kind, actor, description, affiliation, n, _ in ranked
+        for pk, kind, actor, description, affiliation, n, first in groups
     ]
+    return sorted(offered, key=lambda o: o.rank)
 
 
-def offered_with(offered: list[OfferedSource], source: Source) -> list[OfferedSource]:
-    """`offered` once one more mention of `source` is saved (no query): its count goes up, or it
-    joins the list, in sources_offered's order (a new source is marked last: it goes last among
-    equals)."""
+def offered_with(offered: list[OfferedSource], source: Source, start: int) -> list[OfferedSource]:
+    """`offered` once one more mention of `source`, starting at `start`, is saved (no query): its
+    count goes up, or it joins the list, in sources_offered's order."""
     counted = {o.pk: o for o in offered}
     was = counted.get(source.pk)
     if was is not None:
-        counted[source.pk] = OfferedSource(was.pk, was.label, was.kind, was.mentions + 1)
+        counted[source.pk] = replace(was, mentions=was.mentions + 1, first=min(was.first, start))
     else:
-        counted[source.pk] = OfferedSource(source.pk, source.label, source.kind, 1)
-    position = {o.pk: i for i, o in enumerate(offered)}
-    return sorted(counted.values(), key=lambda o: (-o.mentions, position.get(o.pk, len(offered))))
+        counted[source.pk] = OfferedSource(source.pk, source.label, source.kind, 1, start)
+    return sorted(counted.values(), key=lambda o: o.rank)
 
 
 def link_unlinked(

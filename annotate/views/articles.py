@@ -359,6 +359,7 @@ def _saved_swaps(
 
 
 _CSRF_PLACEHOLDER = "csrf-token-goes-here"
+_SAME_SOURCE_PLACEHOLDER = "<!-- same-source choices go here -->"
 
 
 def _blank_new_slot(
@@ -370,30 +371,33 @@ def _blank_new_slot(
 ) -> SafeString:
     """The blank new-annotation form (#new-slot) a create sends back, with this request's token.
 
-    Rendering a form's widgets took ~10 of a save's ~27 ms; the blank form depends only on the
-    article, the relation choices and whether others are shown, so it is rendered once per such
-    key (with a placeholder token) and reused.
+    Rendering a form's widgets took ~10 of a save's ~27 ms. The blank form depends only on the
+    article, the relation choices and whether others are shown, apart from its "same source as"
+    choices, whose mention counts change with every save: so the rest is rendered once per such
+    key (with placeholders for the token and the choices) and reused, and only the choices are
+    rendered per save.
     """
     relations = tuple((slug, r.label) for slug, r in form.relations.items())
     assert saved.source is not None  # every save links one (services.sources.attach)
-    offered = tuple(services.offered_with(form.offered, saved.source))  # it may be new
-    html = _blank_new_slot_html(article.pk, relations, offered, show_others)
+    offered = services.offered_with(form.offered, saved.source, saved.start)  # it may be new
+    html = _blank_new_slot_html(article.pk, relations, show_others)
+    choices = AnnotationForm(prefix_id="new", relations=form.relations, offered=offered)
+    same_source = render_to_string("annotate/article_detail.html#same-source", {"f": choices})
+    html = html.replace(_SAME_SOURCE_PLACEHOLDER, same_source, 1)
     return mark_safe(html.replace(_CSRF_PLACEHOLDER, get_token(request)))
 
 
 @functools.lru_cache(maxsize=256)
 def _blank_new_slot_html(
-    article_pk: int,
-    relations: tuple[tuple[str, str], ...],
-    offered: tuple[services.OfferedSource, ...],
-    show_others: bool,
+    article_pk: int, relations: tuple[tuple[str, str], ...], show_others: bool
 ) -> str:
     choices = {slug: Relation(slug=slug, label=label) for slug, label in relations}
     context = {
         "article": Article(pk=article_pk),
-        "form": AnnotationForm(prefix_id="new", relations=choices, offered=offered),
+        "form": AnnotationForm(prefix_id="new", relations=choices),
         "show_others": show_others,
         "csrf_token": _CSRF_PLACEHOLDER,
+        "same_source_slot": mark_safe(_SAME_SOURCE_PLACEHOLDER),
     }
     return render_to_string("annotate/article_detail.html#new-slot", context)
 
