@@ -80,14 +80,13 @@ def _ordinal_distances(
 ) -> dict[tuple[Label, Label], float]:
     """Squared ordinal distances from the coincidence marginals (Krippendorff 2011)."""
     ranked = [v for v in order if v in totals]
-    position = {v: i for i, v in enumerate(ranked)}
     cumulative = [0.0]
     for v in ranked:
         cumulative.append(cumulative[-1] + totals[v])
     distances = {}
-    for c in ranked:
-        for k in ranked:
-            lo, hi = sorted((position[c], position[k]))
+    for i, c in enumerate(ranked):
+        for j, k in enumerate(ranked):
+            lo, hi = (i, j) if i <= j else (j, i)
             between = cumulative[hi + 1] - cumulative[lo]
             distances[(c, k)] = (between - (totals[c] + totals[k]) / 2) ** 2
     return distances
@@ -135,12 +134,16 @@ def alpha_from_counts(
     if level not in ("nominal", "ordinal"):
         raise ValueError(f"Unknown level {level!r}: use 'nominal' or 'ordinal'.")
     # Summed in sorted order, so equal counts give the same float whatever order they came in.
-    coincidences: dict[tuple[Label, Label], float] = defaultdict(float)
-    for c, k, m in sorted(counts):
-        coincidences[(c, k)] += counts[(c, k, m)] / (m - 1)
-    totals: dict[Label, float] = defaultdict(float)
+    # (A first term is stored as is: 0.0 + x is x, so this is the same float as starting at 0.0.)
+    coincidences: dict[tuple[Label, Label], float] = {}
+    for (c, k, m), count in sorted(counts.items()):  # keys are unique: counts never compared
+        o = count / (m - 1)
+        previous = coincidences.get((c, k))
+        coincidences[(c, k)] = o if previous is None else previous + o
+    totals: dict[Label, float] = {}
     for (c, _k), o in coincidences.items():
-        totals[c] += o
+        previous = totals.get(c)
+        totals[c] = o if previous is None else previous + o
     n = sum(totals.values())
     if n == 0:
         return _undefined("no unit has values from two or more coders")
@@ -400,7 +403,7 @@ def _add_counts(mine: Counter[Any], theirs: Counter[Any], sign: int) -> None:
             mine.pop(key, None)
 
 
-def _certainty(value: str) -> str | None:
+def ordinal_certainty(value: str) -> str | None:
     return value if value in CERTAINTY_ORDER else None
 
 
@@ -413,7 +416,7 @@ def unit_sums(span_units: Sequence[Sequence[Item]], claim_units: Sequence[Sequen
         claim_units=len(claim),
         claim=coincidence_counts([it.claim for it in u] for u in span),
         stance=coincidence_counts([it.stance for it in u] for u in claim),
-        certainty=coincidence_counts([_certainty(it.certainty) for it in u] for u in claim),
+        certainty=coincidence_counts([ordinal_certainty(it.certainty) for it in u] for u in claim),
         confidence=coincidence_counts([it.confidence for it in u] for u in claim),
     )
 
@@ -461,8 +464,10 @@ def group_scores(
     sums: Sums,
     *,
     pair: bool,
+    unmatched: int | None = None,
 ) -> GroupScores:
-    """The scores of `reviewers` from their sums (all reviewers together: see all_scores)."""
+    """The scores of `reviewers` from their sums (all reviewers together: see all_scores);
+    `unmatched`, if given, in place of the sums' own."""
     return GroupScores(
         reviewers=reviewers,
         annotations=annotations,
@@ -470,7 +475,7 @@ def group_scores(
         detection_overlap=detection_f1(sums.overlap, annotations),
         span_units_matched=sums.span_units,
         claim_units_matched=sums.claim_units,
-        unmatched=sums.unmatched,
+        unmatched=sums.unmatched if unmatched is None else unmatched,
         alpha_claim=alpha_from_counts(sums.claim),
         alpha_stance=alpha_from_counts(sums.stance),
         alpha_certainty=alpha_from_counts(sums.certainty, "ordinal", CERTAINTY_ORDER),

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
@@ -39,18 +39,12 @@ from annotate.agreement import (
     Sums,
     all_scores,
     alpha_from_counts,
-    detection_order,
     group_scores,
     merge_units,
     not_applicable,
-    one_to_one,
-    one_to_one_pairs,
-    overlap_ratio,
-    stance_table,
-    unit_order,
+    ordinal_certainty,
     unit_sums,
 )
-from annotate.spans import overlap
 
 LABEL_FIELDS = ("stance", "certainty", "confidence")
 KINDS = {
@@ -122,38 +116,107 @@ class ArticleSums:
 def _candidates(items: Sequence[Item]) -> list[Candidate]:
     """Overlapping pairs by different reviewers (one article), in merge order (sweep line)."""
     group = sorted(items, key=lambda it: (it.start, it.end, it.id))
-    found = []
+    # Each pair with its merge-order key (agreement.unit_order, written out: no call per pair).
+    keyed = []
     for i, a in enumerate(group):
-        for b in group[i + 1 :]:
-            if b.start >= a.end:
+        a_start, a_end, a_reviewer, a_id, a_claim = a.start, a.end, a.reviewer, a.id, a.claim
+        for j in range(i + 1, len(group)):
+            b = group[j]
+            b_start = b.start
+            if b_start >= a_end:
                 break
-            if a.reviewer != b.reviewer and overlap(a.start, a.end, b.start, b.end) > 0:
-                found.append((a, b, overlap_ratio(a.start, a.end, b.start, b.end)))
-    found.sort(key=unit_order)
-    return found
+            if b.reviewer == a_reviewer:
+                continue
+            # Sorted by start, so the shared characters begin at b's start (spans.overlap).
+            b_end = b.end
+            shared = (a_end if a_end < b_end else b_end) - b_start
+            if shared > 0:
+                ratio = shared / ((a_end - a_start) + (b_end - b_start) - shared)  # overlap_ratio
+                b_id = b.id
+                ids = (a_id, b_id) if a_id < b_id else (b_id, a_id)
+                keyed.append(((a_claim != b.claim, -ratio, *ids), (a, b, ratio)))
+    keyed.sort()  # the keys are unique (two ids): the candidates themselves are never compared
+    return [candidate for _key, candidate in keyed]
 
 
 def _same_claim(candidates: Iterable[Candidate]) -> list[Candidate]:
     return [c for c in candidates if c[0].claim == c[1].claim]
 
 
-def _pair_sums(first: list[Item], second: list[Item], candidates: list[Candidate]) -> Sums:
-    """A reviewer pair's sums; `candidates` are theirs, in merge order."""
-    # Two reviewers: their units are the one-to-one pairs (see agreement.one_to_one_pairs).
-    claim_units = one_to_one_pairs(_same_claim(candidates))
-    sums = unit_sums(one_to_one_pairs(candidates), claim_units)
-    spans = Counter((it.start, it.end) for it in first) & Counter(
-        (it.start, it.end) for it in second
-    )
-    sums.exact = sum(spans.values())
-    close = [c for c in candidates if c[2] >= OVERLAP_THRESHOLD]
-    sums.overlap = one_to_one(sorted(close, key=detection_order))
-    sums.kappa = stance_table(claim_units, first[0].reviewer)
+def _count_pair(counts: CoincidenceCounts, a: Label | None, b: Label | None) -> None:
+    """agreement.coincidence_counts for one unit of two values, added to `counts`."""
+    if a is None or b is None:
+        return
+    if a == b:
+        counts[(a, a, 2)] = counts.get((a, a, 2), 0) + 2
+    else:
+        counts[(a, b, 2)] = counts.get((a, b, 2), 0) + 1
+        counts[(b, a, 2)] = counts.get((b, a, 2), 0) + 1
+
+
+def _pair_sums(
+    first: str, spans: tuple[Counter[tuple[int, int]], Counter[tuple[int, int]]],
+    candidates: list[Candidate],
+) -> Sums:  # fmt: skip
+    """A reviewer pair's sums: `first` is the first reviewer's key, `spans` the two reviewers'
+    (start, end) counts, `candidates` theirs, in merge order.
+
+    Two reviewers: their units are the one-to-one pairs greedy matching makes along the candidates
+    (agreement.one_to_one_pairs), claim ignored (span units) and same claim (claim units). Both
+    matchings, and the label counts of their units (agreement.unit_sums, stance_table), are made
+    in one walk along the candidates.
+    """
+    sums = Sums()
+    claim, stance, certainty, confidence, kappa = (
+        sums.claim, sums.stance, sums.certainty, sums.confidence, sums.kappa
+    )  # fmt: skip
+    in_span: set[int] = set()
+    in_claim: set[int] = set()
+    close = []  # detection candidates: (−ratio, lower id, higher id), agreement.detection_order
+    for a, b, ratio in candidates:
+        a_id, b_id = a.id, b.id
+        if a_id not in in_span and b_id not in in_span:
+            in_span.add(a_id)
+            in_span.add(b_id)
+            sums.span_units += 1
+            _count_pair(claim, a.claim, b.claim)
+        if a.claim == b.claim and a_id not in in_claim and b_id not in in_claim:
+            in_claim.add(a_id)
+            in_claim.add(b_id)
+            sums.claim_units += 1
+            _count_pair(stance, a.stance, b.stance)
+            _count_pair(certainty, ordinal_certainty(a.certainty), ordinal_certainty(b.certainty))
+            _count_pair(confidence, a.confidence, b.confidence)
+            mine, theirs = (a, b) if a.reviewer == first else (b, a)
+            kappa[(mine.stance, theirs.stance)] += 1
+        if ratio >= OVERLAP_THRESHOLD:
+            close.append((-ratio, a_id, b_id) if a_id < b_id else (-ratio, b_id, a_id))
+    close.sort()
+    matched: set[int] = set()
+    for _ratio, low, high in close:  # agreement.one_to_one on the ids
+        if low not in matched and high not in matched:
+            matched.add(low)
+            matched.add(high)
+            sums.overlap += 1
+    ours, others = spans
+    sums.exact = sum((ours & others).values())
     return sums
 
 
 def _by_reviewer(unit: Iterable[Item]) -> tuple[Item, ...]:
     return tuple(sorted(unit, key=lambda it: it.reviewer))
+
+
+def _differing(unit: Sequence[Item]) -> tuple[str, ...]:
+    """The LABEL_FIELDS whose values differ within `unit`."""
+    stances = {it.stance for it in unit}
+    certainties = {it.certainty for it in unit}
+    confidences = {it.confidence for it in unit}
+    return tuple(
+        f
+        for f, values in zip(LABEL_FIELDS, (stances, certainties, confidences), strict=True)
+        if len(values) > 1
+    )
 
 
 def article_sums(article_id: int, items: Sequence[Item]) -> ArticleSums:
@@ -166,31 +229,37 @@ def article_sums(article_id: int, items: Sequence[Item]) -> ArticleSums:
     mine: dict[str, list[Item]] = defaultdict(list)
     for item in items:
         mine[item.reviewer].append(item)
+    spans = {r: Counter((it.start, it.end) for it in v) for r, v in mine.items()}
     by_pair: dict[tuple[str, str], list[Candidate]] = defaultdict(list)
     for c in candidates:
-        a, b = sorted((c[0].reviewer, c[1].reviewer))
-        by_pair[(a, b)].append(c)
+        a, b = c[0].reviewer, c[1].reviewer
+        by_pair[(a, b) if a < b else (b, a)].append(c)
     pairs = {
-        (a, b): _pair_sums(mine[a], mine[b], by_pair.get((a, b), []))
+        (a, b): _pair_sums(a, (spans[a], spans[b]), by_pair.get((a, b), []))
         for a, b in combinations(sorted(mine), 2)
     }
     result = ArticleSums(article_id, {r: len(v) for r, v in mine.items()}, pairs, everyone)
+    found: list[Disagreement] = []
     near: set[int] = set()
     for unit in span_units:
         if len(unit) > 1 and len({it.claim for it in unit}) > 1:
-            result.disagreements.append(Disagreement("near-miss", _by_reviewer(unit), ("claim",)))
+            found.append(Disagreement("near-miss", _by_reviewer(unit), ("claim",)))
             near.update(it.id for it in unit)
     for unit in claim_units:
         if len(unit) == 1:
             if len(mine) > 1 and unit[0].id not in near:
-                result.disagreements.append(Disagreement("unmatched", tuple(unit), ()))
+                found.append(Disagreement("unmatched", tuple(unit), ()))
             continue
-        differ = tuple(f for f in LABEL_FIELDS if len({getattr(it, f) for it in unit}) > 1)
+        differ = _differing(unit)
         if differ:
-            result.disagreements.append(Disagreement("label", _by_reviewer(unit), differ))
+            found.append(Disagreement("label", _by_reviewer(unit), differ))
         else:
             result.agreed += len(unit)
-    result.disagreements.sort(key=lambda d: (d.start, d.first_id))
+    # By (start, first_id), each key computed once; n keeps the sort stable (equal keys: found
+    # order).
+    keyed = [(min((it.start, it.id) for it in d.members), n, d) for n, d in enumerate(found)]
+    keyed.sort()
+    result.disagreements = [d for _key, _n, d in keyed]
     return result
 
 
@@ -245,10 +314,11 @@ class Totals:
         for a, b in combinations(reviewers, 2):
             sums = self.pairs.get((a, b)) or Sums()
             size = self.annotations[a] + self.annotations[b]
-            # Every annotation of the pair is unmatched unless in one of their claim units. On a
-            # copy (the counts shared): the sums may be an article's own (article_section).
-            sums = replace(sums, unmatched=size - 2 * sums.claim_units)
-            section.pairs.append(group_scores([a, b], size, sums, pair=True))
+            # Every annotation of the pair is unmatched unless in one of their claim units. Passed
+            # beside the sums, not written into them: they may be an article's own
+            # (article_section).
+            unmatched = size - 2 * sums.claim_units
+            section.pairs.append(group_scores([a, b], size, sums, pair=True, unmatched=unmatched))
         section.all = all_scores(reviewers, total, section.pairs, self.all)
         return section
 
