@@ -102,6 +102,7 @@ CoincidenceCounts = Counter[tuple[Label, Label, int]]
 def coincidence_counts(units: Iterable[Iterable[Label | None]]) -> CoincidenceCounts:
     """Count the pairable value pairs of `units` (each the values its coders gave; None = missing)."""
     counts: CoincidenceCounts = Counter()
+    get = counts.get  # dict.get: a new key through Counter's __missing__ costs a Python call
     for unit in units:
         if not isinstance(unit, Sequence):
             unit = list(unit)
@@ -110,12 +111,15 @@ def coincidence_counts(units: Iterable[Iterable[Label | None]]) -> CoincidenceCo
             if a is None or b is None:
                 continue
             if a == b:
-                counts[(a, a, 2)] += 2
+                counts[(a, a, 2)] = get((a, a, 2), 0) + 2
             else:
-                counts[(a, b, 2)] += 1
-                counts[(b, a, 2)] += 1
+                counts[(a, b, 2)] = get((a, b, 2), 0) + 1
+                counts[(b, a, 2)] = get((b, a, 2), 0) + 1
             continue
-        values = Counter(v for v in unit if v is not None)
+        values: dict[Label, int] = {}  # in order of first appearance, as a Counter would be
+        for v in unit:
+            if v is not None:
+                values[v] = values.get(v, 0) + 1
         m = sum(values.values())
         if m < 2:
             continue  # not pairable
@@ -123,8 +127,12 @@ def coincidence_counts(units: Iterable[Iterable[Label | None]]) -> CoincidenceCo
             for k, nk in values.items():
                 pairs = nc * (nk - 1) if c == k else nc * nk
                 if pairs:
-                    counts[(c, k, m)] += pairs
+                    counts[(c, k, m)] = get((c, k, m), 0) + pairs
     return counts
+
+
+_NO_PAIRABLE = "no unit has values from two or more coders"
+_NO_VARIATION = "every value is the same, so there is no variation to agree on"
 
 
 def alpha_from_counts(
@@ -133,6 +141,10 @@ def alpha_from_counts(
     """Krippendorff's alpha from coincidence counts (see krippendorff_alpha for the arguments)."""
     if level not in ("nominal", "ordinal"):
         raise ValueError(f"Unknown level {level!r}: use 'nominal' or 'ordinal'.")
+    if level == "nominal":
+        paired = _nominal_alpha_of_pairs(counts)
+        if paired is not None:
+            return paired
     # Summed in sorted order, so equal counts give the same float whatever order they came in.
     # (A first term is stored as is: 0.0 + x is x, so this is the same float as starting at 0.0.)
     coincidences: dict[tuple[Label, Label], float] = {}
@@ -146,9 +158,9 @@ def alpha_from_counts(
         totals[c] = o if previous is None else previous + o
     n = sum(totals.values())
     if n == 0:
-        return _undefined("no unit has values from two or more coders")
+        return _undefined(_NO_PAIRABLE)
     if len(totals) < 2:
-        return _undefined("every value is the same, so there is no variation to agree on")
+        return _undefined(_NO_VARIATION)
     if level == "nominal":  # distance 1 between any two different values: sums in closed form
         observed = sum(o for (c, k), o in coincidences.items() if c != k)
         expected = n * n - sum(t * t for t in totals.values())
@@ -162,7 +174,36 @@ def alpha_from_counts(
         observed = sum(o * distances[pair] for pair, o in coincidences.items())
         expected = sum(totals[c] * totals[k] * distances[(c, k)] for c in totals for k in totals)
     if expected == 0:
-        return _undefined("every value is the same, so there is no variation to agree on")
+        return _undefined(_NO_VARIATION)
+    return Score(1 - (n - 1) * observed / expected)
+
+
+def _nominal_alpha_of_pairs(counts: CoincidenceCounts) -> Score | None:
+    """Nominal alpha_from_counts when every unit had two values (m = 2: every reviewer pair's
+    counts, and most of all reviewers'), in integers; None if that is not the case.
+
+    Each coincidence is then a count, so with fewer than 2**26 pairable values every sum and
+    product alpha_from_counts makes in floats is an integer below 2**53, exact in any order: the
+    same float as its computation, without sorting the counts.
+    """
+    totals: dict[Label, int] = {}
+    n = observed = 0
+    for (c, k, m), count in counts.items():
+        if m != 2 or count <= 0:
+            return None
+        totals[c] = totals.get(c, 0) + count
+        n += count
+        if c != k:
+            observed += count
+    if n >= 2**26:
+        return None
+    if n == 0:
+        return _undefined(_NO_PAIRABLE)
+    if len(totals) < 2:
+        return _undefined(_NO_VARIATION)
+    expected = n * n - sum(t * t for t in totals.values())
+    if expected == 0:
+        return _undefined(_NO_VARIATION)
     return Score(1 - (n - 1) * observed / expected)
 
 
@@ -227,7 +268,7 @@ def overlap_ratio(a_start: int, a_end: int, b_start: int, b_end: int) -> float:
     return shared / union if union > 0 else 0.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: attribute reads are the matching's inner loops
 class Item:
     """One annotation as the agreement maths sees it."""
 
@@ -281,20 +322,26 @@ def merge_units(items: Sequence[Item], candidates: Iterable[Candidate]) -> list[
     unit_of: dict[int, int] = {}
     members: dict[int, list[Item]] = {}
     for a, b, _ratio in candidates:
-        for it in (a, b):
-            if it.id not in unit_of:
-                unit_of[it.id] = it.id
-                members[it.id] = [it]
-        ua, ub = unit_of[a.id], unit_of[b.id]
+        a_id, b_id = a.id, b.id
+        ua = unit_of.get(a_id)
+        if ua is None:
+            ua = unit_of[a_id] = a_id
+            members[a_id] = [a]
+        ub = unit_of.get(b_id)
+        if ub is None:
+            ub = unit_of[b_id] = b_id
+            members[b_id] = [b]
         if ua == ub:
             continue
-        if len(members[ua]) > 1 or len(members[ub]) > 1:  # two single items never clash
-            reviewers_a = {it.reviewer for it in members[ua]}
-            if any(it.reviewer in reviewers_a for it in members[ub]):
+        joining, joined = members[ua], members[ub]
+        if len(joining) > 1 or len(joined) > 1:  # two single items never clash
+            reviewers_a = {it.reviewer for it in joining}
+            if any(it.reviewer in reviewers_a for it in joined):
                 continue
-        for it in members[ub]:
+        for it in joined:
             unit_of[it.id] = ua
-        members[ua].extend(members.pop(ub))
+        joining.extend(joined)
+        del members[ub]
     return [*members.values(), *([it] for it in items if it.id not in unit_of)]
 
 

@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -124,27 +125,34 @@ def _generation() -> int:
 # ---------------------------------------------------------------- bringing rows up to date
 
 
-def _items(rows: Iterable[tuple[Any, ...]]) -> Iterator[Item]:
-    for i, reviewer, article, claim, start, end, stance, certainty, confidence in rows:
-        yield Item(i, str(reviewer), article, claim, start, end, stance, certainty, confidence)
+# FIELDS' positions of the article and of (start, id): the order article_sums is given items in.
+_ARTICLE = itemgetter(2)
+_TEXT_ORDER = itemgetter(4, 0)
+
+
+def _items(rows: Iterable[tuple[Any, ...]]) -> list[Item]:
+    """One article's rows as Items, in text order (start, id)."""
+    return [
+        Item(i, str(reviewer), article, claim, start, end, stance, certainty, confidence)
+        for i, reviewer, article, claim, start, end, stance, certainty, confidence in sorted(
+            rows, key=_TEXT_ORDER
+        )
+    ]
 
 
 def _computed(article_ids: list[int]) -> Iterator[ArticleSums]:
     """Every listed article's sums: its live annotations read once, in one ordered pass."""
     for i in range(0, len(article_ids), BATCH):
         chunk = article_ids[i : i + BATCH]
-        rows = (
-            judged()
-            .filter(article_id__in=chunk)
-            .order_by("article_id", "start", "id")
-            .values_list(*FIELDS)
-        )
+        # Ordered by article alone, and each article's rows sorted here: SQLite then reads an
+        # article's rows through the article index in table order, nearly sequentially; ordered
+        # by start too, it walks the (article, start) index and reads the table in random order
+        # (40% slower at 100,000 annotations).
+        rows = judged().filter(article_id__in=chunk).order_by("article_id").values_list(*FIELDS)
         seen = set()
-        for article_id, items in groupby(
-            _items(rows.iterator(chunk_size=5000)), lambda it: it.article
-        ):
+        for article_id, group in groupby(rows.iterator(chunk_size=5000), _ARTICLE):
             seen.add(article_id)
-            yield article_sums(article_id, list(items))
+            yield article_sums(article_id, _items(group))
         for article_id in chunk:
             if article_id not in seen:  # every annotation deleted
                 yield article_sums(article_id, [])

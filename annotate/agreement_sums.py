@@ -199,7 +199,10 @@ def _pair_sums(
             matched.add(high)
             sums.overlap += 1
     ours, others = spans
-    sums.exact = sum((ours & others).values())
+    for span, n in ours.items():  # Σ min(n, m) over the spans both have: (ours & others).total()
+        m = others.get(span)
+        if m:
+            sums.exact += n if n < m else m
     return sums
 
 

@@ -65,10 +65,6 @@ def format_section(section: Section) -> str:
     return "\n".join(lines)
 
 
-# The fields of a stored disagreement member (agreement_sums.disagreements_to_json), in order.
-MEMBER_FIELDS = ("id", "reviewer", "claim", "start", "end", "stance", "certainty", "confidence")
-
-
 def disagreement_dicts(
     article_id: int, listed: list[dict[str, Any]], names: dict[str, str]
 ) -> list[dict[str, Any]]:
@@ -77,30 +73,34 @@ def disagreement_dicts(
     href = disagreement_links(article_id)
     out = []
     for entry in listed:
-        annotations = [dict(zip(MEMBER_FIELDS, m, strict=True)) for m in entry["members"]]
-        for annotation in annotations:
-            annotation["reviewer"] = names.get(annotation["reviewer"], annotation["reviewer"])
-        # (start, id): the earliest in the text; a single annotation (most) needs no search.
-        first = annotations[0] if len(annotations) == 1 else min(annotations, key=_text_order)
-        if len(annotations) > 1:
-            annotations.sort(key=_reviewer)  # by reviewer name, as on the page
+        members = entry["members"]
+        if len(members) > 1:  # most are one unmatched annotation: nothing to choose or order
+            # by reviewer name, as on the page
+            members = sorted(members, key=lambda m: names.get(m[1], m[1]))
+            first = min(members, key=lambda m: (m[3], m[0]))  # (start, id): the earliest
+        else:
+            first = members[0]
         out.append(
             {
                 "kind": entry["kind"],
                 "fields": entry["fields"],
-                "href": href(first["id"]),
-                "annotations": annotations,
+                "href": href(first[0]),
+                "annotations": [
+                    {
+                        "id": i,
+                        "reviewer": names.get(reviewer, reviewer),
+                        "claim": claim,
+                        "start": start,
+                        "end": end,
+                        "stance": stance,
+                        "certainty": certainty,
+                        "confidence": confidence,
+                    }
+                    for i, reviewer, claim, start, end, stance, certainty, confidence in members
+                ],
             }
         )
     return out
-
-
-def _text_order(annotation: dict[str, Any]) -> tuple[int, int]:
-    return annotation["start"], annotation["id"]
-
-
-def _reviewer(annotation: dict[str, Any]) -> str:
-    return annotation["reviewer"]
 
 
 def article_dict(
