@@ -145,6 +145,13 @@ def alpha_from_counts(
         paired = _nominal_alpha_of_pairs(counts)
         if paired is not None:
             return paired
+    return _alpha_of_coincidences(counts, level, order)
+
+
+def _alpha_of_coincidences(
+    counts: CoincidenceCounts, level: str, order: Sequence[Label] | None
+) -> Score:
+    """alpha_from_counts in floats, through the coincidences o_ck (any counts)."""
     # Summed in sorted order, so equal counts give the same float whatever order they came in.
     # (A first term is stored as is: 0.0 + x is x, so this is the same float as starting at 0.0.)
     coincidences: dict[tuple[Label, Label], float] = {}
