@@ -141,6 +141,8 @@ def alpha_from_counts(
     """Krippendorff's alpha from coincidence counts (see krippendorff_alpha for the arguments)."""
     if level not in ("nominal", "ordinal"):
         raise ValueError(f"Unknown level {level!r}: use 'nominal' or 'ordinal'.")
+    if not counts:  # no matched unit (common for one pair in one article): what both paths find
+        return _undefined(_NO_PAIRABLE)
     if level == "nominal":
         paired = _nominal_alpha_of_pairs(counts)
         if paired is not None:
