@@ -75,14 +75,33 @@ def disagreement_href(article_id: int, annotation_id: int) -> str:
 
 def disagreement_links(article_id: int) -> Callable[[int], str]:
     """disagreement_href for many disagreements of one article: annotation id → link."""
-    base = _article_url(get_script_prefix(), article_id) + "#ann-"
+    base = _article_url(article_id) + "#ann-"
     return lambda annotation_id: base + str(annotation_id)
 
 
-@lru_cache(maxsize=4096)
-def _article_url(prefix: str, article_id: int) -> str:
-    """reverse() once per article (and script prefix): the report links 65,000 disagreements."""
-    return adjudication_url(article_id)
+def _article_url(article_id: int) -> str:
+    """adjudication_url(article_id), from a pattern reversed once per script prefix: the report
+    links 10,000 articles, and a reverse() costs more than the report's own work on an article."""
+    around = _around_article_id(get_script_prefix())
+    if around is None:
+        return adjudication_url(article_id)
+    head, tail = around
+    return f"{head}{article_id}{tail}"
+
+
+# An id to find where reverse() writes the article id; long, so it is no part of the rest of the
+# URL (and the pattern is checked against a second reverse anyway).
+_PROBE_ID = 987654321987
+
+
+@lru_cache(maxsize=16)
+def _around_article_id(prefix: str) -> tuple[str, str] | None:
+    """What adjudication_url puts before and after the article id, under this script prefix;
+    None if the id is not simply written out once in it (then every link is reversed)."""
+    head, found, tail = adjudication_url(_PROBE_ID).partition(str(_PROBE_ID))
+    if not found or f"{head}1{tail}" != adjudication_url(1):
+        return None
+    return head, tail
 
 
 def judged() -> AnnotationQuerySet:
