@@ -451,8 +451,9 @@ class Sums:
 
 
 def _add_counts(mine: Counter[Any], theirs: Counter[Any], sign: int) -> None:
+    get = mine.get
     for key, n in theirs.items():
-        total = mine.get(key, 0) + sign * n
+        total = get(key, 0) + sign * n
         if total:
             mine[key] = total
         else:

@@ -212,14 +212,13 @@ def _by_reviewer(unit: Iterable[Item]) -> tuple[Item, ...]:
 
 def _differing(unit: Sequence[Item]) -> tuple[str, ...]:
     """The LABEL_FIELDS whose values differ within `unit`."""
-    stances = {it.stance for it in unit}
-    certainties = {it.certainty for it in unit}
-    confidences = {it.confidence for it in unit}
-    return tuple(
-        f
-        for f, values in zip(LABEL_FIELDS, (stances, certainties, confidences), strict=True)
-        if len(values) > 1
+    # Written out, not getattr(it, field): a unit's sets are the inner loop of the disagreements.
+    values: tuple[set[Label], ...] = (
+        {it.stance for it in unit},
+        {it.certainty for it in unit},
+        {it.confidence for it in unit},
     )
+    return tuple(f for f, seen in zip(LABEL_FIELDS, values, strict=True) if len(seen) > 1)
 
 
 def article_sums(article_id: int, items: Sequence[Item]) -> ArticleSums:
@@ -285,16 +284,14 @@ class Totals:
     ) -> None:
         """Add one article (or totals); `names` renames reviewers (stored keys → usernames)."""
 
-        def name(key: str) -> str:
-            return names.get(key, key) if names is not None else key
-
+        rename = names.get if names is not None else None
         for reviewer, n in article.annotations.items():
-            key = name(reviewer)
+            key = rename(reviewer, reviewer) if rename else reviewer
             self.annotations[key] += sign * n
             if not self.annotations[key]:
                 del self.annotations[key]
         for (a, b), sums in article.pairs.items():
-            first, second = name(a), name(b)
+            first, second = (rename(a, a), rename(b, b)) if rename else (a, b)
             if first > second:  # renaming changed the order: the stance table turns too
                 first, second = second, first
                 sums = _swapped(sums)
