@@ -241,25 +241,38 @@ def article_sums(article_id: int, items: Sequence[Item]) -> ArticleSums:
         for a, b in combinations(sorted(mine), 2)
     }
     result = ArticleSums(article_id, {r: len(v) for r, v in mine.items()}, pairs, everyone)
-    found: list[Disagreement] = []
+    # Each with its place in the list, (start, first_id) computed once, and its number (equal
+    # places keep the order found: the sort is stable).
+    keyed: list[tuple[tuple[int, int], int, Disagreement]] = []
     near: set[int] = set()
     for unit in span_units:
-        if len(unit) > 1 and len({it.claim for it in unit}) > 1:
-            found.append(Disagreement("near-miss", _by_reviewer(unit), ("claim",)))
+        if len(unit) == 2:  # most matched units: written out for two
+            one, other = unit
+            if one.claim != other.claim:
+                pair = (one, other) if one.reviewer <= other.reviewer else (other, one)
+                place = min((one.start, one.id), (other.start, other.id))
+                keyed.append((place, len(keyed), Disagreement("near-miss", pair, ("claim",))))
+                near.add(one.id)
+                near.add(other.id)
+        elif len(unit) > 2 and len({it.claim for it in unit}) > 1:
+            place = min((it.start, it.id) for it in unit)
+            unit_near = Disagreement("near-miss", _by_reviewer(unit), ("claim",))
+            keyed.append((place, len(keyed), unit_near))
             near.update(it.id for it in unit)
+    compared = len(mine) > 1
     for unit in claim_units:
         if len(unit) == 1:
-            if len(mine) > 1 and unit[0].id not in near:
-                found.append(Disagreement("unmatched", tuple(unit), ()))
+            item = unit[0]
+            if compared and item.id not in near:
+                unmatched = Disagreement("unmatched", (item,), ())
+                keyed.append(((item.start, item.id), len(keyed), unmatched))
             continue
         differ = _differing(unit)
         if differ:
-            found.append(Disagreement("label", _by_reviewer(unit), differ))
+            place = min((it.start, it.id) for it in unit)
+            keyed.append((place, len(keyed), Disagreement("label", _by_reviewer(unit), differ)))
         else:
             result.agreed += len(unit)
-    # By (start, first_id), each key computed once; n keeps the sort stable (equal keys: found
-    # order).
-    keyed = [(min((it.start, it.id) for it in d.members), n, d) for n, d in enumerate(found)]
     keyed.sort()
     result.disagreements = [d for _key, _n, d in keyed]
     return result
