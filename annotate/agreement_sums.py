@@ -387,12 +387,20 @@ def _counts_out(counts: Counter[Any]) -> list[list[Any]]:
     return [[*key, n] for key, n in counts.items()]
 
 
+# Filled key by key, not Counter(mapping): Counter's __init__ and update() are Python code, and
+# an up-to-date report reads 55 of these per article.
 def _coincidences_in(rows: list[list[Any]]) -> CoincidenceCounts:
-    return Counter({(c, k, m): n for c, k, m, n in rows})
+    counts: CoincidenceCounts = Counter()
+    for c, k, m, n in rows:
+        counts[(c, k, m)] = n
+    return counts
 
 
 def _table_in(rows: list[list[Any]]) -> Counter[tuple[Label, Label]]:
-    return Counter({(a, b): n for a, b, n in rows})
+    table: Counter[tuple[Label, Label]] = Counter()
+    for a, b, n in rows:
+        table[(a, b)] = n
+    return table
 
 
 def _sums_out(s: Sums) -> list[Any]:
