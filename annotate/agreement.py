@@ -188,8 +188,8 @@ def _alpha_of_coincidences(
 
 
 def _nominal_alpha_of_pairs(counts: CoincidenceCounts) -> Score | None:
-    """Nominal alpha_from_counts when every unit had two values (m = 2: every reviewer pair's
-    counts, and most of all reviewers'), in integers; None if that is not the case.
+    """Nominal alpha_from_counts when every unit had two values (m = 2, as in every reviewer
+    pair's counts), in integers; None if that is not the case.
 
     Each coincidence is then a count, so with fewer than 2**26 pairable values every sum and
     product alpha_from_counts makes in floats is an integer below 2**53, exact in any order: the
@@ -511,7 +511,9 @@ class GroupScores:
     overlap_matches: int = 0  # span pairs behind detection_overlap
 
     def as_dict(self) -> dict[str, Any]:
-        # By hand, not dataclasses.asdict: the report writes tens of thousands of these.
+        # By hand, not dataclasses.asdict (slow). The JSON report writes each article's scores
+        # with orjson straight from the dataclasses: that must stay this same document (tested in
+        # tests/test_agreement_report.py), so a key here is a field, in field order.
         return {
             key: value.as_dict() if isinstance(value, Score) else value
             for key, value in vars(self).items()

@@ -74,8 +74,8 @@ def disagreement_dicts(
     out = []
     for entry in listed:
         members = entry["members"]
-        if len(members) > 1:  # most are one unmatched annotation: nothing to choose or order
-            # by reviewer name, as on the page
+        if len(members) > 1:  # one annotation (unmatched) has nothing to choose or order
+            # By reviewer name, as on the page.
             members = sorted(members, key=lambda m: names.get(m[1], m[1]))
             first = min(members, key=lambda m: (m[3], m[0]))  # (start, id): the earliest
         else:
