@@ -99,22 +99,27 @@ def _ordinal_distances(
 CoincidenceCounts = Counter[tuple[Label, Label, int]]
 
 
+def count_two_values(counts: CoincidenceCounts, a: Label | None, b: Label | None) -> None:
+    """Add the pairable value pairs of one unit of two values to `counts` (coincidence_counts)."""
+    if a is None or b is None:
+        return
+    # dict.get: a new key through Counter's __missing__ costs a Python call.
+    if a == b:
+        counts[(a, a, 2)] = counts.get((a, a, 2), 0) + 2
+    else:
+        counts[(a, b, 2)] = counts.get((a, b, 2), 0) + 1
+        counts[(b, a, 2)] = counts.get((b, a, 2), 0) + 1
+
+
 def coincidence_counts(units: Iterable[Iterable[Label | None]]) -> CoincidenceCounts:
     """Count the pairable value pairs of `units` (each the values its coders gave; None = missing)."""
     counts: CoincidenceCounts = Counter()
-    get = counts.get  # dict.get: a new key through Counter's __missing__ costs a Python call
+    get = counts.get
     for unit in units:
         if not isinstance(unit, Sequence):
             unit = list(unit)
         if len(unit) == 2:  # most units: two coders, counted without a Counter
-            a, b = unit
-            if a is None or b is None:
-                continue
-            if a == b:
-                counts[(a, a, 2)] = get((a, a, 2), 0) + 2
-            else:
-                counts[(a, b, 2)] = get((a, b, 2), 0) + 1
-                counts[(b, a, 2)] = get((b, a, 2), 0) + 1
+            count_two_values(counts, *unit)
             continue
         values: dict[Label, int] = {}  # in order of first appearance, as a Counter would be
         for v in unit:

@@ -39,6 +39,7 @@ from annotate.agreement import (
     Sums,
     all_scores,
     alpha_from_counts,
+    count_two_values,
     group_scores,
     merge_units,
     not_applicable,
@@ -143,17 +144,6 @@ def _same_claim(candidates: Iterable[Candidate]) -> list[Candidate]:
     return [c for c in candidates if c[0].claim == c[1].claim]
 
 
-def _count_pair(counts: CoincidenceCounts, a: Label | None, b: Label | None) -> None:
-    """agreement.coincidence_counts for one unit of two values, added to `counts`."""
-    if a is None or b is None:
-        return
-    if a == b:
-        counts[(a, a, 2)] = counts.get((a, a, 2), 0) + 2
-    else:
-        counts[(a, b, 2)] = counts.get((a, b, 2), 0) + 1
-        counts[(b, a, 2)] = counts.get((b, a, 2), 0) + 1
-
-
 def _pair_sums(
     first: str, spans: tuple[Counter[tuple[int, int]], Counter[tuple[int, int]]],
     candidates: list[Candidate],
@@ -179,14 +169,16 @@ def _pair_sums(
             in_span.add(a_id)
             in_span.add(b_id)
             sums.span_units += 1
-            _count_pair(claim, a.claim, b.claim)
+            count_two_values(claim, a.claim, b.claim)
         if a.claim == b.claim and a_id not in in_claim and b_id not in in_claim:
             in_claim.add(a_id)
             in_claim.add(b_id)
             sums.claim_units += 1
-            _count_pair(stance, a.stance, b.stance)
-            _count_pair(certainty, ordinal_certainty(a.certainty), ordinal_certainty(b.certainty))
-            _count_pair(confidence, a.confidence, b.confidence)
+            count_two_values(stance, a.stance, b.stance)
+            count_two_values(
+                certainty, ordinal_certainty(a.certainty), ordinal_certainty(b.certainty)
+            )
+            count_two_values(confidence, a.confidence, b.confidence)
             mine, theirs = (a, b) if a.reviewer == first else (b, a)
             kappa[(mine.stance, theirs.stance)] += 1
         if ratio >= OVERLAP_THRESHOLD:
