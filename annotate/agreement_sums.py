@@ -117,7 +117,8 @@ class ArticleSums:
 def _candidates(items: Sequence[Item]) -> list[Candidate]:
     """Overlapping pairs by different reviewers (one article), in merge order (sweep line)."""
     group = sorted(items, key=lambda it: (it.start, it.end, it.id))
-    # Each pair with its merge-order key (agreement.unit_order, written out: no call per pair).
+    # Each pair with its merge-order key: agreement.unit_order and overlap_ratio written out (no
+    # call per pair); tests/test_agreement_sums.py holds the result equal to build_report's.
     keyed = []
     for i, a in enumerate(group):
         a_start, a_end, a_reviewer, a_id, a_claim = a.start, a.end, a.reviewer, a.id, a.claim
