@@ -80,14 +80,13 @@ def _ordinal_distances(
 ) -> dict[tuple[Label, Label], float]:
     """Squared ordinal distances from the coincidence marginals (Krippendorff 2011)."""
     ranked = [v for v in order if v in totals]
-    position = {v: i for i, v in enumerate(ranked)}
     cumulative = [0.0]
     for v in ranked:
         cumulative.append(cumulative[-1] + totals[v])
     distances = {}
-    for c in ranked:
-        for k in ranked:
-            lo, hi = sorted((position[c], position[k]))
+    for i, c in enumerate(ranked):
+        for j, k in enumerate(ranked):
+            lo, hi = (i, j) if i <= j else (j, i)
             between = cumulative[hi + 1] - cumulative[lo]
             distances[(c, k)] = (between - (totals[c] + totals[k]) / 2) ** 2
     return distances
@@ -100,23 +99,32 @@ def _ordinal_distances(
 CoincidenceCounts = Counter[tuple[Label, Label, int]]
 
 
+def count_two_values(counts: CoincidenceCounts, a: Label | None, b: Label | None) -> None:
+    """Add the pairable value pairs of one unit of two values to `counts` (coincidence_counts)."""
+    if a is None or b is None:
+        return
+    # dict.get: a new key through Counter's __missing__ costs a Python call.
+    if a == b:
+        counts[(a, a, 2)] = counts.get((a, a, 2), 0) + 2
+    else:
+        counts[(a, b, 2)] = counts.get((a, b, 2), 0) + 1
+        counts[(b, a, 2)] = counts.get((b, a, 2), 0) + 1
+
+
 def coincidence_counts(units: Iterable[Iterable[Label | None]]) -> CoincidenceCounts:
     """Count the pairable value pairs of `units` (each the values its coders gave; None = missing)."""
     counts: CoincidenceCounts = Counter()
+    get = counts.get
     for unit in units:
         if not isinstance(unit, Sequence):
             unit = list(unit)
         if len(unit) == 2:  # most units: two coders, counted without a Counter
-            a, b = unit
-            if a is None or b is None:
-                continue
-            if a == b:
-                counts[(a, a, 2)] += 2
-            else:
-                counts[(a, b, 2)] += 1
-                counts[(b, a, 2)] += 1
+            count_two_values(counts, *unit)
             continue
-        values = Counter(v for v in unit if v is not None)
+        values: dict[Label, int] = {}  # in order of first appearance, as a Counter would be
+        for v in unit:
+            if v is not None:
+                values[v] = values.get(v, 0) + 1
         m = sum(values.values())
         if m < 2:
             continue  # not pairable
@@ -124,8 +132,12 @@ def coincidence_counts(units: Iterable[Iterable[Label | None]]) -> CoincidenceCo
             for k, nk in values.items():
                 pairs = nc * (nk - 1) if c == k else nc * nk
                 if pairs:
-                    counts[(c, k, m)] += pairs
+                    counts[(c, k, m)] = get((c, k, m), 0) + pairs
     return counts
+
+
+_NO_PAIRABLE = "no unit has values from two or more coders"
+_NO_VARIATION = "every value is the same, so there is no variation to agree on"
 
 
 def alpha_from_counts(
@@ -134,18 +146,35 @@ def alpha_from_counts(
     """Krippendorff's alpha from coincidence counts (see krippendorff_alpha for the arguments)."""
     if level not in ("nominal", "ordinal"):
         raise ValueError(f"Unknown level {level!r}: use 'nominal' or 'ordinal'.")
+    if not counts:  # no matched unit (common for one pair in one article): what both paths find
+        return _undefined(_NO_PAIRABLE)
+    if level == "nominal":
+        paired = _nominal_alpha_of_pairs(counts)
+        if paired is not None:
+            return paired
+    return _alpha_of_coincidences(counts, level, order)
+
+
+def _alpha_of_coincidences(
+    counts: CoincidenceCounts, level: str, order: Sequence[Label] | None
+) -> Score:
+    """alpha_from_counts in floats, through the coincidences o_ck (any counts)."""
     # Summed in sorted order, so equal counts give the same float whatever order they came in.
-    coincidences: dict[tuple[Label, Label], float] = defaultdict(float)
-    for c, k, m in sorted(counts):
-        coincidences[(c, k)] += counts[(c, k, m)] / (m - 1)
-    totals: dict[Label, float] = defaultdict(float)
+    # (A first term is stored as is: 0.0 + x is x, so this is the same float as starting at 0.0.)
+    coincidences: dict[tuple[Label, Label], float] = {}
+    for (c, k, m), count in sorted(counts.items()):  # keys are unique: counts never compared
+        o = count / (m - 1)
+        previous = coincidences.get((c, k))
+        coincidences[(c, k)] = o if previous is None else previous + o
+    totals: dict[Label, float] = {}
     for (c, _k), o in coincidences.items():
-        totals[c] += o
+        previous = totals.get(c)
+        totals[c] = o if previous is None else previous + o
     n = sum(totals.values())
     if n == 0:
-        return _undefined("no unit has values from two or more coders")
+        return _undefined(_NO_PAIRABLE)
     if len(totals) < 2:
-        return _undefined("every value is the same, so there is no variation to agree on")
+        return _undefined(_NO_VARIATION)
     if level == "nominal":  # distance 1 between any two different values: sums in closed form
         observed = sum(o for (c, k), o in coincidences.items() if c != k)
         expected = n * n - sum(t * t for t in totals.values())
@@ -159,7 +188,36 @@ def alpha_from_counts(
         observed = sum(o * distances[pair] for pair, o in coincidences.items())
         expected = sum(totals[c] * totals[k] * distances[(c, k)] for c in totals for k in totals)
     if expected == 0:
-        return _undefined("every value is the same, so there is no variation to agree on")
+        return _undefined(_NO_VARIATION)
+    return Score(1 - (n - 1) * observed / expected)
+
+
+def _nominal_alpha_of_pairs(counts: CoincidenceCounts) -> Score | None:
+    """Nominal alpha_from_counts when every unit had two values (m = 2, as in every reviewer
+    pair's counts), in integers; None if that is not the case.
+
+    Each coincidence is then a count, so with fewer than 2**26 pairable values every sum and
+    product alpha_from_counts makes in floats is an integer below 2**53, exact in any order: the
+    same float as its computation, without sorting the counts.
+    """
+    totals: dict[Label, int] = {}
+    n = observed = 0
+    for (c, k, m), count in counts.items():
+        if m != 2 or count <= 0:
+            return None
+        totals[c] = totals.get(c, 0) + count
+        n += count
+        if c != k:
+            observed += count
+    if n >= 2**26:
+        return None
+    if n == 0:
+        return _undefined(_NO_PAIRABLE)
+    if len(totals) < 2:
+        return _undefined(_NO_VARIATION)
+    expected = n * n - sum(t * t for t in totals.values())
+    if expected == 0:
+        return _undefined(_NO_VARIATION)
     return Score(1 - (n - 1) * observed / expected)
 
 
@@ -224,9 +282,12 @@ def overlap_ratio(a_start: int, a_end: int, b_start: int, b_end: int) -> float:
     return shared / union if union > 0 else 0.0
 
 
-@dataclass(frozen=True)
+# Slots: attribute reads are the matching's inner loops. Not frozen, though nothing changes an
+# Item: a frozen dataclass sets every field through object.__setattr__, five times the cost of
+# creating this one, and a report creates a million. Hashable by value, as a frozen one is.
+@dataclass(slots=True, unsafe_hash=True)
 class Item:
-    """One annotation as the agreement maths sees it."""
+    """One annotation as the agreement maths sees it (a value: never changed once made)."""
 
     id: int
     reviewer: str
@@ -278,20 +339,26 @@ def merge_units(items: Sequence[Item], candidates: Iterable[Candidate]) -> list[
     unit_of: dict[int, int] = {}
     members: dict[int, list[Item]] = {}
     for a, b, _ratio in candidates:
-        for it in (a, b):
-            if it.id not in unit_of:
-                unit_of[it.id] = it.id
-                members[it.id] = [it]
-        ua, ub = unit_of[a.id], unit_of[b.id]
+        a_id, b_id = a.id, b.id
+        ua = unit_of.get(a_id)
+        if ua is None:
+            ua = unit_of[a_id] = a_id
+            members[a_id] = [a]
+        ub = unit_of.get(b_id)
+        if ub is None:
+            ub = unit_of[b_id] = b_id
+            members[b_id] = [b]
         if ua == ub:
             continue
-        if len(members[ua]) > 1 or len(members[ub]) > 1:  # two single items never clash
-            reviewers_a = {it.reviewer for it in members[ua]}
-            if any(it.reviewer in reviewers_a for it in members[ub]):
+        joining, joined = members[ua], members[ub]
+        if len(joining) > 1 or len(joined) > 1:  # two single items never clash
+            reviewers_a = {it.reviewer for it in joining}
+            if any(it.reviewer in reviewers_a for it in joined):
                 continue
-        for it in members[ub]:
+        for it in joined:
             unit_of[it.id] = ua
-        members[ua].extend(members.pop(ub))
+        joining.extend(joined)
+        del members[ub]
     return [*members.values(), *([it] for it in items if it.id not in unit_of)]
 
 
@@ -392,15 +459,16 @@ class Sums:
 
 
 def _add_counts(mine: Counter[Any], theirs: Counter[Any], sign: int) -> None:
+    get = mine.get
     for key, n in theirs.items():
-        total = mine.get(key, 0) + sign * n
+        total = get(key, 0) + sign * n
         if total:
             mine[key] = total
         else:
             mine.pop(key, None)
 
 
-def _certainty(value: str) -> str | None:
+def ordinal_certainty(value: str) -> str | None:
     return value if value in CERTAINTY_ORDER else None
 
 
@@ -413,7 +481,7 @@ def unit_sums(span_units: Sequence[Sequence[Item]], claim_units: Sequence[Sequen
         claim_units=len(claim),
         claim=coincidence_counts([it.claim for it in u] for u in span),
         stance=coincidence_counts([it.stance for it in u] for u in claim),
-        certainty=coincidence_counts([_certainty(it.certainty) for it in u] for u in claim),
+        certainty=coincidence_counts([ordinal_certainty(it.certainty) for it in u] for u in claim),
         confidence=coincidence_counts([it.confidence for it in u] for u in claim),
     )
 
@@ -448,7 +516,9 @@ class GroupScores:
     overlap_matches: int = 0  # span pairs behind detection_overlap
 
     def as_dict(self) -> dict[str, Any]:
-        # By hand, not dataclasses.asdict: the report writes tens of thousands of these.
+        # By hand, not dataclasses.asdict (slow). The JSON report writes each article's scores
+        # with orjson straight from the dataclasses: that must stay this same document (tested in
+        # tests/test_agreement_report.py), so a key here is a field, in field order.
         return {
             key: value.as_dict() if isinstance(value, Score) else value
             for key, value in vars(self).items()
@@ -461,8 +531,10 @@ def group_scores(
     sums: Sums,
     *,
     pair: bool,
+    unmatched: int | None = None,
 ) -> GroupScores:
-    """The scores of `reviewers` from their sums (all reviewers together: see all_scores)."""
+    """The scores of `reviewers` from their sums (all reviewers together: see all_scores);
+    `unmatched`, if given, in place of the sums' own."""
     return GroupScores(
         reviewers=reviewers,
         annotations=annotations,
@@ -470,7 +542,7 @@ def group_scores(
         detection_overlap=detection_f1(sums.overlap, annotations),
         span_units_matched=sums.span_units,
         claim_units_matched=sums.claim_units,
-        unmatched=sums.unmatched,
+        unmatched=sums.unmatched if unmatched is None else unmatched,
         alpha_claim=alpha_from_counts(sums.claim),
         alpha_stance=alpha_from_counts(sums.stance),
         alpha_certainty=alpha_from_counts(sums.certainty, "ordinal", CERTAINTY_ORDER),

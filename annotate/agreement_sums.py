@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
@@ -39,18 +39,13 @@ from annotate.agreement import (
     Sums,
     all_scores,
     alpha_from_counts,
-    detection_order,
+    count_two_values,
     group_scores,
     merge_units,
     not_applicable,
-    one_to_one,
-    one_to_one_pairs,
-    overlap_ratio,
-    stance_table,
-    unit_order,
+    ordinal_certainty,
     unit_sums,
 )
-from annotate.spans import overlap
 
 LABEL_FIELDS = ("stance", "certainty", "confidence")
 KINDS = {
@@ -122,38 +117,101 @@ class ArticleSums:
 def _candidates(items: Sequence[Item]) -> list[Candidate]:
     """Overlapping pairs by different reviewers (one article), in merge order (sweep line)."""
     group = sorted(items, key=lambda it: (it.start, it.end, it.id))
-    found = []
+    # Each pair with its merge-order key: agreement.unit_order and overlap_ratio written out (no
+    # call per pair); tests/test_agreement_sums.py holds the result equal to build_report's.
+    keyed = []
     for i, a in enumerate(group):
-        for b in group[i + 1 :]:
-            if b.start >= a.end:
+        a_start, a_end, a_reviewer, a_id, a_claim = a.start, a.end, a.reviewer, a.id, a.claim
+        for j in range(i + 1, len(group)):
+            b = group[j]
+            b_start = b.start
+            if b_start >= a_end:
                 break
-            if a.reviewer != b.reviewer and overlap(a.start, a.end, b.start, b.end) > 0:
-                found.append((a, b, overlap_ratio(a.start, a.end, b.start, b.end)))
-    found.sort(key=unit_order)
-    return found
+            if b.reviewer == a_reviewer:
+                continue
+            # Sorted by start, so the shared characters begin at b's start (spans.overlap).
+            b_end = b.end
+            shared = (a_end if a_end < b_end else b_end) - b_start
+            if shared > 0:
+                ratio = shared / ((a_end - a_start) + (b_end - b_start) - shared)  # overlap_ratio
+                b_id = b.id
+                ids = (a_id, b_id) if a_id < b_id else (b_id, a_id)
+                keyed.append(((a_claim != b.claim, -ratio, *ids), (a, b, ratio)))
+    keyed.sort()  # the keys are unique (two ids): the candidates themselves are never compared
+    return [candidate for _key, candidate in keyed]
 
 
 def _same_claim(candidates: Iterable[Candidate]) -> list[Candidate]:
     return [c for c in candidates if c[0].claim == c[1].claim]
 
 
-def _pair_sums(first: list[Item], second: list[Item], candidates: list[Candidate]) -> Sums:
-    """A reviewer pair's sums; `candidates` are theirs, in merge order."""
-    # Two reviewers: their units are the one-to-one pairs (see agreement.one_to_one_pairs).
-    claim_units = one_to_one_pairs(_same_claim(candidates))
-    sums = unit_sums(one_to_one_pairs(candidates), claim_units)
-    spans = Counter((it.start, it.end) for it in first) & Counter(
-        (it.start, it.end) for it in second
-    )
-    sums.exact = sum(spans.values())
-    close = [c for c in candidates if c[2] >= OVERLAP_THRESHOLD]
-    sums.overlap = one_to_one(sorted(close, key=detection_order))
-    sums.kappa = stance_table(claim_units, first[0].reviewer)
+def _pair_sums(
+    first: str, spans: tuple[Counter[tuple[int, int]], Counter[tuple[int, int]]],
+    candidates: list[Candidate],
+) -> Sums:  # fmt: skip
+    """A reviewer pair's sums: `first` is the first reviewer's key, `spans` the two reviewers'
+    (start, end) counts, `candidates` theirs, in merge order.
+
+    Two reviewers: their units are the one-to-one pairs greedy matching makes along the candidates
+    (agreement.one_to_one_pairs), claim ignored (span units) and same claim (claim units). Both
+    matchings, and the label counts of their units (agreement.unit_sums, stance_table), are made
+    in one walk along the candidates.
+    """
+    sums = Sums()
+    claim, stance, certainty, confidence, kappa = (
+        sums.claim, sums.stance, sums.certainty, sums.confidence, sums.kappa
+    )  # fmt: skip
+    in_span: set[int] = set()
+    in_claim: set[int] = set()
+    close = []  # detection candidates: (−ratio, lower id, higher id), agreement.detection_order
+    for a, b, ratio in candidates:
+        a_id, b_id = a.id, b.id
+        if a_id not in in_span and b_id not in in_span:
+            in_span.add(a_id)
+            in_span.add(b_id)
+            sums.span_units += 1
+            count_two_values(claim, a.claim, b.claim)
+        if a.claim == b.claim and a_id not in in_claim and b_id not in in_claim:
+            in_claim.add(a_id)
+            in_claim.add(b_id)
+            sums.claim_units += 1
+            count_two_values(stance, a.stance, b.stance)
+            count_two_values(
+                certainty, ordinal_certainty(a.certainty), ordinal_certainty(b.certainty)
+            )
+            count_two_values(confidence, a.confidence, b.confidence)
+            mine, theirs = (a, b) if a.reviewer == first else (b, a)
+            kappa[(mine.stance, theirs.stance)] += 1
+        if ratio >= OVERLAP_THRESHOLD:
+            close.append((-ratio, a_id, b_id) if a_id < b_id else (-ratio, b_id, a_id))
+    close.sort()
+    matched: set[int] = set()
+    for _ratio, low, high in close:  # agreement.one_to_one on the ids
+        if low not in matched and high not in matched:
+            matched.add(low)
+            matched.add(high)
+            sums.overlap += 1
+    ours, others = spans
+    for span, n in ours.items():  # Σ min(n, m) over the spans both have: (ours & others).total()
+        m = others.get(span)
+        if m:
+            sums.exact += n if n < m else m
     return sums
 
 
 def _by_reviewer(unit: Iterable[Item]) -> tuple[Item, ...]:
     return tuple(sorted(unit, key=lambda it: it.reviewer))
+
+
+def _differing(unit: Sequence[Item]) -> tuple[str, ...]:
+    """The LABEL_FIELDS whose values differ within `unit`."""
+    # Written out, not getattr(it, field): a unit's sets are the inner loop of the disagreements.
+    values: tuple[set[Label], ...] = (
+        {it.stance for it in unit},
+        {it.certainty for it in unit},
+        {it.confidence for it in unit},
+    )
+    return tuple(f for f, seen in zip(LABEL_FIELDS, values, strict=True) if len(seen) > 1)
 
 
 def article_sums(article_id: int, items: Sequence[Item]) -> ArticleSums:
@@ -166,31 +224,50 @@ def article_sums(article_id: int, items: Sequence[Item]) -> ArticleSums:
     mine: dict[str, list[Item]] = defaultdict(list)
     for item in items:
         mine[item.reviewer].append(item)
+    spans = {r: Counter((it.start, it.end) for it in v) for r, v in mine.items()}
     by_pair: dict[tuple[str, str], list[Candidate]] = defaultdict(list)
     for c in candidates:
-        a, b = sorted((c[0].reviewer, c[1].reviewer))
-        by_pair[(a, b)].append(c)
+        a, b = c[0].reviewer, c[1].reviewer
+        by_pair[(a, b) if a < b else (b, a)].append(c)
     pairs = {
-        (a, b): _pair_sums(mine[a], mine[b], by_pair.get((a, b), []))
+        (a, b): _pair_sums(a, (spans[a], spans[b]), by_pair.get((a, b), []))
         for a, b in combinations(sorted(mine), 2)
     }
     result = ArticleSums(article_id, {r: len(v) for r, v in mine.items()}, pairs, everyone)
+    # Each with its place in the list, (start, first_id) computed once, and its number (equal
+    # places keep the order found: the sort is stable).
+    keyed: list[tuple[tuple[int, int], int, Disagreement]] = []
     near: set[int] = set()
     for unit in span_units:
-        if len(unit) > 1 and len({it.claim for it in unit}) > 1:
-            result.disagreements.append(Disagreement("near-miss", _by_reviewer(unit), ("claim",)))
+        if len(unit) == 2:  # most matched units: written out for two
+            one, other = unit
+            if one.claim != other.claim:
+                pair = (one, other) if one.reviewer <= other.reviewer else (other, one)
+                place = min((one.start, one.id), (other.start, other.id))
+                keyed.append((place, len(keyed), Disagreement("near-miss", pair, ("claim",))))
+                near.add(one.id)
+                near.add(other.id)
+        elif len(unit) > 2 and len({it.claim for it in unit}) > 1:
+            place = min((it.start, it.id) for it in unit)
+            unit_near = Disagreement("near-miss", _by_reviewer(unit), ("claim",))
+            keyed.append((place, len(keyed), unit_near))
             near.update(it.id for it in unit)
+    compared = len(mine) > 1
     for unit in claim_units:
         if len(unit) == 1:
-            if len(mine) > 1 and unit[0].id not in near:
-                result.disagreements.append(Disagreement("unmatched", tuple(unit), ()))
+            item = unit[0]
+            if compared and item.id not in near:
+                unmatched = Disagreement("unmatched", (item,), ())
+                keyed.append(((item.start, item.id), len(keyed), unmatched))
             continue
-        differ = tuple(f for f in LABEL_FIELDS if len({getattr(it, f) for it in unit}) > 1)
+        differ = _differing(unit)
         if differ:
-            result.disagreements.append(Disagreement("label", _by_reviewer(unit), differ))
+            place = min((it.start, it.id) for it in unit)
+            keyed.append((place, len(keyed), Disagreement("label", _by_reviewer(unit), differ)))
         else:
             result.agreed += len(unit)
-    result.disagreements.sort(key=lambda d: (d.start, d.first_id))
+    keyed.sort()
+    result.disagreements = [d for _key, _n, d in keyed]
     return result
 
 
@@ -213,16 +290,14 @@ class Totals:
     ) -> None:
         """Add one article (or totals); `names` renames reviewers (stored keys → usernames)."""
 
-        def name(key: str) -> str:
-            return names.get(key, key) if names is not None else key
-
+        rename = names.get if names is not None else None
         for reviewer, n in article.annotations.items():
-            key = name(reviewer)
+            key = rename(reviewer, reviewer) if rename else reviewer
             self.annotations[key] += sign * n
             if not self.annotations[key]:
                 del self.annotations[key]
         for (a, b), sums in article.pairs.items():
-            first, second = name(a), name(b)
+            first, second = (rename(a, a), rename(b, b)) if rename else (a, b)
             if first > second:  # renaming changed the order: the stance table turns too
                 first, second = second, first
                 sums = _swapped(sums)
@@ -245,10 +320,11 @@ class Totals:
         for a, b in combinations(reviewers, 2):
             sums = self.pairs.get((a, b)) or Sums()
             size = self.annotations[a] + self.annotations[b]
-            # Every annotation of the pair is unmatched unless in one of their claim units. On a
-            # copy (the counts shared): the sums may be an article's own (article_section).
-            sums = replace(sums, unmatched=size - 2 * sums.claim_units)
-            section.pairs.append(group_scores([a, b], size, sums, pair=True))
+            # Every annotation of the pair is unmatched unless in one of their claim units. Passed
+            # beside the sums, not written into them: they may be an article's own
+            # (article_section).
+            unmatched = size - 2 * sums.claim_units
+            section.pairs.append(group_scores([a, b], size, sums, pair=True, unmatched=unmatched))
         section.all = all_scores(reviewers, total, section.pairs, self.all)
         return section
 
@@ -304,12 +380,20 @@ def _counts_out(counts: Counter[Any]) -> list[list[Any]]:
     return [[*key, n] for key, n in counts.items()]
 
 
+# Filled key by key, not Counter(mapping): Counter's __init__ and update() are Python code, and
+# an up-to-date report reads 55 of these per article.
 def _coincidences_in(rows: list[list[Any]]) -> CoincidenceCounts:
-    return Counter({(c, k, m): n for c, k, m, n in rows})
+    counts: CoincidenceCounts = Counter()
+    for c, k, m, n in rows:
+        counts[(c, k, m)] = n
+    return counts
 
 
 def _table_in(rows: list[list[Any]]) -> Counter[tuple[Label, Label]]:
-    return Counter({(a, b): n for a, b, n in rows})
+    table: Counter[tuple[Label, Label]] = Counter()
+    for a, b, n in rows:
+        table[(a, b)] = n
+    return table
 
 
 def _sums_out(s: Sums) -> list[Any]:

@@ -834,6 +834,11 @@ class AnnotationEvent(models.Model):
         return f"{self.get_kind_display()} · annotation {self.annotation_id} · {self.at:%Y-%m-%d %H:%M}"
 
 
+def _json_text(value: Any) -> bytes:
+    # Non-string keys as text, as the json module writes them.
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+
+
 class JSONTextField(models.TextField):
     """JSON data kept as plain text, for large derived documents read and written in bulk.
 
@@ -856,10 +861,12 @@ class JSONTextField(models.TextField):
         return orjson.loads(value) if isinstance(value, str) else value
 
     def get_prep_value(self, value: Any) -> Any:
-        # Non-string keys as text, as the json module writes them.
-        return (
-            None if value is None else orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
-        )
+        return None if value is None else _json_text(value).decode()
+
+    @staticmethod
+    def encoded(value: Any) -> orjson.Fragment:
+        """`value` encoded now, as this field would write it; the field writes it as it is."""
+        return orjson.Fragment(_json_text(value))
 
     def get_placeholder(self, value: Any, compiler: Any, connection: Any) -> str:
         return "%s"

@@ -115,6 +115,21 @@ def test_alpha_perfect_agreement_is_one():
     assert agreement.krippendorff_alpha(units).value == 1.0
 
 
+@pytest.mark.parametrize("seed", range(40))
+def test_nominal_alpha_of_two_value_units_in_integers_is_the_float_computation_exactly(seed):
+    # alpha_from_counts sums two-value units' counts as integers (no sort); the Score must be the
+    # very one the float computation through the coincidences gives, up to large counts.
+    rng = random.Random(seed)
+    labels = rng.sample(["asserts", "denies", "reports", "questions", "x", "y"], rng.randint(1, 6))
+    scale = rng.choice([1, 1000, 2**18])  # up to n ≈ 2**25
+    units = [[rng.choice(labels), rng.choice(labels)] for _ in range(rng.randint(0, 60))]
+    counts = agreement.coincidence_counts(units)
+    for key in counts:
+        counts[key] *= scale
+    ours = agreement.alpha_from_counts(counts)
+    assert ours == agreement._alpha_of_coincidences(counts, "nominal", None)
+
+
 def test_alpha_rejects_unknown_level_and_values_outside_order():
     with pytest.raises(ValueError, match="Unknown level"):
         agreement.krippendorff_alpha([[1, 2]], level="interval")

@@ -3,11 +3,16 @@
 import io
 import json
 
+import orjson
 import pytest
 from django.core.management import CommandError, call_command
 
+from annotate import agreement
+from annotate.agreement_sums import article_sums, disagreements_to_json
+from annotate.management.commands.agreement_report import article_dict, article_json
 from annotate.models import Stance
 from tests import factories
+from tests.test_agreement_sums import _random_items
 
 pytestmark = pytest.mark.django_db
 
@@ -146,3 +151,22 @@ def test_json_is_the_same_whatever_state_the_store_is_in(reviewer, other_reviewe
     for article in mixed["articles"]:  # each as computed afresh on its own
         one = json.loads(_run("--format", "json", "--article", str(article["article_id"])))
         assert one["articles"] == [article]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_article_json_is_article_dict_as_orjson_writes_it(seed):
+    # The report writes each article's Section with orjson's own dataclass encoding: it must be
+    # the very document Section.as_dict gives, scores, n/a reasons and all.
+    items = _random_items(seed)
+    report = agreement.build_report(items, {a: f"Article {a}" for a in range(1, 7)})
+    names = {reviewer: reviewer.upper() for reviewer in ("ann", "bob", "cat", "dan", "eve")}
+    for section in [report.overall, *report.articles]:
+        assert orjson.dumps(section) == orjson.dumps(section.as_dict())
+    groups: dict[int, list] = {}
+    for it in items:
+        groups.setdefault(it.article, []).append(it)
+    for section in report.articles:
+        assert section.article_id is not None
+        listed = disagreements_to_json(article_sums(section.article_id, groups[section.article_id]))
+        expected = orjson.dumps(article_dict(section, listed, names)).decode()
+        assert article_json(section, listed, names) == expected

@@ -6,8 +6,10 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.urls import set_script_prefix
 
 from annotate import agreement, agreement_store, export, services
+from annotate.adjudication import adjudication_url
 from annotate.agreement import Item
 from annotate.agreement_sums import Totals
 from annotate.models import AgreementTotals, Annotation, ArticleAgreement, Stance, Status
@@ -181,6 +183,18 @@ def test_a_write_during_a_read_is_not_overwritten(annotated, article, reviewer, 
 def test_disagreement_href_is_the_cluster_in_the_adjudication_view(article):
     href = agreement_store.disagreement_href(article.pk, 12)
     assert href == f"/articles/{article.pk}/adjudicate/#ann-12"
+
+
+@pytest.mark.parametrize("prefix", ["/", "/stancemark/", "/9/"])
+def test_disagreement_links_are_reversed_links_under_any_script_prefix(prefix):
+    # Built from one reverse() per script prefix: the same link reverse() gives each article.
+    set_script_prefix(prefix)
+    try:
+        for article_id in (1, 9, 42, 987654321987):
+            expected = adjudication_url(article_id) + "#ann-12"
+            assert agreement_store.disagreement_href(article_id, 12) == expected
+    finally:
+        set_script_prefix("/")
 
 
 def test_curated_copies_are_no_reviewers_judgement(article, reviewer, curator):

@@ -74,7 +74,12 @@ def disagreement_dicts(
     out = []
     for entry in listed:
         members = entry["members"]
-        first = min(members, key=lambda m: (m[3], m[0]))  # (start, id): the earliest in the text
+        if len(members) > 1:  # one annotation (unmatched) has nothing to choose or order
+            # By reviewer name, as on the page.
+            members = sorted(members, key=lambda m: names.get(m[1], m[1]))
+            first = min(members, key=lambda m: (m[3], m[0]))  # (start, id): the earliest
+        else:
+            first = members[0]
         out.append(
             {
                 "kind": entry["kind"],
@@ -91,9 +96,7 @@ def disagreement_dicts(
                         "certainty": certainty,
                         "confidence": confidence,
                     }
-                    for i, reviewer, claim, start, end, stance, certainty, confidence in sorted(
-                        members, key=lambda m: names.get(m[1], m[1])
-                    )  # by reviewer name, as on the page
+                    for i, reviewer, claim, start, end, stance, certainty, confidence in members
                 ],
             }
         )
@@ -103,13 +106,35 @@ def disagreement_dicts(
 def article_dict(
     section: Section, listed: list[dict[str, Any]], names: dict[str, str]
 ) -> dict[str, Any]:
-    assert section.article_id is not None
-    counts = Counter(entry["kind"] for entry in listed)
     return {
         **section.as_dict(),
-        "disagreement_counts": {kind: counts[kind] for kind in KINDS},
-        "disagreements": disagreement_dicts(section.article_id, listed, names),
+        "disagreement_counts": _kind_counts(listed),
+        "disagreements": _article_disagreements(section, listed, names),
     }
+
+
+def article_json(section: Section, listed: list[dict[str, Any]], names: dict[str, str]) -> str:
+    """article_dict as orjson writes it, without building the section's dicts: orjson writes the
+    Section dataclass itself, field by field the document Section.as_dict gives (tested), and the
+    two disagreement keys are appended to it."""
+    scores = orjson.dumps(section)
+    rest = {
+        "disagreement_counts": _kind_counts(listed),
+        "disagreements": _article_disagreements(section, listed, names),
+    }
+    return (scores[:-1] + b"," + orjson.dumps(rest)[1:]).decode()
+
+
+def _kind_counts(listed: list[dict[str, Any]]) -> dict[str, int]:
+    counts = Counter(entry["kind"] for entry in listed)
+    return {kind: counts[kind] for kind in KINDS}
+
+
+def _article_disagreements(
+    section: Section, listed: list[dict[str, Any]], names: dict[str, str]
+) -> list[dict[str, Any]]:
+    assert section.article_id is not None
+    return disagreement_dicts(section.article_id, listed, names)
 
 
 def format_disagreements(article_id: int, disagreements: list[Disagreement]) -> str:
@@ -181,7 +206,7 @@ class Command(BaseCommand):
         first = True
         for section, listed, names in agreement_store.article_sections():
             write(
-                ("\n" if first else ",\n") + _dumps(article_dict(section, listed, names)),
+                ("\n" if first else ",\n") + article_json(section, listed, names),
                 ending="",
             )
             first = False
