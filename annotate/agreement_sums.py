@@ -26,6 +26,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
+from operator import attrgetter
 from typing import Any
 
 from annotate.agreement import (
@@ -64,13 +65,18 @@ class Disagreement:
     fields: tuple[str, ...]  # what differs: "claim", or some of LABEL_FIELDS; () for unmatched
 
     @property
+    def place(self) -> tuple[int, int]:
+        """(start, first_id): where the article's list puts it, earliest in the text first."""
+        return min((it.start, it.id) for it in self.members)
+
+    @property
     def start(self) -> int:
-        return min(it.start for it in self.members)
+        return self.place[0]
 
     @property
     def first_id(self) -> int:
         """The annotation a link to this disagreement points at: the earliest in the text."""
-        return min(self.members, key=lambda it: (it.start, it.id)).id
+        return self.place[1]
 
 
 @dataclass
@@ -234,40 +240,32 @@ def article_sums(article_id: int, items: Sequence[Item]) -> ArticleSums:
         for a, b in combinations(sorted(mine), 2)
     }
     result = ArticleSums(article_id, {r: len(v) for r, v in mine.items()}, pairs, everyone)
-    # Each with its place in the list, (start, first_id) computed once, and its number (equal
-    # places keep the order found: the sort is stable).
-    keyed: list[tuple[tuple[int, int], int, Disagreement]] = []
+    found: list[Disagreement] = []
     near: set[int] = set()
     for unit in span_units:
         if len(unit) == 2:  # most matched units: written out for two
             one, other = unit
             if one.claim != other.claim:
                 pair = (one, other) if one.reviewer <= other.reviewer else (other, one)
-                place = min((one.start, one.id), (other.start, other.id))
-                keyed.append((place, len(keyed), Disagreement("near-miss", pair, ("claim",))))
+                found.append(Disagreement("near-miss", pair, ("claim",)))
                 near.add(one.id)
                 near.add(other.id)
         elif len(unit) > 2 and len({it.claim for it in unit}) > 1:
-            place = min((it.start, it.id) for it in unit)
-            unit_near = Disagreement("near-miss", _by_reviewer(unit), ("claim",))
-            keyed.append((place, len(keyed), unit_near))
+            found.append(Disagreement("near-miss", _by_reviewer(unit), ("claim",)))
             near.update(it.id for it in unit)
     compared = len(mine) > 1
     for unit in claim_units:
         if len(unit) == 1:
-            item = unit[0]
-            if compared and item.id not in near:
-                unmatched = Disagreement("unmatched", (item,), ())
-                keyed.append(((item.start, item.id), len(keyed), unmatched))
+            if compared and unit[0].id not in near:
+                found.append(Disagreement("unmatched", (unit[0],), ()))
             continue
         differ = _differing(unit)
         if differ:
-            place = min((it.start, it.id) for it in unit)
-            keyed.append((place, len(keyed), Disagreement("label", _by_reviewer(unit), differ)))
+            found.append(Disagreement("label", _by_reviewer(unit), differ))
         else:
             result.agreed += len(unit)
-    keyed.sort()
-    result.disagreements = [d for _key, _n, d in keyed]
+    # Stable: equal places keep the order found.
+    result.disagreements = sorted(found, key=attrgetter("place"))
     return result
 
 

@@ -646,7 +646,7 @@ class Annotation(models.Model):
             # A reviewer's own work, read whole by the visibility rule (permissions.Visibility:
             # the claims and actors they have seen) and asked "any accepted?" by the claims page.
             # Covering, so SQLite answers from the index instead of fetching each of a big
-            # reviewer's rows (200,000 at 1,000,000 annotations: 300 → 50 ms for /claims/).
+            # reviewer's rows (200,000 of 1,000,000 annotations: /claims/ 223 → 56 ms).
             models.Index(
                 fields=["reviewer", "status", "claim", "source_actor"],
                 name="ann_reviewer_status_idx",

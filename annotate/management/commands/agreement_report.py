@@ -106,35 +106,28 @@ def disagreement_dicts(
 def article_dict(
     section: Section, listed: list[dict[str, Any]], names: dict[str, str]
 ) -> dict[str, Any]:
-    return {
-        **section.as_dict(),
-        "disagreement_counts": _kind_counts(listed),
-        "disagreements": _article_disagreements(section, listed, names),
-    }
+    return {**section.as_dict(), **_disagreement_keys(section, listed, names)}
 
 
 def article_json(section: Section, listed: list[dict[str, Any]], names: dict[str, str]) -> str:
     """article_dict as orjson writes it, without building the section's dicts: orjson writes the
     Section dataclass itself, field by field the document Section.as_dict gives (tested), and the
-    two disagreement keys are appended to it."""
+    disagreement keys are appended to it."""
     scores = orjson.dumps(section)
-    rest = {
-        "disagreement_counts": _kind_counts(listed),
-        "disagreements": _article_disagreements(section, listed, names),
-    }
-    return (scores[:-1] + b"," + orjson.dumps(rest)[1:]).decode()
+    rest = orjson.dumps(_disagreement_keys(section, listed, names))
+    return (scores[:-1] + b"," + rest[1:]).decode()
 
 
-def _kind_counts(listed: list[dict[str, Any]]) -> dict[str, int]:
-    counts = Counter(entry["kind"] for entry in listed)
-    return {kind: counts[kind] for kind in KINDS}
-
-
-def _article_disagreements(
+def _disagreement_keys(
     section: Section, listed: list[dict[str, Any]], names: dict[str, str]
-) -> list[dict[str, Any]]:
+) -> dict[str, Any]:
+    """What an article's report adds to its scores: its disagreements, counted by kind and listed."""
     assert section.article_id is not None
-    return disagreement_dicts(section.article_id, listed, names)
+    counts = Counter(entry["kind"] for entry in listed)
+    return {
+        "disagreement_counts": {kind: counts[kind] for kind in KINDS},
+        "disagreements": disagreement_dicts(section.article_id, listed, names),
+    }
 
 
 def format_disagreements(article_id: int, disagreements: list[Disagreement]) -> str:
